@@ -1,0 +1,121 @@
+"""The append-only history of every change to every versioned record.
+
+A session listener writes one audit row per inserted, updated or deleted
+record in the same transaction as the change itself, so a change can never
+land without its history (and history never lands without the change).
+Inserts keep the whole record as ``after``; updates keep only the fields
+that changed, before and after; deletes keep the whole record as ``before``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import shapely
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import event, insert, inspect
+from sqlalchemy.orm import Session, UOWTransaction
+
+from mineaction.store.base import Record, utcnow
+from mineaction.store.tables.system import AuditEntry
+
+#: Bookkeeping fields that change on every write and say nothing by themselves.
+_SKIP = frozenset({"version", "updated_at", "created_at", "min_x", "min_y", "max_x", "max_y"})
+
+
+def to_json_value(value: Any) -> Any:
+    """Return ``value`` as a JSON-ready value (dates as ISO text, geometry as WKT)."""
+    if isinstance(value, BaseGeometry):
+        return shapely.to_wkt(value, rounding_precision=-1)
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return f"<{len(value)} bytes>"
+    return value
+
+
+def snapshot(obj: Any) -> dict[str, Any]:
+    """Return every column of ``obj`` as a JSON-ready dict (bookkeeping left out)."""
+    state = inspect(obj)
+    return {
+        attr.key: to_json_value(getattr(obj, attr.key))
+        for attr in state.mapper.column_attrs
+        if attr.key not in _SKIP
+    }
+
+
+def _changes(obj: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    state = inspect(obj)
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
+    for attr in state.mapper.column_attrs:
+        if attr.key in _SKIP:
+            continue
+        hist = state.attrs[attr.key].history
+        if not hist.has_changes():
+            continue
+        old = hist.deleted[0] if hist.deleted else None
+        new = hist.added[0] if hist.added else None
+        if _same(old, new):
+            continue
+        before[attr.key] = to_json_value(old)
+        after[attr.key] = to_json_value(new)
+    return before, after
+
+
+def _same(old: Any, new: Any) -> bool:
+    if isinstance(old, BaseGeometry) and isinstance(new, BaseGeometry):
+        return bool(old.equals_exact(new, 0.0))
+    return bool(old == new)
+
+
+def _kind(obj: Any) -> str:
+    return str(getattr(obj, "__kind__", None) or obj.__tablename__)
+
+
+@event.listens_for(Session, "after_flush")
+def _write_history(session: Session, _ctx: UOWTransaction) -> None:
+    actor = str(session.info.get("actor", "system"))
+    at = utcnow()
+    rows: list[dict[str, Any]] = []
+    for obj in session.new:
+        if isinstance(obj, Record):
+            rows.append(_row(at, actor, "create", obj, None, snapshot(obj)))
+    for obj in session.dirty:
+        if isinstance(obj, Record) and session.is_modified(obj, include_collections=False):
+            before, after = _changes(obj)
+            if after:
+                rows.append(_row(at, actor, "update", obj, before, after))
+    for obj in session.deleted:
+        if isinstance(obj, Record):
+            rows.append(_row(at, actor, "delete", obj, snapshot(obj), None))
+    if rows:
+        session.connection().execute(insert(AuditEntry), rows)
+
+
+def _row(
+    at: dt.datetime,
+    actor: str,
+    action: str,
+    obj: Any,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> dict[str, Any]:
+    return {
+        "at": at,
+        "actor": actor,
+        "action": action,
+        "kind": _kind(obj),
+        "record_id": obj.id,
+        "record_version": obj.version,
+        "before": before,
+        "after": after,
+        "note": session_note(obj),
+    }
+
+
+def session_note(obj: Any) -> str | None:
+    """Return the note attached to this change of ``obj`` (set by services), if any."""
+    note = inspect(obj).session.info.get("note") if inspect(obj).session else None
+    return str(note) if note else None
