@@ -85,7 +85,9 @@ class Geometry(TypeDecorator[BaseGeometry]):
         return _FromWKB(bindvalue)
 
     def column_expression(self, col: Any) -> ColumnElement[Any]:
-        return _AsWKB(col)
+        expr = _AsWKB(col)
+        expr.type = self  # so that results pass through process_result_value
+        return expr
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> bytes | None:
         if value is None:

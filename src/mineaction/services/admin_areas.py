@@ -1,0 +1,256 @@
+"""Administrative areas: loading boundaries, name aliases, lookup by name or position.
+
+Azerbaijan's 79 districts and cities ship with the package (geoBoundaries,
+CC BY-SA 3.0) and are loaded by ``mineaction init``; any other country's
+areas load from a GeoJSON file with ``mineaction admin-areas load``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import shapely
+import yaml
+from shapely.geometry import MultiPolygon, Point, shape
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from mineaction.domain.ledger import polygonal
+from mineaction.errors import NotFoundError, ValidationError
+from mineaction.geo import geodesic_area_m2
+from mineaction.store.tables import AdminArea, AdminAreaAlias
+
+AZE_ATTRIBUTION = (
+    "Administrative boundaries: geoBoundaries (Runfola et al. 2020), AZE ADM2 2020, "
+    "from Wikipedia; licence CC BY-SA 3.0."
+)
+
+_FOLD = str.maketrans({"ə": "e", "ı": "i", "ğ": "g", "ş": "s", "ç": "c", "ö": "o", "ü": "u"})
+_SUFFIX = re.compile(r"\s+(district|rayonu|rayon|r-nu|район|rayonu\.)$")
+
+
+def normalise_name(name: str) -> str:
+    """Return the form of a place name used for matching (case, accents, 'District').
+
+    >>> normalise_name("Ağdam rayonu"), normalise_name("AGDAM District")
+    ('agdam', 'agdam')
+    """
+    text = name.strip().casefold().translate(_FOLD)
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = re.sub(r"[\s_\-]+", " ", text)
+    return _SUFFIX.sub("", text).strip()
+
+
+@dataclass
+class AreaSpec:
+    """An administrative area to load: its names, level, parent and polygon."""
+
+    code: str
+    name: str
+    level: str
+    geom: MultiPolygon | None
+    parent_code: str | None = None
+    name_az: str | None = None
+    name_ru: str | None = None
+    aliases: set[str] = field(default_factory=set)
+
+
+def load_areas(
+    session: Session, specs: Iterable[AreaSpec], *, country: str, attribution: str | None
+) -> int:
+    """Create or update the areas in ``specs`` (keyed by code); return how many were written."""
+    by_code = {a.code: a for a in session.scalars(select(AdminArea))}
+    count = 0
+    for spec in specs:
+        area = by_code.get(spec.code)
+        if area is None:
+            area = AdminArea(code=spec.code)
+            session.add(area)
+            by_code[spec.code] = area
+        area.name = spec.name
+        area.name_az = spec.name_az
+        area.name_ru = spec.name_ru
+        area.level = spec.level
+        area.country = country
+        area.attribution = attribution
+        if spec.geom is not None and (area.geom is None or not area.geom.equals(spec.geom)):
+            area.geom = spec.geom
+            area.area_m2 = geodesic_area_m2(spec.geom)
+        area.parent = by_code[spec.parent_code] if spec.parent_code else None
+        session.flush()
+        _set_aliases(session, area, spec)
+        count += 1
+    return count
+
+
+def _set_aliases(session: Session, area: AdminArea, spec: AreaSpec) -> None:
+    names = {spec.name, *spec.aliases, *(n for n in (spec.name_az, spec.name_ru) if n)}
+    wanted = {normalise_name(n) for n in names if n}
+    session.execute(delete(AdminAreaAlias).where(AdminAreaAlias.area_id == area.id))
+    session.add_all(AdminAreaAlias(area_id=area.id, alias=a) for a in sorted(wanted))
+
+
+def azerbaijan_specs() -> list[AreaSpec]:
+    """Return Azerbaijan's country, two regions and 78 districts/cities from the package."""
+    data = json.loads(resources.files("mineaction.data").joinpath("aze_adm2.geojson").read_text())
+    extra = yaml.safe_load(
+        resources.files("mineaction.data").joinpath("aze_names.yaml").read_text("utf-8")
+    )
+    parts: dict[str, list[BaseGeometry]] = {}
+    for feature in data["features"]:
+        parts.setdefault(feature["properties"]["shapeName"], []).append(
+            shape(feature["geometry"])
+        )
+    bases = [_base(n) for n in parts]
+    region_of = {
+        member: key for key, region in extra["regions"].items() for member in region["members"]
+    }
+    districts: list[AreaSpec] = []
+    for full_name, geoms in sorted(parts.items()):
+        base = _base(full_name)
+        is_city = full_name.endswith(" City")
+        names = extra["names"].get(base, {})
+        aliases = {full_name, *names.get("aliases", [])}
+        if not is_city or bases.count(base) == 1:
+            aliases.add(base)  # a bare "Shusha" means the district, not the city
+        suffix = " şəhəri" if is_city else " rayonu"
+        districts.append(
+            AreaSpec(
+                code=f"AZE.{_slug(full_name)}",
+                name=full_name,
+                level="district",
+                geom=_multipolygon(geoms),
+                parent_code=_region_code(region_of.get(full_name) or region_of.get(base)),
+                name_az=names["az"] + suffix if "az" in names else None,
+                name_ru=(names["ru"] + (" (город)" if is_city else " район"))
+                if "ru" in names
+                else None,
+                aliases=aliases,
+            )
+        )
+    country_geom = _multipolygon([shapely.union_all([d.geom for d in districts])])
+    specs = [AreaSpec("AZE", "Azerbaijan", "country", country_geom, None, "Azərbaycan",
+                      "Азербайджан", {"Azerbaijan", "AZE"})]
+    for key, region in extra["regions"].items():
+        members = [d.geom for d in districts if d.parent_code == _region_code(key)]
+        specs.append(
+            AreaSpec(_region_code(key) or "", region["name"], "region",
+                     _multipolygon([shapely.union_all(members)]), "AZE", region["az"],
+                     region["ru"], {region["name"]})
+        )
+    for d in districts:
+        d.parent_code = d.parent_code or "AZE"
+    return specs + districts
+
+
+def load_azerbaijan(session: Session) -> int:
+    """Load Azerbaijan's packaged boundaries; safe to run again (areas keyed by code)."""
+    return load_areas(session, azerbaijan_specs(), country="AZE", attribution=AZE_ATTRIBUTION)
+
+
+def specs_from_geojson(
+    path: Path,
+    *,
+    name_field: str,
+    code_field: str | None,
+    level: str,
+    country: str,
+    parent_code: str | None,
+) -> list[AreaSpec]:
+    """Read areas from a GeoJSON FeatureCollection; refuse with file, feature and field."""
+    try:
+        data = json.loads(Path(path).read_text("utf-8-sig"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValidationError(
+            f"{path} could not be read as GeoJSON: {exc}.",
+            hint="Give a GeoJSON FeatureCollection of polygons in WGS84.",
+        ) from exc
+    features = data.get("features") if isinstance(data, dict) else None
+    if not features:
+        raise ValidationError(f"{path} holds no features.",
+                              hint="Give a GeoJSON FeatureCollection of polygons.")
+    grouped: dict[str, AreaSpec] = {}
+    for number, feature in enumerate(features, start=1):
+        props: dict[str, Any] = feature.get("properties") or {}
+        name = props.get(name_field)
+        if not name:
+            raise ValidationError(
+                f"{path}, feature {number}: the name field {name_field!r} is empty or missing.",
+                hint=f"Name the field that holds the area's name with --name-field "
+                f"(this feature has: {', '.join(sorted(props)) or 'no properties'}).",
+            )
+        code = str(props.get(code_field) or "") if code_field else ""
+        code = code or f"{country}.{_slug(str(name))}"
+        geom = polygonal(shape(feature["geometry"])) if feature.get("geometry") else None
+        if geom is not None and not geom.is_valid:
+            raise ValidationError(
+                f"{path}, feature {number} ({name}): the polygon is not valid "
+                f"({shapely.is_valid_reason(geom)}).",
+                hint="Repair the boundary in a GIS before loading it.",
+            )
+        if code in grouped and geom is not None:  # one area in several features
+            previous = grouped[code].geom
+            grouped[code].geom = _multipolygon([g for g in (previous, geom) if g is not None])
+        else:
+            grouped[code] = AreaSpec(code, str(name), level, geom, parent_code,
+                                     aliases={str(name)})
+    return list(grouped.values())
+
+
+def find_area(session: Session, name: str) -> AdminArea:
+    """Return the area whose name or alias matches ``name``; raise NotFoundError otherwise."""
+    key = normalise_name(name)
+    ids = session.scalars(select(AdminAreaAlias.area_id).where(AdminAreaAlias.alias == key)).all()
+    areas = [session.get_one(AdminArea, i) for i in sorted(set(ids))]
+    if len(areas) > 1:  # the most specific level wins (a district over its region)
+        order = {"settlement": 0, "district": 1, "region": 2, "country": 3}
+        areas.sort(key=lambda a: order.get(a.level, 9))
+    if not areas:
+        raise NotFoundError(
+            f"No administrative area is called {name!r}.",
+            hint="Use a district's name as in `mineaction admin-areas list`, or load the "
+            "areas with `mineaction admin-areas load FILE`.",
+        )
+    return areas[0]
+
+
+def area_at(session: Session, lon: float, lat: float, *, level: str = "district") -> AdminArea | None:
+    """Return the area of ``level`` that contains the position, or None."""
+    point = Point(lon, lat)
+    candidates = session.scalars(
+        select(AdminArea).where(
+            AdminArea.level == level,
+            AdminArea.min_x <= lon, AdminArea.max_x >= lon,
+            AdminArea.min_y <= lat, AdminArea.max_y >= lat,
+        )
+    )
+    for area in candidates:
+        if area.geom is not None and area.geom.covers(point):
+            return area
+    return None
+
+
+def _base(name: str) -> str:
+    return re.sub(r" (District|City)$", "", name)
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", normalise_name(name)).strip("-")
+
+
+def _region_code(key: str | None) -> str | None:
+    return f"AZE.region.{key}" if key else None
+
+
+def _multipolygon(geoms: list[BaseGeometry | None]) -> MultiPolygon:
+    merged = shapely.union_all([g for g in geoms if g is not None])
+    return polygonal(merged)

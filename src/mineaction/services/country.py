@@ -1,0 +1,44 @@
+"""The configured country's boundary, for "is this position in the country?" checks."""
+
+from __future__ import annotations
+
+from threading import Lock
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from mineaction.errors import ConfigurationError
+from mineaction.geo import Country
+from mineaction.store.tables import AdminArea
+
+_cache: dict[tuple[str, str, int], Country] = {}
+_lock = Lock()
+
+
+def current_country(session: Session, iso3: str) -> Country | None:
+    """Return the country ``iso3`` as loaded in the database, or None when it has no boundary.
+
+    Cached per database and country version, so a reloaded boundary is picked up.
+    """
+    area = session.scalars(
+        select(AdminArea).where(AdminArea.level == "country", AdminArea.code == iso3)
+    ).one_or_none()
+    if area is None or area.geom is None:
+        return None
+    key = (str(session.get_bind().engine.url), iso3, area.version)
+    with _lock:
+        if key not in _cache:
+            _cache[key] = Country(name=area.name, iso3=iso3, geometry=area.geom)
+        return _cache[key]
+
+
+def require_country(session: Session, iso3: str) -> Country:
+    """Return the country ``iso3``; raise ConfigurationError when it was never loaded."""
+    country = current_country(session, iso3)
+    if country is None:
+        raise ConfigurationError(
+            f"The boundary of the country {iso3!r} is not in the database.",
+            hint="Run `mineaction init` (Azerbaijan) or `mineaction admin-areas load FILE "
+            "--country ISO3`, or set MINEACTION_COUNTRY to a loaded country.",
+        )
+    return country

@@ -1,0 +1,197 @@
+"""Hazardous areas and the land released from them.
+
+``create_hazard``, ``reshape_hazard`` and ``release_land`` are the only ways
+a hazard's shape or released area changes, for every face (CLI, imports,
+API, web, demo): each validates, applies the ledger and leaves history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+import shapely
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from mineaction.domain import vocab
+from mineaction.domain.ledger import HazardLedger, apply_release, polygonal
+from mineaction.domain.rules import Problems
+from mineaction.errors import LedgerError, Problem, ValidationError
+from mineaction.geo import Country, geodesic_area_m2, validate_polygon
+from mineaction.services import admin_areas
+from mineaction.services.records import check_version, get_record
+from mineaction.store.tables import Hazard, HazardBlockage, LandRelease, Organisation
+
+
+def create_hazard(
+    *,
+    session: Session,
+    reference: str,
+    hazard_type: str,
+    contamination: str,
+    geom: object,
+    recorded_date: dt.date,
+    country: Country | None = None,
+    organisation_id: int | None = None,
+    admin_area_id: int | None = None,
+    status: str = "open",
+    evidence: str | None = None,
+    blockages: Iterable[str] = (),
+    expected_beneficiaries: int | None = None,
+    name: str | None = None,
+    source_id: str | None = None,
+    approval: str = "approved",
+) -> Hazard:
+    """Validate and record a hazardous area; return it with its geodesic area."""
+    problems = Problems()
+    problems.code(vocab.HAZARD_TYPE, hazard_type, "hazard_type")
+    problems.code(vocab.CONTAMINATION, contamination, "contamination")
+    problems.code(vocab.HAZARD_STATUS, status, "status")
+    problems.code(vocab.EVIDENCE, evidence, "evidence", required=False)
+    problems.code(vocab.APPROVAL, approval, "approval")
+    problems.date(recorded_date, "recorded_date")
+    for blockage in blockages:
+        problems.code(vocab.BLOCKAGE, blockage, "blockages")
+    if expected_beneficiaries is not None and expected_beneficiaries < 0:
+        problems.add("expected_beneficiaries", expected_beneficiaries, "cannot be negative")
+    problems.raise_if_any(f"hazard {reference}")
+    shape = polygonal(validate_polygon(geom, country=country))
+    if admin_area_id is None:
+        where = shape.representative_point()
+        area = admin_areas.area_at(session, where.x, where.y)
+        admin_area_id = area.id if area else None
+    hazard = Hazard(
+        reference=reference, name=name, hazard_type=hazard_type, contamination=contamination,
+        status=status, evidence=evidence, expected_beneficiaries=expected_beneficiaries,
+        recorded_date=recorded_date, organisation_id=organisation_id,
+        admin_area_id=admin_area_id, geom=shape, remaining_geom=shape,
+        benchmark_point=shape.representative_point(), area_m2=geodesic_area_m2(shape),
+        released_m2=0.0, source_id=source_id, approval=approval,
+        blockages=[HazardBlockage(blockage=b) for b in sorted(set(blockages))],
+    )
+    session.add(hazard)
+    session.flush()
+    return hazard
+
+
+def reshape_hazard(
+    *, session: Session, hazard_id: int, geom: object, expected_version: int,
+    country: Country | None = None,
+) -> Hazard:
+    """Give a hazard a new recorded shape (after re-survey), keeping its releases counted.
+
+    Refused when land already released would no longer fit in the new shape.
+    """
+    hazard = get_record(session, Hazard, hazard_id)
+    check_version(hazard, expected_version)
+    shape = polygonal(validate_polygon(geom, country=country))
+    releases = list(session.scalars(select(LandRelease).where(LandRelease.hazard_id == hazard.id)))
+    drawn = [r.counted_geom for r in releases if r.counted_geom is not None]
+    released_shape = polygonal(shapely.union_all(drawn)) if drawn else polygonal(None)
+    reported_only = sum(r.area_m2 for r in releases if r.counted_geom is None)
+    area = geodesic_area_m2(shape)
+    released = geodesic_area_m2(polygonal(shapely.intersection(released_shape, shape)))
+    released += reported_only
+    outside = geodesic_area_m2(polygonal(shapely.difference(released_shape, shape)))
+    if outside > 1.0 or released > area + 0.5:
+        raise LedgerError(
+            f"The new shape of hazard {hazard.reference} leaves out land already released "
+            f"({outside / 10_000:,.2f} ha of released polygons fall outside it).",
+            hint="Draw the new shape so that it still contains every released polygon.",
+            problems=[Problem(reason="released land outside new shape", field="geometry",
+                              value=hazard.reference)],
+        )
+    hazard.geom = shape
+    hazard.area_m2 = area
+    hazard.remaining_geom = polygonal(shapely.difference(shape, released_shape))
+    hazard.released_m2 = released
+    session.flush()
+    return hazard
+
+
+def release_land(
+    *,
+    session: Session,
+    method: str,
+    release_date: dt.date,
+    organisation_id: int,
+    hazard_id: int | None = None,
+    geom: object | None = None,
+    reported_area_m2: float | None = None,
+    activity_id: int | None = None,
+    admin_area_id: int | None = None,
+    depth_cm: int | None = None,
+    country: Country | None = None,
+    source_id: str | None = None,
+    approval: str = "approved",
+) -> LandRelease:
+    """Record land cancelled, reduced or cleared; the ledger decides what counts.
+
+    With a hazard, the released polygon (or the reported area) is checked
+    against what remains of it, the hazard's remaining shape shrinks and it
+    closes when nothing remains.  Raises LedgerError, writing nothing, when
+    the release does not fit.
+    """
+    problems = Problems()
+    problems.code(vocab.RELEASE_METHOD, method, "method")
+    problems.date(release_date, "release_date")
+    problems.code(vocab.APPROVAL, approval, "approval")
+    problems.positive(reported_area_m2, "area_m2", required=geom is None)
+    if depth_cm is not None and depth_cm < 0:
+        problems.add("depth_cm", depth_cm, "depth cannot be negative")
+    if session.get(Organisation, organisation_id) is None:
+        problems.add("operator", organisation_id, "no such organisation")
+    problems.raise_if_any("land release")
+    shape = polygonal(validate_polygon(geom, country=country)) if geom is not None else None
+    hazard = get_record(session, Hazard, hazard_id) if hazard_id is not None else None
+    if hazard is not None:
+        _require_open(hazard)
+        outcome = apply_release(
+            HazardLedger(hazard.reference, hazard.geom, hazard.remaining_geom or hazard.geom,
+                         hazard.area_m2, hazard.released_m2),
+            geom=shape,
+            reported_m2=reported_area_m2,
+        )
+        counted_geom, counted_m2, overlap = (outcome.counted_geom, outcome.counted_m2,
+                                             outcome.overlap_m2)
+        hazard.remaining_geom = outcome.remaining_geom
+        hazard.released_m2 = outcome.released_m2
+        if outcome.closes(hazard.area_m2):
+            hazard.status, hazard.closed_date = "closed", release_date
+        admin_area_id = admin_area_id or hazard.admin_area_id
+    else:
+        counted_geom = shape
+        counted_m2 = geodesic_area_m2(shape) if shape is not None else float(reported_area_m2 or 0)
+        overlap = 0.0
+    if admin_area_id is None and shape is not None:
+        where = shape.representative_point()
+        area = admin_areas.area_at(session, where.x, where.y)
+        admin_area_id = area.id if area else None
+    release = LandRelease(
+        method=method, release_date=release_date, organisation_id=organisation_id,
+        hazard_id=hazard_id, activity_id=activity_id, admin_area_id=admin_area_id,
+        depth_cm=depth_cm, geom=shape, counted_geom=counted_geom,
+        reported_area_m2=reported_area_m2, area_m2=counted_m2, overlap_m2=overlap,
+        source_id=source_id, approval=approval,
+    )
+    session.add(release)
+    session.flush()
+    return release
+
+
+def _require_open(hazard: Hazard) -> None:
+    if hazard.status != "open":
+        raise ValidationError(
+            f"Hazard {hazard.reference} is {hazard.status}; land can only be released from an "
+            "open hazard.",
+            hint="Check the hazard reference, or reopen the hazard first.",
+            problems=[Problem(reason="hazard not open", field="hazard_id",
+                              value=hazard.reference)],
+        )
+
+
+def remaining_shape(hazard: Hazard) -> BaseGeometry:
+    """Return what is still contaminated of ``hazard`` (its recorded shape minus releases)."""
+    return hazard.remaining_geom if hazard.remaining_geom is not None else hazard.geom
