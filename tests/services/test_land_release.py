@@ -21,8 +21,12 @@ def test_a_release_shrinks_the_hazard_and_counts_its_area(db: Database) -> None:
         h = hazard(s, size_m=200)
         org = operator(s)
         release = hazards.release_land(
-            session=s, method="cleared", release_date=DAY, organisation_id=org.id,
-            hazard_id=h.id, geom=metres_box(*AGDAM, 0, 0, 100, 200),
+            session=s,
+            method="cleared",
+            release_date=DAY,
+            organisation_id=org.id,
+            hazard_id=h.id,
+            geom=metres_box(*AGDAM, 0, 0, 100, 200),
         )
         assert release.area_m2 == pytest.approx(h.area_m2 / 2, rel=1e-3)
     with db.session() as s:
@@ -36,12 +40,22 @@ def test_overlapping_releases_are_counted_once(db: Database) -> None:
     with db.session() as s:
         h = hazard(s, size_m=200)
         org = operator(s)
-        hazards.release_land(session=s, method="reduced", release_date=DAY,
-                             organisation_id=org.id, hazard_id=h.id,
-                             geom=metres_box(*AGDAM, 0, 0, 120, 200))
-        second = hazards.release_land(session=s, method="cleared", release_date=DAY,
-                                      organisation_id=org.id, hazard_id=h.id,
-                                      geom=metres_box(*AGDAM, 80, 0, 200, 200))
+        hazards.release_land(
+            session=s,
+            method="reduced",
+            release_date=DAY,
+            organisation_id=org.id,
+            hazard_id=h.id,
+            geom=metres_box(*AGDAM, 0, 0, 120, 200),
+        )
+        second = hazards.release_land(
+            session=s,
+            method="cleared",
+            release_date=DAY,
+            organisation_id=org.id,
+            hazard_id=h.id,
+            geom=metres_box(*AGDAM, 80, 0, 200, 200),
+        )
         assert second.area_m2 == pytest.approx(80 * 200, rel=2e-3)
         assert second.overlap_m2 == pytest.approx(40 * 200, rel=2e-3)
         assert h.status == "closed"
@@ -53,9 +67,14 @@ def test_it_refuses_a_release_outside_the_hazard_and_writes_nothing(db: Database
         h = hazard(s, size_m=200)
         org_id = operator(s).id
     with pytest.raises(LedgerError, match="outside hazard"), db.session() as s:
-        hazards.release_land(session=s, method="cleared", release_date=DAY,
-                             organisation_id=org_id, hazard_id=h.id,
-                             geom=metres_box(*AGDAM, 100, 0, 400, 200))
+        hazards.release_land(
+            session=s,
+            method="cleared",
+            release_date=DAY,
+            organisation_id=org_id,
+            hazard_id=h.id,
+            geom=metres_box(*AGDAM, 100, 0, 400, 200),
+        )
     with db.session() as s:
         assert s.scalars(select(LandRelease)).all() == []
         assert s.get(Hazard, h.id).released_m2 == 0
@@ -65,12 +84,23 @@ def test_a_reported_area_cannot_exceed_what_remains(db: Database) -> None:
     with db.session() as s:
         h = hazard(s, size_m=100)
         org = operator(s)
-        hazards.release_land(session=s, method="cancelled", release_date=DAY,
-                             organisation_id=org.id, hazard_id=h.id, reported_area_m2=6_000)
+        hazards.release_land(
+            session=s,
+            method="cancelled",
+            release_date=DAY,
+            organisation_id=org.id,
+            hazard_id=h.id,
+            reported_area_m2=6_000,
+        )
         with pytest.raises(LedgerError, match="remain unreleased"):
-            hazards.release_land(session=s, method="cleared", release_date=DAY,
-                                 organisation_id=org.id, hazard_id=h.id,
-                                 geom=metres_box(*AGDAM, 0, 0, 50, 100))
+            hazards.release_land(
+                session=s,
+                method="cleared",
+                release_date=DAY,
+                organisation_id=org.id,
+                hazard_id=h.id,
+                geom=metres_box(*AGDAM, 0, 0, 50, 100),
+            )
 
 
 def test_history_keeps_every_shape_the_hazard_had(db: Database) -> None:
@@ -79,12 +109,18 @@ def test_history_keeps_every_shape_the_hazard_had(db: Database) -> None:
         org = operator(s)
     for west in (0, 50, 100):
         with db.session(actor="bob") as s:
-            hazards.release_land(session=s, method="cleared", release_date=DAY,
-                                 organisation_id=org.id, hazard_id=h.id,
-                                 geom=metres_box(*AGDAM, west, 0, west + 50, 200))
+            hazards.release_land(
+                session=s,
+                method="cleared",
+                release_date=DAY,
+                organisation_id=org.id,
+                hazard_id=h.id,
+                geom=metres_box(*AGDAM, west, 0, west + 50, 200),
+            )
     with db.session() as s:
         entries = s.scalars(
-            select(AuditEntry).where(AuditEntry.kind == "hazards", AuditEntry.record_id == h.id)
+            select(AuditEntry)
+            .where(AuditEntry.kind == "hazards", AuditEntry.record_id == h.id)
             .order_by(AuditEntry.id)
         ).all()
     assert [e.action for e in entries] == ["create", "update", "update", "update"]

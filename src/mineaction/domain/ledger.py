@@ -93,6 +93,13 @@ def apply_release(
     if geom is None:
         return _apply_reported_area(hazard, reported_m2)
     release_m2 = geodesic_area_m2(geom)
+    if release_m2 <= NOISE_M2:
+        _refuse(
+            hazard,
+            f"The released polygon for hazard {hazard.reference} has no area "
+            f"({release_m2:.2f} m²).",
+            "Draw the released land as a polygon, or give its area in m² instead.",
+        )
     outside = polygonal(shapely.difference(geom, hazard.geom))
     outside_m2 = geodesic_area_m2(outside)
     if outside_m2 > max(NOISE_M2, outside_tolerance * release_m2):

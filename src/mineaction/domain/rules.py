@@ -27,17 +27,18 @@ class Problems:
     def add(self, field: str, value: Any, reason: str, hint: str | None = None) -> None:
         """Record one problem."""
         self.items.append(
-            Problem(reason=reason, field=field, value=value, hint=hint, row=self.row,
-                    source=self.source)
+            Problem(
+                reason=reason, field=field, value=value, hint=hint, row=self.row, source=self.source
+            )
         )
 
-    def code(self, vocab: Vocabulary, value: Any, field: str, *, required: bool = True
-             ) -> str | None:
+    def code(
+        self, vocab: Vocabulary, value: Any, field: str, *, required: bool = True
+    ) -> str | None:
         """Return ``value`` when it is a code of ``vocab``; otherwise record why not."""
         if value is None or value == "":
             if required:
-                self.add(field, value, f"{field} is required.",
-                         f"Allowed: {', '.join(vocab)}.")
+                self.add(field, value, f"{field} is required.", f"Allowed: {', '.join(vocab)}.")
             return None
         text = str(value).strip()
         if text in vocab:
@@ -49,21 +50,30 @@ class Problems:
         self.add(field, value, f"{text!r} is not a known {vocab.name.replace('_', ' ')}.", hint)
         return None
 
-    def date(self, value: dt.date | None, field: str, *, required: bool = True,
-             today: dt.date | None = None) -> dt.date | None:
+    def date(
+        self,
+        value: dt.date | None,
+        field: str,
+        *,
+        required: bool = True,
+        today: dt.date | None = None,
+    ) -> dt.date | None:
         """Return ``value`` when it is a date that is not in the future."""
         if value is None:
             if required:
                 self.add(field, value, f"{field} is required.", "Write dates as YYYY-MM-DD.")
             return None
         if value > (today or dt.date.today()):
-            self.add(field, value, f"{field} {value.isoformat()} is in the future.",
-                     "Check the year and the day/month order.")
+            self.add(
+                field,
+                value,
+                f"{field} {value.isoformat()} is in the future.",
+                "Check the year and the day/month order.",
+            )
             return None
         return value
 
-    def positive(self, value: float | None, field: str, *, required: bool = True
-                 ) -> float | None:
+    def positive(self, value: float | None, field: str, *, required: bool = True) -> float | None:
         """Return ``value`` when it is a number greater than zero."""
         if value is None:
             if required:

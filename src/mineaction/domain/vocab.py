@@ -60,13 +60,19 @@ class Vocabulary(Mapping[str, Labels]):
 ORGANISATION_TYPE = Vocabulary(
     "organisation_type",
     {
-        "national_authority": ("National mine action authority", "Milli minatəmizləmə agentliyi",
-                               "Национальный орган по разминированию"),
+        "national_authority": (
+            "National mine action authority",
+            "Milli minatəmizləmə agentliyi",
+            "Национальный орган по разминированию",
+        ),
         "military": ("Military", "Hərbi", "Военные"),
         "civil_protection": ("Civil protection", "Mülki müdafiə", "Гражданская защита"),
         "border_service": ("Border service", "Sərhəd xidməti", "Пограничная служба"),
-        "ngo": ("Non-governmental organisation", "Qeyri-hökumət təşkilatı",
-                "Неправительственная организация"),
+        "ngo": (
+            "Non-governmental organisation",
+            "Qeyri-hökumət təşkilatı",
+            "Неправительственная организация",
+        ),
         "commercial": ("Commercial company", "Kommersiya şirkəti", "Коммерческая компания"),
     },
 )
@@ -74,10 +80,16 @@ ORGANISATION_TYPE = Vocabulary(
 HAZARD_TYPE = Vocabulary(
     "hazard_type",
     {
-        "sha": ("Suspected hazardous area", "Şübhəli təhlükəli ərazi",
-                "Предположительно опасный район"),
-        "cha": ("Confirmed hazardous area", "Təsdiqlənmiş təhlükəli ərazi",
-                "Подтвержденный опасный район"),
+        "sha": (
+            "Suspected hazardous area",
+            "Şübhəli təhlükəli ərazi",
+            "Предположительно опасный район",
+        ),
+        "cha": (
+            "Confirmed hazardous area",
+            "Təsdiqlənmiş təhlükəli ərazi",
+            "Подтвержденный опасный район",
+        ),
     },
 )
 
@@ -87,12 +99,21 @@ CONTAMINATION = Vocabulary(
         "ap_mines": ("Anti-personnel mines", "Piyada əleyhinə minalar", "Противопехотные мины"),
         "at_mines": ("Anti-tank mines", "Tank əleyhinə minalar", "Противотанковые мины"),
         "mixed_mines": ("Mixed mines (AP and AT)", "Qarışıq minalar", "Смешанные мины"),
-        "uxo": ("Unexploded ordnance (ERW)", "Partlamamış hərbi sursat",
-                "Неразорвавшиеся боеприпасы"),
-        "cluster_munitions": ("Cluster munition remnants", "Kasetli sursat qalıqları",
-                              "Остатки кассетных боеприпасов"),
-        "ied": ("Improvised explosive devices", "Əldəqayırma partlayıcı qurğular",
-                "Самодельные взрывные устройства"),
+        "uxo": (
+            "Unexploded ordnance (ERW)",
+            "Partlamamış hərbi sursat",
+            "Неразорвавшиеся боеприпасы",
+        ),
+        "cluster_munitions": (
+            "Cluster munition remnants",
+            "Kasetli sursat qalıqları",
+            "Остатки кассетных боеприпасов",
+        ),
+        "ied": (
+            "Improvised explosive devices",
+            "Əldəqayırma partlayıcı qurğular",
+            "Самодельные взрывные устройства",
+        ),
     },
 )
 
@@ -120,8 +141,11 @@ BLOCKAGE = Vocabulary(
     "blockage",
     {
         "road": ("Road", "Yol", "Дорога"),
-        "agriculture": ("Agricultural land", "Kənd təsərrüfatı torpağı",
-                        "Сельскохозяйственные угодья"),
+        "agriculture": (
+            "Agricultural land",
+            "Kənd təsərrüfatı torpağı",
+            "Сельскохозяйственные угодья",
+        ),
         "housing": ("Housing", "Yaşayış", "Жильё"),
         "infrastructure": ("Infrastructure", "İnfrastruktur", "Инфраструктура"),
         "water": ("Water access", "Suya çıxış", "Доступ к воде"),
@@ -135,14 +159,26 @@ ACTIVITY_TYPE = Vocabulary(
         "nts": ("Non-technical survey", "Qeyri-texniki tədqiqat", "Нетехническое обследование"),
         "ts": ("Technical survey", "Texniki tədqiqat", "Техническое обследование"),
         "clearance_manual": ("Manual clearance", "Əl ilə təmizləmə", "Ручное разминирование"),
-        "clearance_mechanical": ("Mechanical clearance", "Mexaniki təmizləmə",
-                                 "Механическое разминирование"),
-        "clearance_dogs": ("Clearance with mine detection dogs", "Mina axtaran itlərlə təmizləmə",
-                           "Разминирование с минно-розыскными собаками"),
-        "bac": ("Battle area clearance", "Döyüş ərazisinin təmizlənməsi",
-                "Очистка района боевых действий"),
-        "eod": ("EOD spot task", "Partlayıcı sursatın zərərsizləşdirilməsi",
-                "Точечное обезвреживание ВОП"),
+        "clearance_mechanical": (
+            "Mechanical clearance",
+            "Mexaniki təmizləmə",
+            "Механическое разминирование",
+        ),
+        "clearance_dogs": (
+            "Clearance with mine detection dogs",
+            "Mina axtaran itlərlə təmizləmə",
+            "Разминирование с минно-розыскными собаками",
+        ),
+        "bac": (
+            "Battle area clearance",
+            "Döyüş ərazisinin təmizlənməsi",
+            "Очистка района боевых действий",
+        ),
+        "eod": (
+            "EOD spot task",
+            "Partlayıcı sursatın zərərsizləşdirilməsi",
+            "Точечное обезвреживание ВОП",
+        ),
     },
 )
 
@@ -159,10 +195,16 @@ ACTIVITY_STATUS = Vocabulary(
 RELEASE_METHOD = Vocabulary(
     "release_method",
     {
-        "cancelled": ("Cancelled (non-technical survey)", "Ləğv edilib (qeyri-texniki tədqiqat)",
-                      "Исключено (нетехническое обследование)"),
-        "reduced": ("Reduced (technical survey)", "Azaldılıb (texniki tədqiqat)",
-                    "Сокращено (техническое обследование)"),
+        "cancelled": (
+            "Cancelled (non-technical survey)",
+            "Ləğv edilib (qeyri-texniki tədqiqat)",
+            "Исключено (нетехническое обследование)",
+        ),
+        "reduced": (
+            "Reduced (technical survey)",
+            "Azaldılıb (texniki tədqiqat)",
+            "Сокращено (техническое обследование)",
+        ),
         "cleared": ("Cleared", "Təmizlənib", "Очищено"),
     },
 )
@@ -174,10 +216,16 @@ EO_CATEGORY = Vocabulary(
         "at_mine": ("Anti-tank mine", "Tank əleyhinə mina", "Противотанковая мина"),
         "uxo": ("Unexploded ordnance", "Partlamamış hərbi sursat", "Неразорвавшийся боеприпас"),
         "submunition": ("Submunition", "Kaset sursatı elementi", "Суббоеприпас"),
-        "ied": ("Improvised explosive device", "Əldəqayırma partlayıcı qurğu",
-                "Самодельное взрывное устройство"),
-        "abandoned_ordnance": ("Abandoned explosive ordnance", "Tərk edilmiş hərbi sursat",
-                               "Оставленный взрывоопасный боеприпас"),
+        "ied": (
+            "Improvised explosive device",
+            "Əldəqayırma partlayıcı qurğu",
+            "Самодельное взрывное устройство",
+        ),
+        "abandoned_ordnance": (
+            "Abandoned explosive ordnance",
+            "Tərk edilmiş hərbi sursat",
+            "Оставленный взрывоопасный боеприпас",
+        ),
         "other": ("Other", "Digər", "Другое"),
     },
 )
@@ -196,8 +244,11 @@ DISPOSAL = Vocabulary(
     "disposal",
     {
         "destroyed_in_situ": ("Destroyed in situ", "Yerində məhv edilib", "Уничтожен на месте"),
-        "removed": ("Removed for later destruction", "Sonradan məhv etmək üçün götürülüb",
-                    "Вывезен для последующего уничтожения"),
+        "removed": (
+            "Removed for later destruction",
+            "Sonradan məhv etmək üçün götürülüb",
+            "Вывезен для последующего уничтожения",
+        ),
         "rendered_safe": ("Rendered safe", "Zərərsizləşdirilib", "Обезврежен"),
     },
 )
@@ -206,8 +257,11 @@ ACCIDENT_TYPE = Vocabulary(
     "accident_type",
     {
         "mine": ("Mine/ERW accident", "Mina hadisəsi", "Подрыв на мине/ВПВ"),
-        "demining": ("Demining accident", "Minatəmizləmə zamanı hadisə",
-                     "Несчастный случай при разминировании"),
+        "demining": (
+            "Demining accident",
+            "Minatəmizləmə zamanı hadisə",
+            "Несчастный случай при разминировании",
+        ),
     },
 )
 
@@ -251,11 +305,17 @@ OUTCOME = Vocabulary(
 VICTIM_ACTIVITY = Vocabulary(
     "victim_activity",
     {
-        "farming": ("Farming or herding", "Əkinçilik və ya heyvandarlıq",
-                    "Земледелие или выпас скота"),
+        "farming": (
+            "Farming or herding",
+            "Əkinçilik və ya heyvandarlıq",
+            "Земледелие или выпас скота",
+        ),
         "travelling": ("Travelling", "Yol gedərkən", "В пути"),
-        "collecting": ("Collecting wood or food", "Odun və ya qida toplayarkən",
-                       "Сбор дров или пищи"),
+        "collecting": (
+            "Collecting wood or food",
+            "Odun və ya qida toplayarkən",
+            "Сбор дров или пищи",
+        ),
         "tampering": ("Handling or tampering", "Əl ilə toxunma", "Обращение с предметом"),
         "reconstruction": ("Construction work", "Tikinti işləri", "Строительные работы"),
         "military_duty": ("Military duty", "Hərbi xidmət", "Военная служба"),
@@ -269,12 +329,21 @@ ASSISTANCE_TYPE = Vocabulary(
     "assistance_type",
     {
         "medical": ("Emergency and continuing medical care", "Tibbi yardım", "Медицинская помощь"),
-        "rehabilitation": ("Physical rehabilitation", "Fiziki reabilitasiya",
-                           "Физическая реабилитация"),
-        "psychosocial": ("Psychological and psychosocial support", "Psixoloji dəstək",
-                         "Психологическая поддержка"),
-        "economic": ("Socio-economic inclusion", "Sosial-iqtisadi inteqrasiya",
-                     "Социально-экономическая интеграция"),
+        "rehabilitation": (
+            "Physical rehabilitation",
+            "Fiziki reabilitasiya",
+            "Физическая реабилитация",
+        ),
+        "psychosocial": (
+            "Psychological and psychosocial support",
+            "Psixoloji dəstək",
+            "Психологическая поддержка",
+        ),
+        "economic": (
+            "Socio-economic inclusion",
+            "Sosial-iqtisadi inteqrasiya",
+            "Социально-экономическая интеграция",
+        ),
         "education": ("Education", "Təhsil", "Образование"),
     },
 )
@@ -285,8 +354,11 @@ EORE_METHOD = Vocabulary(
         "session": ("Face-to-face session", "Üzbəüz görüş", "Очное занятие"),
         "school": ("School lesson", "Məktəb dərsi", "Школьный урок"),
         "community": ("Community meeting", "İcma görüşü", "Собрание общины"),
-        "media": ("Mass or digital media", "Kütləvi informasiya vasitələri",
-                  "Средства массовой информации"),
+        "media": (
+            "Mass or digital media",
+            "Kütləvi informasiya vasitələri",
+            "Средства массовой информации",
+        ),
     },
 )
 
@@ -295,8 +367,11 @@ EQUIPMENT_TYPE = Vocabulary(
     {
         "detector": ("Mine detector", "Mina axtaran cihaz", "Миноискатель"),
         "machine": ("Demining machine", "Minatəmizləmə maşını", "Машина разминирования"),
-        "ppe": ("Personal protective equipment", "Fərdi mühafizə vasitəsi",
-                "Средства индивидуальной защиты"),
+        "ppe": (
+            "Personal protective equipment",
+            "Fərdi mühafizə vasitəsi",
+            "Средства индивидуальной защиты",
+        ),
         "vehicle": ("Vehicle", "Nəqliyyat vasitəsi", "Транспортное средство"),
         "dog": ("Mine detection dog", "Mina axtaran it", "Минно-розыскная собака"),
         "other": ("Other", "Digər", "Другое"),
@@ -321,10 +396,16 @@ PROJECT_TYPE = Vocabulary(
         "power_line": ("Power line", "Elektrik xətti", "Линия электропередачи"),
         "solar": ("Solar power plant", "Günəş elektrik stansiyası", "Солнечная электростанция"),
         "wind": ("Wind farm", "Külək elektrik stansiyası", "Ветровая электростанция"),
-        "settlement": ("Settlement for return", "Qayıdış üçün yaşayış məntəqəsi",
-                       "Населённый пункт для возвращения"),
-        "agriculture": ("Agricultural project", "Kənd təsərrüfatı layihəsi",
-                        "Сельскохозяйственный проект"),
+        "settlement": (
+            "Settlement for return",
+            "Qayıdış üçün yaşayış məntəqəsi",
+            "Населённый пункт для возвращения",
+        ),
+        "agriculture": (
+            "Agricultural project",
+            "Kənd təsərrüfatı layihəsi",
+            "Сельскохозяйственный проект",
+        ),
         "other": ("Other", "Digər", "Другое"),
     },
 )
@@ -332,10 +413,16 @@ PROJECT_TYPE = Vocabulary(
 INSPECTION_TYPE = Vocabulary(
     "inspection_type",
     {
-        "qa": ("Quality assurance visit", "Keyfiyyət təminatı yoxlaması",
-               "Проверка обеспечения качества"),
-        "qc": ("Quality control sampling", "Keyfiyyətə nəzarət yoxlaması",
-               "Выборочный контроль качества"),
+        "qa": (
+            "Quality assurance visit",
+            "Keyfiyyət təminatı yoxlaması",
+            "Проверка обеспечения качества",
+        ),
+        "qc": (
+            "Quality control sampling",
+            "Keyfiyyətə nəzarət yoxlaması",
+            "Выборочный контроль качества",
+        ),
     },
 )
 
@@ -380,12 +467,21 @@ ROLE = Vocabulary(
     "role",
     {
         "admin": ("Administrator", "Administrator", "Администратор"),
-        "im_officer": ("Information management officer", "İnformasiya idarəetməsi üzrə mütəxəssis",
-                       "Специалист по управлению информацией"),
-        "operator_officer": ("Operator data officer", "Operatorun məlumat mütəxəssisi",
-                             "Специалист оператора по данным"),
-        "qa_officer": ("Quality management officer", "Keyfiyyətin idarə edilməsi üzrə mütəxəssis",
-                       "Специалист по управлению качеством"),
+        "im_officer": (
+            "Information management officer",
+            "İnformasiya idarəetməsi üzrə mütəxəssis",
+            "Специалист по управлению информацией",
+        ),
+        "operator_officer": (
+            "Operator data officer",
+            "Operatorun məlumat mütəxəssisi",
+            "Специалист оператора по данным",
+        ),
+        "qa_officer": (
+            "Quality management officer",
+            "Keyfiyyətin idarə edilməsi üzrə mütəxəssis",
+            "Специалист по управлению качеством",
+        ),
         "viewer": ("Viewer", "İzləyici", "Наблюдатель"),
         "public": ("Public", "İctimaiyyət", "Общественность"),
     },
@@ -395,8 +491,11 @@ LAYING_METHOD = Vocabulary(
     "laying_method",
     {
         "hand": ("Laid by hand", "Əl ilə basdırılıb", "Установлены вручную"),
-        "mechanical": ("Laid mechanically", "Mexaniki üsulla basdırılıb",
-                       "Установлены механизированно"),
+        "mechanical": (
+            "Laid mechanically",
+            "Mexaniki üsulla basdırılıb",
+            "Установлены механизированно",
+        ),
         "remote": ("Remotely delivered", "Məsafədən atılıb", "Дистанционное минирование"),
         "unknown": ("Unknown", "Naməlum", "Неизвестно"),
     },
@@ -415,12 +514,37 @@ ADMIN_LEVEL = Vocabulary(
 ALL: dict[str, Vocabulary] = {
     v.name: v
     for v in (
-        ORGANISATION_TYPE, HAZARD_TYPE, CONTAMINATION, HAZARD_STATUS, EVIDENCE, BLOCKAGE,
-        ACTIVITY_TYPE, ACTIVITY_STATUS, RELEASE_METHOD, EO_CATEGORY, FINDING_CONDITION, DISPOSAL,
-        ACCIDENT_TYPE, SEX, AGE_BAND, VICTIM_GROUP, OUTCOME, VICTIM_ACTIVITY, ASSISTANCE_TYPE,
-        EORE_METHOD, EQUIPMENT_TYPE, EQUIPMENT_STATUS, PROJECT_TYPE, INSPECTION_TYPE,
-        INSPECTION_RESULT, NONCONFORMITY_SEVERITY, ACCREDITATION_STATUS, APPROVAL, ROLE,
-        LAYING_METHOD, ADMIN_LEVEL,
+        ORGANISATION_TYPE,
+        HAZARD_TYPE,
+        CONTAMINATION,
+        HAZARD_STATUS,
+        EVIDENCE,
+        BLOCKAGE,
+        ACTIVITY_TYPE,
+        ACTIVITY_STATUS,
+        RELEASE_METHOD,
+        EO_CATEGORY,
+        FINDING_CONDITION,
+        DISPOSAL,
+        ACCIDENT_TYPE,
+        SEX,
+        AGE_BAND,
+        VICTIM_GROUP,
+        OUTCOME,
+        VICTIM_ACTIVITY,
+        ASSISTANCE_TYPE,
+        EORE_METHOD,
+        EQUIPMENT_TYPE,
+        EQUIPMENT_STATUS,
+        PROJECT_TYPE,
+        INSPECTION_TYPE,
+        INSPECTION_RESULT,
+        NONCONFORMITY_SEVERITY,
+        ACCREDITATION_STATUS,
+        APPROVAL,
+        ROLE,
+        LAYING_METHOD,
+        ADMIN_LEVEL,
     )
 }
 

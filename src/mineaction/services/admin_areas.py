@@ -107,9 +107,7 @@ def azerbaijan_specs() -> list[AreaSpec]:
     )
     parts: dict[str, list[BaseGeometry]] = {}
     for feature in data["features"]:
-        parts.setdefault(feature["properties"]["shapeName"], []).append(
-            shape(feature["geometry"])
-        )
+        parts.setdefault(feature["properties"]["shapeName"], []).append(shape(feature["geometry"]))
     bases = [_base(n) for n in parts]
     region_of = {
         member: key for key, region in extra["regions"].items() for member in region["members"]
@@ -138,14 +136,31 @@ def azerbaijan_specs() -> list[AreaSpec]:
             )
         )
     country_geom = _multipolygon([shapely.union_all([d.geom for d in districts])])
-    specs = [AreaSpec("AZE", "Azerbaijan", "country", country_geom, None, "Azərbaycan",
-                      "Азербайджан", {"Azerbaijan", "AZE"})]
+    specs = [
+        AreaSpec(
+            "AZE",
+            "Azerbaijan",
+            "country",
+            country_geom,
+            None,
+            "Azərbaycan",
+            "Азербайджан",
+            {"Azerbaijan", "AZE"},
+        )
+    ]
     for key, region in extra["regions"].items():
         members = [d.geom for d in districts if d.parent_code == _region_code(key)]
         specs.append(
-            AreaSpec(_region_code(key) or "", region["name"], "region",
-                     _multipolygon([shapely.union_all(members)]), "AZE", region["az"],
-                     region["ru"], {region["name"]})
+            AreaSpec(
+                _region_code(key) or "",
+                region["name"],
+                "region",
+                _multipolygon([shapely.union_all(members)]),
+                "AZE",
+                region["az"],
+                region["ru"],
+                {region["name"]},
+            )
         )
     for d in districts:
         d.parent_code = d.parent_code or "AZE"
@@ -176,8 +191,9 @@ def specs_from_geojson(
         ) from exc
     features = data.get("features") if isinstance(data, dict) else None
     if not features:
-        raise ValidationError(f"{path} holds no features.",
-                              hint="Give a GeoJSON FeatureCollection of polygons.")
+        raise ValidationError(
+            f"{path} holds no features.", hint="Give a GeoJSON FeatureCollection of polygons."
+        )
     grouped: dict[str, AreaSpec] = {}
     for number, feature in enumerate(features, start=1):
         props: dict[str, Any] = feature.get("properties") or {}
@@ -201,8 +217,7 @@ def specs_from_geojson(
             previous = grouped[code].geom
             grouped[code].geom = _multipolygon([g for g in (previous, geom) if g is not None])
         else:
-            grouped[code] = AreaSpec(code, str(name), level, geom, parent_code,
-                                     aliases={str(name)})
+            grouped[code] = AreaSpec(code, str(name), level, geom, parent_code, aliases={str(name)})
     return list(grouped.values())
 
 
@@ -223,14 +238,18 @@ def find_area(session: Session, name: str) -> AdminArea:
     return areas[0]
 
 
-def area_at(session: Session, lon: float, lat: float, *, level: str = "district") -> AdminArea | None:
+def area_at(
+    session: Session, lon: float, lat: float, *, level: str = "district"
+) -> AdminArea | None:
     """Return the area of ``level`` that contains the position, or None."""
     point = Point(lon, lat)
     candidates = session.scalars(
         select(AdminArea).where(
             AdminArea.level == level,
-            AdminArea.min_x <= lon, AdminArea.max_x >= lon,
-            AdminArea.min_y <= lat, AdminArea.max_y >= lat,
+            AdminArea.min_x <= lon,
+            AdminArea.max_x >= lon,
+            AdminArea.min_y <= lat,
+            AdminArea.max_y >= lat,
         )
     )
     for area in candidates:

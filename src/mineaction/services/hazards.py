@@ -63,12 +63,23 @@ def create_hazard(
         area = admin_areas.area_at(session, where.x, where.y)
         admin_area_id = area.id if area else None
     hazard = Hazard(
-        reference=reference, name=name, hazard_type=hazard_type, contamination=contamination,
-        status=status, evidence=evidence, expected_beneficiaries=expected_beneficiaries,
-        recorded_date=recorded_date, organisation_id=organisation_id,
-        admin_area_id=admin_area_id, geom=shape, remaining_geom=shape,
-        benchmark_point=shape.representative_point(), area_m2=geodesic_area_m2(shape),
-        released_m2=0.0, source_id=source_id, approval=approval,
+        reference=reference,
+        name=name,
+        hazard_type=hazard_type,
+        contamination=contamination,
+        status=status,
+        evidence=evidence,
+        expected_beneficiaries=expected_beneficiaries,
+        recorded_date=recorded_date,
+        organisation_id=organisation_id,
+        admin_area_id=admin_area_id,
+        geom=shape,
+        remaining_geom=shape,
+        benchmark_point=shape.representative_point(),
+        area_m2=geodesic_area_m2(shape),
+        released_m2=0.0,
+        source_id=source_id,
+        approval=approval,
         blockages=[HazardBlockage(blockage=b) for b in sorted(set(blockages))],
     )
     session.add(hazard)
@@ -77,7 +88,11 @@ def create_hazard(
 
 
 def reshape_hazard(
-    *, session: Session, hazard_id: int, geom: object, expected_version: int,
+    *,
+    session: Session,
+    hazard_id: int,
+    geom: object,
+    expected_version: int,
     country: Country | None = None,
 ) -> Hazard:
     """Give a hazard a new recorded shape (after re-survey), keeping its releases counted.
@@ -100,8 +115,13 @@ def reshape_hazard(
             f"The new shape of hazard {hazard.reference} leaves out land already released "
             f"({outside / 10_000:,.2f} ha of released polygons fall outside it).",
             hint="Draw the new shape so that it still contains every released polygon.",
-            problems=[Problem(reason="released land outside new shape", field="geometry",
-                              value=hazard.reference)],
+            problems=[
+                Problem(
+                    reason="released land outside new shape",
+                    field="geometry",
+                    value=hazard.reference,
+                )
+            ],
         )
     hazard.geom = shape
     hazard.area_m2 = area
@@ -149,13 +169,21 @@ def release_land(
     if hazard is not None:
         _require_open(hazard)
         outcome = apply_release(
-            HazardLedger(hazard.reference, hazard.geom, hazard.remaining_geom or hazard.geom,
-                         hazard.area_m2, hazard.released_m2),
+            HazardLedger(
+                hazard.reference,
+                hazard.geom,
+                hazard.remaining_geom or hazard.geom,
+                hazard.area_m2,
+                hazard.released_m2,
+            ),
             geom=shape,
             reported_m2=reported_area_m2,
         )
-        counted_geom, counted_m2, overlap = (outcome.counted_geom, outcome.counted_m2,
-                                             outcome.overlap_m2)
+        counted_geom, counted_m2, overlap = (
+            outcome.counted_geom,
+            outcome.counted_m2,
+            outcome.overlap_m2,
+        )
         hazard.remaining_geom = outcome.remaining_geom
         hazard.released_m2 = outcome.released_m2
         if outcome.closes(hazard.area_m2):
@@ -170,11 +198,20 @@ def release_land(
         area = admin_areas.area_at(session, where.x, where.y)
         admin_area_id = area.id if area else None
     release = LandRelease(
-        method=method, release_date=release_date, organisation_id=organisation_id,
-        hazard_id=hazard_id, activity_id=activity_id, admin_area_id=admin_area_id,
-        depth_cm=depth_cm, geom=shape, counted_geom=counted_geom,
-        reported_area_m2=reported_area_m2, area_m2=counted_m2, overlap_m2=overlap,
-        source_id=source_id, approval=approval,
+        method=method,
+        release_date=release_date,
+        organisation_id=organisation_id,
+        hazard_id=hazard_id,
+        activity_id=activity_id,
+        admin_area_id=admin_area_id,
+        depth_cm=depth_cm,
+        geom=shape,
+        counted_geom=counted_geom,
+        reported_area_m2=reported_area_m2,
+        area_m2=counted_m2,
+        overlap_m2=overlap,
+        source_id=source_id,
+        approval=approval,
     )
     session.add(release)
     session.flush()
@@ -187,8 +224,7 @@ def _require_open(hazard: Hazard) -> None:
             f"Hazard {hazard.reference} is {hazard.status}; land can only be released from an "
             "open hazard.",
             hint="Check the hazard reference, or reopen the hazard first.",
-            problems=[Problem(reason="hazard not open", field="hazard_id",
-                              value=hazard.reference)],
+            problems=[Problem(reason="hazard not open", field="hazard_id", value=hazard.reference)],
         )
 
 

@@ -33,7 +33,11 @@ def check_version(record: Record, expected_version: int) -> None:
 
 
 def update_record(
-    session: Session, model: type[R], record_id: int, *, expected_version: int,
+    session: Session,
+    model: type[R],
+    record_id: int,
+    *,
+    expected_version: int,
     changes: dict[str, Any],
 ) -> R:
     """Apply ``changes`` to the record if it is still at ``expected_version``; return it.

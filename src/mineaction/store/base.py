@@ -15,8 +15,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, ClassVar
 
-from sqlalchemy import DateTime, Float, Integer, MetaData, String, event
+from sqlalchemy import Float, Integer, MetaData, String, event
 from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, declared_attr, mapped_column
+
+from mineaction.store.types import UTCDateTime
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -49,12 +51,13 @@ class Record:
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source_id: Mapped[str | None] = mapped_column(String(120), unique=True)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
-    approval: Mapped[str] = mapped_column(String(16), nullable=False, default="approved",
-                                          index=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
-                                                    nullable=False)
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
-                                                    onupdate=utcnow, nullable=False)
+    approval: Mapped[str] = mapped_column(
+        String(16), nullable=False, default="approved", index=True
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        UTCDateTime(), default=utcnow, onupdate=utcnow, nullable=False
+    )
 
     @declared_attr.directive
     def __mapper_args__(cls) -> dict[str, Any]:

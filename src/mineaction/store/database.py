@@ -5,14 +5,19 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, event, inspect, make_url
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
-from mineaction.errors import ConfigurationError, DatabaseError
+from mineaction.errors import ConfigurationError, ConflictError, DatabaseError
+
+#: SQLite's answer to a write from a transaction whose snapshot another writer made stale.
+SQLITE_BUSY_SNAPSHOT = 517
 
 
 def normalise_url(url: str) -> str:
@@ -25,7 +30,7 @@ def normalise_url(url: str) -> str:
     """
     for prefix in ("postgresql://", "postgres://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -81,6 +86,13 @@ class Database:
         """Return 'sqlite' or 'postgresql'."""
         return self.engine.dialect.name
 
+    def sqlite_path(self) -> Path | None:
+        """Return the file of an SQLite database (None for PostgreSQL or in-memory)."""
+        url = make_url(self.url)
+        if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+            return None
+        return Path(url.database)
+
     def display_url(self) -> str:
         """Return the URL with any password hidden."""
         return make_url(self.url).render_as_string(hide_password=True)
@@ -96,10 +108,21 @@ class Database:
         try:
             with session.begin():
                 yield session
+        except StaleDataError as exc:
+            raise ConflictError(
+                "Another user changed or deleted the same record while this change was being "
+                "saved; nothing was written.",
+                hint="Reload the record and apply your change again.",
+            ) from exc
         except OperationalError as exc:
+            if getattr(exc.orig, "sqlite_errorcode", None) == SQLITE_BUSY_SNAPSHOT:
+                raise ConflictError(
+                    "Another user saved changes to the data this change was based on; "
+                    "nothing was written.",
+                    hint="Reload and apply your change again.",
+                ) from exc
             raise DatabaseError(
-                f"The database {self.display_url()} could not complete the operation: "
-                f"{exc.orig}",
+                f"The database {self.display_url()} could not complete the operation: {exc.orig}",
                 hint="Check that the database server is running and reachable.",
             ) from exc
         finally:

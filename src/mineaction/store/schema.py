@@ -12,6 +12,20 @@ from mineaction.errors import DatabaseError
 from mineaction.store.database import Database
 
 
+def include_name(name: str | None, type_: str, _parents: object = None) -> bool:
+    """Tell Alembic which database objects the models own.
+
+    SQLite's R*Trees and PostGIS's GiST indexes (both made by spatial_ddl) and
+    PostGIS's own tables are not declared in the models, so autogenerate must
+    neither drop nor compare them.
+    """
+    if type_ == "table" and name is not None:
+        return not (name.startswith("rtree_") or name in ("spatial_ref_sys",))
+    if type_ == "index" and name is not None:
+        return not name.startswith("gix_")
+    return True
+
+
 def alembic_config() -> Config:
     """Return an Alembic configuration pointing at the packaged migrations."""
     cfg = Config()

@@ -7,11 +7,13 @@ Shapely geometry, so the service layer never sees a backend difference.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import shapely
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import LargeBinary
+from sqlalchemy import DateTime, LargeBinary
+from sqlalchemy.dialects.postgresql.base import ischema_names as pg_ischema_names
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
@@ -25,11 +27,16 @@ class _PostGISGeometry(UserDefinedType[Any]):
 
     cache_ok = True
 
-    def __init__(self, kind: str = "GEOMETRY") -> None:
+    def __init__(self, kind: str = "GEOMETRY", srid: int = SRID) -> None:
         self.kind = kind
+        self.srid = srid
 
     def get_col_spec(self, **kw: Any) -> str:
         return f"geometry({self.kind}, {SRID})"
+
+
+# Let SQLAlchemy recognise PostGIS columns when it reflects a database.
+pg_ischema_names["geometry"] = _PostGISGeometry
 
 
 class _FromWKB(FunctionElement[Any]):
@@ -64,6 +71,25 @@ def _as_wkb_default(element: _AsWKB, compiler: Any, **kw: Any) -> str:
 @compiles(_AsWKB, "postgresql")
 def _as_wkb_pg(element: _AsWKB, compiler: Any, **kw: Any) -> str:
     return f"ST_AsBinary({compiler.process(element.clauses, **kw)})"
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A timezone-aware UTC timestamp on both backends (SQLite keeps no zone itself)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("timestamps must be timezone-aware")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 class Geometry(TypeDecorator[BaseGeometry]):

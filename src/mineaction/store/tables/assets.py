@@ -23,8 +23,9 @@ class Equipment(Record, Base):
     equipment_type: Mapped[str] = mapped_column(String(16), nullable=False)
     model: Mapped[str | None] = mapped_column(String(120))
     serial: Mapped[str] = mapped_column(String(120), nullable=False)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True,
-                                                 nullable=False)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id"), index=True, nullable=False
+    )
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="operational")
     status_date: Mapped[dt.date] = mapped_column(Date, nullable=False)
     acquired_date: Mapped[dt.date | None] = mapped_column(Date)
@@ -32,7 +33,8 @@ class Equipment(Record, Base):
 
     organisation: Mapped[Organisation] = relationship()
     status_history: Mapped[list[EquipmentStatusChange]] = relationship(
-        back_populates="equipment", cascade="all, delete-orphan",
+        back_populates="equipment",
+        cascade="all, delete-orphan",
         order_by="EquipmentStatusChange.changed_date",
     )
 

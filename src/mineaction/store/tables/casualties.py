@@ -32,8 +32,9 @@ class Accident(Record, Spatial, Base):
 
     admin_area: Mapped[AdminArea | None] = relationship()
     eo_model: Mapped[EOModel | None] = relationship()
-    victims: Mapped[list[Victim]] = relationship(back_populates="accident",
-                                                 cascade="all, delete-orphan")
+    victims: Mapped[list[Victim]] = relationship(
+        back_populates="accident", cascade="all, delete-orphan"
+    )
 
 
 class Victim(Record, Base):
@@ -45,8 +46,9 @@ class Victim(Record, Base):
     __tablename__ = "victims"
     __kind__ = "victims"
 
-    accident_id: Mapped[int] = mapped_column(ForeignKey("accidents.id", ondelete="CASCADE"),
-                                             index=True, nullable=False)
+    accident_id: Mapped[int] = mapped_column(
+        ForeignKey("accidents.id", ondelete="CASCADE"), index=True, nullable=False
+    )
     sex: Mapped[str] = mapped_column(String(8), nullable=False, default="unknown")
     age: Mapped[int | None] = mapped_column(Integer)
     age_band: Mapped[str] = mapped_column(String(8), nullable=False, default="unknown")

@@ -35,8 +35,7 @@ class Hazard(Record, Spatial, Base):
     expected_beneficiaries: Mapped[int | None] = mapped_column(Integer)
     recorded_date: Mapped[dt.date] = mapped_column(Date, nullable=False)
     closed_date: Mapped[dt.date | None] = mapped_column(Date)
-    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"),
-                                                        index=True)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     admin_area_id: Mapped[int | None] = mapped_column(ForeignKey("admin_areas.id"), index=True)
     geom: Mapped[BaseGeometry] = mapped_column(Geometry("MULTIPOLYGON"), nullable=False)
     remaining_geom: Mapped[BaseGeometry | None] = mapped_column(Geometry("GEOMETRY"))
@@ -64,8 +63,9 @@ class HazardBlockage(Base):
     __table_args__ = (UniqueConstraint("hazard_id", "blockage"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    hazard_id: Mapped[int] = mapped_column(ForeignKey("hazards.id", ondelete="CASCADE"),
-                                           index=True, nullable=False)
+    hazard_id: Mapped[int] = mapped_column(
+        ForeignKey("hazards.id", ondelete="CASCADE"), index=True, nullable=False
+    )
     blockage: Mapped[str] = mapped_column(String(32), nullable=False)
 
     hazard: Mapped[Hazard] = relationship(back_populates="blockages")
@@ -81,8 +81,9 @@ class Activity(Record, Spatial, Base):
     reference: Mapped[str] = mapped_column(String(60), unique=True, nullable=False)
     activity_type: Mapped[str] = mapped_column(String(32), nullable=False, index=True)
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="planned")
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True,
-                                                 nullable=False)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id"), index=True, nullable=False
+    )
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
     hazard_id: Mapped[int | None] = mapped_column(ForeignKey("hazards.id"), index=True)
     admin_area_id: Mapped[int | None] = mapped_column(ForeignKey("admin_areas.id"), index=True)
@@ -105,8 +106,9 @@ class ProgressReport(Record, Base):
     __kind__ = "progress_reports"
     __table_args__ = (UniqueConstraint("activity_id", "report_date"),)
 
-    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"),
-                                             index=True, nullable=False)
+    activity_id: Mapped[int] = mapped_column(
+        ForeignKey("activities.id", ondelete="CASCADE"), index=True, nullable=False
+    )
     report_date: Mapped[dt.date] = mapped_column(Date, nullable=False)
     area_m2: Mapped[float] = mapped_column(Float, nullable=False, default=0.0)
     team_days: Mapped[float] = mapped_column(Float, nullable=False, default=0.0)
@@ -130,8 +132,9 @@ class LandRelease(Record, Spatial, Base):
 
     method: Mapped[str] = mapped_column(String(16), nullable=False, index=True)
     release_date: Mapped[dt.date] = mapped_column(Date, nullable=False, index=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True,
-                                                 nullable=False)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id"), index=True, nullable=False
+    )
     hazard_id: Mapped[int | None] = mapped_column(ForeignKey("hazards.id"), index=True)
     activity_id: Mapped[int | None] = mapped_column(ForeignKey("activities.id"), index=True)
     admin_area_id: Mapped[int | None] = mapped_column(ForeignKey("admin_areas.id"), index=True)
@@ -162,8 +165,7 @@ class Finding(Record, Spatial, Base):
     condition: Mapped[str | None] = mapped_column(String(16))
     depth_cm: Mapped[int | None] = mapped_column(Integer)
     disposal: Mapped[str | None] = mapped_column(String(32))
-    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"),
-                                                        index=True)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     activity_id: Mapped[int | None] = mapped_column(ForeignKey("activities.id"), index=True)
     hazard_id: Mapped[int | None] = mapped_column(ForeignKey("hazards.id"), index=True)
     admin_area_id: Mapped[int | None] = mapped_column(ForeignKey("admin_areas.id"), index=True)

@@ -18,7 +18,12 @@ from mineaction.store.tables.reference import AdminArea, Organisation
 from mineaction.store.types import Geometry
 
 BENEFICIARY_COLUMNS = (
-    "female_child", "male_child", "female_adult", "male_adult", "female_elderly", "male_elderly",
+    "female_child",
+    "male_child",
+    "female_adult",
+    "male_adult",
+    "female_elderly",
+    "male_elderly",
 )
 
 
@@ -46,8 +51,9 @@ class EORESession(Record, Spatial, Beneficiaries, Base):
     __spatial__ = "geom"
 
     session_date: Mapped[dt.date] = mapped_column(Date, nullable=False, index=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True,
-                                                 nullable=False)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id"), index=True, nullable=False
+    )
     admin_area_id: Mapped[int | None] = mapped_column(ForeignKey("admin_areas.id"), index=True)
     method: Mapped[str] = mapped_column(String(16), nullable=False, default="session")
     location: Mapped[str | None] = mapped_column(String(200))
@@ -69,8 +75,9 @@ class Assistance(Record, Beneficiaries, Base):
 
     assistance_date: Mapped[dt.date] = mapped_column(Date, nullable=False, index=True)
     assistance_type: Mapped[str] = mapped_column(String(16), nullable=False)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True,
-                                                 nullable=False)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id"), index=True, nullable=False
+    )
     admin_area_id: Mapped[int | None] = mapped_column(ForeignKey("admin_areas.id"), index=True)
     victim_id: Mapped[int | None] = mapped_column(ForeignKey("victims.id"), index=True)
     notes: Mapped[str | None] = mapped_column(Text)

@@ -20,8 +20,9 @@ class Inspection(Record, Base):
 
     inspection_type: Mapped[str] = mapped_column(String(8), nullable=False)
     inspection_date: Mapped[dt.date] = mapped_column(Date, nullable=False, index=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True,
-                                                 nullable=False)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id"), index=True, nullable=False
+    )
     activity_id: Mapped[int | None] = mapped_column(ForeignKey("activities.id"), index=True)
     inspector: Mapped[str | None] = mapped_column(String(200))
     result: Mapped[str] = mapped_column(String(8), nullable=False)
@@ -57,8 +58,9 @@ class ReleaseAcceptance(Record, Base):
     __tablename__ = "release_acceptances"
     __kind__ = "release_acceptances"
 
-    land_release_id: Mapped[int] = mapped_column(ForeignKey("land_releases.id"), index=True,
-                                                 nullable=False)
+    land_release_id: Mapped[int] = mapped_column(
+        ForeignKey("land_releases.id"), index=True, nullable=False
+    )
     inspection_id: Mapped[int | None] = mapped_column(ForeignKey("inspections.id"))
     decision_date: Mapped[dt.date] = mapped_column(Date, nullable=False)
     accepted: Mapped[bool] = mapped_column(nullable=False)

@@ -34,8 +34,9 @@ class Accreditation(Record, Base):
     __tablename__ = "accreditations"
     __kind__ = "accreditations"
 
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True,
-                                                 nullable=False)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id"), index=True, nullable=False
+    )
     activity_type: Mapped[str] = mapped_column(String(32), nullable=False)
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="granted")
     valid_from: Mapped[dt.date] = mapped_column(Date, nullable=False)
@@ -52,8 +53,9 @@ class Team(Record, Base):
     __kind__ = "teams"
     __table_args__ = (UniqueConstraint("organisation_id", "code"),)
 
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True,
-                                                 nullable=False)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id"), index=True, nullable=False
+    )
     code: Mapped[str] = mapped_column(String(40), nullable=False)
     name: Mapped[str | None] = mapped_column(String(200))
     capability: Mapped[str] = mapped_column(String(32), nullable=False)
@@ -94,8 +96,9 @@ class AdminAreaAlias(Base):
     __table_args__ = (UniqueConstraint("alias", "area_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    area_id: Mapped[int] = mapped_column(ForeignKey("admin_areas.id", ondelete="CASCADE"),
-                                         index=True, nullable=False)
+    area_id: Mapped[int] = mapped_column(
+        ForeignKey("admin_areas.id", ondelete="CASCADE"), index=True, nullable=False
+    )
     alias: Mapped[str] = mapped_column(String(200), nullable=False, index=True)
 
     area: Mapped[AdminArea] = relationship(back_populates="aliases")

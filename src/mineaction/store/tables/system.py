@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mineaction.store.base import Base, Record, utcnow
+from mineaction.store.types import UTCDateTime
 
 
 class User(Record, Base):
@@ -34,8 +35,9 @@ class AuditEntry(Base):
     __tablename__ = "audit_log"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
-                                            nullable=False, index=True)
+    at: Mapped[dt.datetime] = mapped_column(
+        UTCDateTime(), default=utcnow, nullable=False, index=True
+    )
     actor: Mapped[str] = mapped_column(String(80), nullable=False)
     action: Mapped[str] = mapped_column(String(16), nullable=False)
     kind: Mapped[str] = mapped_column(String(40), nullable=False)

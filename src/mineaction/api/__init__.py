@@ -1,0 +1,1 @@
+"""The HTTP faces: the REST API and the web pages, over the same services."""

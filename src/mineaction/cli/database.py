@@ -1,0 +1,106 @@
+"""Commands that create, upgrade, back up and restore the database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from mineaction.cli.common import DatabaseOption, console, open_database
+from mineaction.services import admin_areas
+from mineaction.store import schema
+
+
+def register(app: typer.Typer) -> None:
+    """Add init, db, backup and restore to ``app``."""
+    app.command("init")(init)
+    db_app = typer.Typer(help="Schema migrations.", no_args_is_help=True)
+    db_app.command("upgrade")(upgrade)
+    db_app.command("current")(current)
+    app.add_typer(db_app, name="db")
+    app.command("backup")(backup)
+    app.command("restore")(restore)
+
+
+def init(
+    database: DatabaseOption = None,
+    areas: Annotated[
+        bool,
+        typer.Option(
+            "--areas/--no-areas", help="Load Azerbaijan's districts and cities (from the package)."
+        ),
+    ] = True,
+) -> None:
+    """Create the database schema, or upgrade it, and load the administrative areas.
+
+    Safe to run twice: it changes nothing that is already in place.
+    """
+    db = open_database(database, require_schema=False)
+    schema.upgrade(db)
+    written = 0
+    if areas:
+        with db.session(actor="init") as session:
+            written = admin_areas.load_azerbaijan(session)
+    console.print(
+        f"Database ready: {db.display_url()} (schema {schema.head_revision()}, "
+        f"{written} administrative areas of Azerbaijan loaded)."
+    )
+    console.print(f"[dim]{admin_areas.AZE_ATTRIBUTION}[/]")
+
+
+def upgrade(database: DatabaseOption = None) -> None:
+    """Bring the database schema up to this version of mineaction."""
+    db = open_database(database, require_schema=False)
+    before = schema.current_revision(db)
+    schema.upgrade(db)
+    after = schema.current_revision(db)
+    if before == after:
+        console.print(f"Schema already at {after}; nothing to do.")
+    else:
+        console.print(f"Schema upgraded from {before or 'nothing'} to {after}.")
+
+
+def current(database: DatabaseOption = None) -> None:
+    """Print the database's schema revision and the one this version needs."""
+    db = open_database(database, require_schema=False)
+    console.print(f"database: {schema.current_revision(db) or 'no schema'}")
+    console.print(f"software: {schema.head_revision()}")
+
+
+def backup(
+    file: Annotated[Path, typer.Argument(help="The backup file to write.")],
+    database: DatabaseOption = None,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace FILE if it exists.")
+    ] = False,
+) -> None:
+    """Write a consistent snapshot of the whole database to FILE (works on both backends)."""
+    from mineaction.services import backup as service
+
+    db = open_database(database)
+    manifest = service.backup(db, file, overwrite=overwrite)
+    rows = sum(count for count, _ in manifest.tables.values())
+    console.print(
+        f"Backup written to {file}: {len(manifest.tables)} tables, {rows:,} rows, "
+        f"schema {manifest.revision}."
+    )
+
+
+def restore(
+    file: Annotated[Path, typer.Argument(help="A backup written by `mineaction backup`.")],
+    database: DatabaseOption = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace a database that holds data.")
+    ] = False,
+) -> None:
+    """Restore FILE into the database; a database that holds data needs --force."""
+    from mineaction.services import backup as service
+
+    db = open_database(database, require_schema=False)
+    manifest = service.restore(db, file, force=force)
+    rows = sum(count for count, _ in manifest.tables.values())
+    console.print(
+        f"Restored {rows:,} rows from {file} into {db.display_url()}; every table's "
+        "checksum matches the backup."
+    )

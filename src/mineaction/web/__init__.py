@@ -1,0 +1,1 @@
+"""Web pages: templates and static assets, served from the package (no CDN)."""
