@@ -34,7 +34,7 @@ AZE_ATTRIBUTION = (
 )
 
 _FOLD = str.maketrans({"ə": "e", "ı": "i", "ğ": "g", "ş": "s", "ç": "c", "ö": "o", "ü": "u"})
-_SUFFIX = re.compile(r"\s+(district|rayonu|rayon|r-nu|район|rayonu\.)$")
+_SUFFIX = re.compile(r"\s+(district|rayonu|rayon|r-nu|район)$")
 
 
 def normalise_name(name: str) -> str:
@@ -43,11 +43,10 @@ def normalise_name(name: str) -> str:
     >>> normalise_name("Ağdam rayonu"), normalise_name("AGDAM District")
     ('agdam', 'agdam')
     """
-    text = name.strip().casefold().translate(_FOLD)
+    text = re.sub(r"[\s_\-]+", " ", name.strip().casefold().translate(_FOLD))
+    text = _SUFFIX.sub("", text)  # before accents go: "район" loses its breve below
     text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    text = re.sub(r"[\s_\-]+", " ", text)
-    return _SUFFIX.sub("", text).strip()
+    return "".join(c for c in text if not unicodedata.combining(c)).strip()
 
 
 @dataclass
@@ -117,9 +116,10 @@ def azerbaijan_specs() -> list[AreaSpec]:
         base = _base(full_name)
         is_city = full_name.endswith(" City")
         names = extra["names"].get(base, {})
-        aliases = {full_name, *names.get("aliases", [])}
+        aliases = {full_name}
         if not is_city or bases.count(base) == 1:
-            aliases.add(base)  # a bare "Shusha" means the district, not the city
+            # a bare "Shusha" (or "Susa") means the district, not the city
+            aliases.update([base, *names.get("aliases", [])])
         suffix = " şəhəri" if is_city else " rayonu"
         districts.append(
             AreaSpec(
@@ -225,10 +225,18 @@ def find_area(session: Session, name: str) -> AdminArea:
     """Return the area whose name or alias matches ``name``; raise NotFoundError otherwise."""
     key = normalise_name(name)
     ids = session.scalars(select(AdminAreaAlias.area_id).where(AdminAreaAlias.alias == key)).all()
-    areas = [session.get_one(AdminArea, i) for i in sorted(set(ids))]
-    if len(areas) > 1:  # the most specific level wins (a district over its region)
-        order = {"settlement": 0, "district": 1, "region": 2, "country": 3}
-        areas.sort(key=lambda a: order.get(a.level, 9))
+    order = {"settlement": 0, "district": 1, "region": 2, "country": 3}
+    areas = sorted(
+        (session.get_one(AdminArea, i) for i in set(ids)),
+        key=lambda a: (order.get(a.level, 9), a.id),
+    )
+    if len(areas) > 1 and areas[0].level == areas[1].level:
+        raise ValidationError(
+            f"The name {name!r} matches several areas: "
+            + ", ".join(f"{a.name} ({a.code})" for a in areas)
+            + ".",
+            hint="Use the full name or the code of the one you mean.",
+        )
     if not areas:
         raise NotFoundError(
             f"No administrative area is called {name!r}.",
