@@ -129,3 +129,34 @@ def test_history_keeps_every_shape_the_hazard_had(db: Database) -> None:
     shapes = [entries[0].after["remaining_geom"]] + [e.after["remaining_geom"] for e in entries[1:]]
     assert len(set(shapes)) == 4
     assert entries[2].before["remaining_geom"] == entries[1].after["remaining_geom"]
+
+
+def test_a_hazard_outside_the_country_is_refused_with_the_position(db: Database) -> None:
+    from mineaction.errors import GeometryError
+
+    with pytest.raises(GeometryError, match="outside Azerbaijan"), db.session() as s:
+        hazard(s, at=(52.6, 40.1))  # in the Caspian Sea, 100 km offshore
+
+
+def test_a_hazard_with_swapped_coordinates_is_refused_with_the_swap(db: Database) -> None:
+    from mineaction.errors import GeometryError
+
+    with pytest.raises(GeometryError, match="swapped"), db.session() as s:
+        hazards.create_hazard(
+            session=s,
+            reference="HA-SWAP",
+            hazard_type="sha",
+            contamination="uxo",
+            geom="POLYGON((39.99 46.93, 39.99 46.94, 40.0 46.94, 40.0 46.93, 39.99 46.93))",
+            recorded_date=dt.date(2021, 1, 5),
+        )
+    with db.session() as s:
+        assert s.scalars(select(Hazard)).all() == []
+
+
+def test_a_hazard_gets_its_district_and_geodesic_area(db: Database) -> None:
+    with db.session() as s:
+        h = hazard(s, size_m=500)
+        assert h.admin_area.code == "AZE.agdam"
+        assert h.area_m2 == pytest.approx(250_000, rel=2e-3)
+        assert h.remaining_m2 == h.area_m2 and h.released_m2 == 0

@@ -32,6 +32,13 @@ def current_country(session: Session, iso3: str) -> Country | None:
         return _cache[key]
 
 
+def configured_country(session: Session) -> Country | None:
+    """Return the country of the settings (MINEACTION_COUNTRY) if its boundary is loaded."""
+    from mineaction.config import get_settings
+
+    return current_country(session, get_settings().country)
+
+
 def require_country(session: Session, iso3: str) -> Country:
     """Return the country ``iso3``; raise ConfigurationError when it was never loaded."""
     country = current_country(session, iso3)

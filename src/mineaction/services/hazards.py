@@ -11,7 +11,6 @@ import datetime as dt
 from collections.abc import Iterable
 
 import shapely
-from shapely.geometry.base import BaseGeometry
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -21,6 +20,7 @@ from mineaction.domain.rules import Problems
 from mineaction.errors import LedgerError, Problem, ValidationError
 from mineaction.geo import Country, geodesic_area_m2, validate_polygon
 from mineaction.services import admin_areas
+from mineaction.services.country import configured_country
 from mineaction.services.records import check_version, get_record
 from mineaction.store.tables import Hazard, HazardBlockage, LandRelease, Organisation
 
@@ -44,7 +44,11 @@ def create_hazard(
     source_id: str | None = None,
     approval: str = "approved",
 ) -> Hazard:
-    """Validate and record a hazardous area; return it with its geodesic area."""
+    """Validate and record a hazardous area; return it with its geodesic area.
+
+    Positions are checked against ``country``, by default the configured
+    country (MINEACTION_COUNTRY) when its boundary is loaded.
+    """
     problems = Problems()
     problems.code(vocab.HAZARD_TYPE, hazard_type, "hazard_type")
     problems.code(vocab.CONTAMINATION, contamination, "contamination")
@@ -57,7 +61,7 @@ def create_hazard(
     if expected_beneficiaries is not None and expected_beneficiaries < 0:
         problems.add("expected_beneficiaries", expected_beneficiaries, "cannot be negative")
     problems.raise_if_any(f"hazard {reference}")
-    shape = polygonal(validate_polygon(geom, country=country))
+    shape = polygonal(validate_polygon(geom, country=country or configured_country(session)))
     if admin_area_id is None:
         where = shape.representative_point()
         area = admin_areas.area_at(session, where.x, where.y)
@@ -101,7 +105,7 @@ def reshape_hazard(
     """
     hazard = get_record(session, Hazard, hazard_id)
     check_version(hazard, expected_version)
-    shape = polygonal(validate_polygon(geom, country=country))
+    shape = polygonal(validate_polygon(geom, country=country or configured_country(session)))
     releases = list(session.scalars(select(LandRelease).where(LandRelease.hazard_id == hazard.id)))
     drawn = [r.counted_geom for r in releases if r.counted_geom is not None]
     released_shape = polygonal(shapely.union_all(drawn)) if drawn else polygonal(None)
@@ -164,7 +168,9 @@ def release_land(
     if session.get(Organisation, organisation_id) is None:
         problems.add("operator", organisation_id, "no such organisation")
     problems.raise_if_any("land release")
-    shape = polygonal(validate_polygon(geom, country=country)) if geom is not None else None
+    shape = None
+    if geom is not None:
+        shape = polygonal(validate_polygon(geom, country=country or configured_country(session)))
     hazard = get_record(session, Hazard, hazard_id) if hazard_id is not None else None
     if hazard is not None:
         _require_open(hazard)
@@ -226,8 +232,3 @@ def _require_open(hazard: Hazard) -> None:
             hint="Check the hazard reference, or reopen the hazard first.",
             problems=[Problem(reason="hazard not open", field="hazard_id", value=hazard.reference)],
         )
-
-
-def remaining_shape(hazard: Hazard) -> BaseGeometry:
-    """Return what is still contaminated of ``hazard`` (its recorded shape minus releases)."""
-    return hazard.remaining_geom if hazard.remaining_geom is not None else hazard.geom
