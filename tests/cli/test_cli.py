@@ -46,7 +46,8 @@ def test_status_as_json_has_exactly_the_documented_keys(db: Database, run) -> No
 def test_status_as_text_is_a_table(db: Database, run) -> None:
     result = run("status", "--database", db.url)
     assert result.code == 0
-    assert "admin areas" in result.out and "81" in result.out
+    assert "Administrative areas" in result.out and "81" in result.out
+    assert "EORE sessions" in result.out
 
 
 @pytest.mark.parametrize("empty_db", BACKENDS, indirect=True)

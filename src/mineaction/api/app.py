@@ -62,6 +62,7 @@ def create_app(database_url: str) -> FastAPI:
             "home.html",
             {
                 "counts": counts,
+                "labels": status_service.KIND_LABELS,
                 "synthetic": synthetic,
                 "version": __version__,
                 "attribution": admin_areas.AZE_ATTRIBUTION,

@@ -38,7 +38,7 @@ def status(database: DatabaseOption = None, format: FormatOption = "text") -> No
     table.add_column("records")
     table.add_column("count", justify="right")
     for kind, count in counts.items():
-        table.add_row(kind.replace("_", " "), f"{count:,}")
+        table.add_row(service.KIND_LABELS[kind], f"{count:,}")
     console.print(table)
     if synthetic:
         console.print("[bold yellow]SYNTHETIC DEMO DATA[/] — not real figures.")

@@ -41,6 +41,23 @@ STATUS_KINDS: dict[str, Any] = {
     "projects": Project,
 }
 
+#: How people call each kind (the CLI table and the web page use these).
+KIND_LABELS: dict[str, str] = {
+    "organisations": "Organisations",
+    "admin_areas": "Administrative areas",
+    "hazards": "Hazardous areas",
+    "activities": "Activities",
+    "land_releases": "Land releases",
+    "findings": "EO findings",
+    "accidents": "Accidents",
+    "victims": "Victims",
+    "minefield_records": "Minefield records",
+    "eore_sessions": "EORE sessions",
+    "assistance": "Victim assistance",
+    "equipment": "Equipment",
+    "projects": "Development projects",
+}
+
 SYNTHETIC_FACT = "synthetic"
 
 
