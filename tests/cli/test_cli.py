@@ -176,3 +176,37 @@ def test_the_installed_console_script_runs(db: Database) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["admin_areas"] == 81
+
+
+@pytest.mark.parametrize("empty_db", BACKENDS, indirect=True)
+def test_backup_verify_and_restore_from_the_command_line(
+    db: Database, empty_db: Database, run, tmp_path: Path
+) -> None:
+    with db.session() as s:
+        hazard(s)
+    file = tmp_path / "nightly.backup"
+    made = run("backup", str(file), "-d", db.url)
+    assert made.code == 0, made.err
+    assert "Backup written" in made.out
+    checked = run("verify-backup", str(file))
+    assert checked.code == 0 and "is intact" in checked.out
+    again = run("backup", str(file), "-d", db.url)
+    assert again.code == 1 and "already exists" in again.err and "overwriting" in again.err
+    restored = run("restore", str(file), "-d", empty_db.url)
+    assert restored.code == 0, restored.err
+    assert json.loads(run("status", "-d", empty_db.url, "-f", "json").out)["hazards"] == 1
+    refused = run("restore", str(file), "-d", empty_db.url)
+    assert refused.code == 1 and "--force" in refused.err
+    assert run("restore", str(file), "-d", empty_db.url, "--force").code == 0
+
+
+def test_demo_builds_once_then_reuses_and_every_output_says_synthetic(db: Database, run) -> None:
+    built = run("demo", "--no-serve", "--scale", "0.03", "--database", db.url)
+    assert built.code == 0, built.err
+    assert "SYNTHETIC DEMO DATA" in built.out and "per week" in built.out
+    counts = json.loads(run("status", "-d", db.url, "-f", "json").out)
+    assert counts["hazards"] > 0 and counts["findings"] > 0 and counts["victims"] > 0
+    again = run("demo", "--no-serve", "--database", db.url)
+    assert again.code == 0 and "reusing it" in again.out
+    assert json.loads(run("status", "-d", db.url, "-f", "json").out) == counts
+    assert "SYNTHETIC DEMO DATA" in run("status", "-d", db.url).out

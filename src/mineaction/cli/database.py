@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from mineaction.cli.common import DatabaseOption, console, open_database
+from mineaction.cli.common import DatabaseOption, console, open_database, progress_bar
 from mineaction.services import admin_areas
 from mineaction.store import schema
 
@@ -21,6 +21,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(db_app, name="db")
     app.command("backup")(backup)
     app.command("restore")(restore)
+    app.command("verify-backup")(verify_backup)
 
 
 def init(
@@ -79,7 +80,8 @@ def backup(
     from mineaction.services import backup as service
 
     db = open_database(database)
-    manifest = service.backup(db, file, overwrite=overwrite)
+    with progress_bar() as progress:
+        manifest = service.backup(db, file, overwrite=overwrite, progress=progress)
     rows = sum(count for count, _ in manifest.tables.values())
     console.print(
         f"Backup written to {file}: {len(manifest.tables)} tables, {rows:,} rows, "
@@ -98,9 +100,25 @@ def restore(
     from mineaction.services import backup as service
 
     db = open_database(database, require_schema=False)
-    manifest = service.restore(db, file, force=force)
+    with progress_bar() as progress:
+        manifest = service.restore(db, file, force=force, progress=progress)
     rows = sum(count for count, _ in manifest.tables.values())
     console.print(
         f"Restored {rows:,} rows from {file} into {db.display_url()}; every table's "
         "checksum matches the backup."
+    )
+
+
+def verify_backup(
+    file: Annotated[Path, typer.Argument(help="A backup written by `mineaction backup`.")],
+) -> None:
+    """Check that FILE is intact: every table's rows match the checksums in its manifest."""
+    from mineaction.services import backup as service
+
+    with progress_bar() as progress:
+        manifest = service.verify(file, progress=progress)
+    rows = sum(count for count, _ in manifest.tables.values())
+    console.print(
+        f"{file} is intact: {len(manifest.tables)} tables, {rows:,} rows, schema "
+        f"{manifest.revision}, taken {manifest.created_at} from {manifest.dialect}."
     )

@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from mineaction.cli.common import console, open_database
+from mineaction.cli.common import console, open_database, progress_bar
 from mineaction.services import admin_areas
-from mineaction.services.status import counts, is_synthetic
+from mineaction.services.status import KIND_LABELS, counts, is_synthetic
 from mineaction.store import schema
 
 DEMO_URL = "sqlite:///./mineaction-demo.db"
@@ -53,27 +52,18 @@ def demo(
     if already:
         console.print(f"The demo data set is already in {db.display_url()}; reusing it.")
     else:
-        with Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-            transient=True,
-        ) as bar:
-            tasks: dict[str, object] = {}
-
-            def progress(step: str, done: int, total: int) -> None:
-                if step not in tasks:
-                    tasks[step] = bar.add_task(step, total=total)
-                bar.update(tasks[step], completed=done, total=total)  # type: ignore[arg-type]
-
-            build_demo(db, seed=seed, scale=scale, progress=progress)
+        with progress_bar() as progress:
+            summary = build_demo(db, seed=seed, scale=scale, progress=progress)
+        console.print(
+            f"2024, per week: {summary.at_mines_per_week:,.1f} AT mines, "
+            f"{summary.ap_mines_per_week:,.1f} AP mines, {summary.uxo_per_week:,.1f} UXO, "
+            f"{summary.ha_released_per_week:,.1f} ha released."
+        )
     with db.session() as session:
         totals = counts(session)
     console.print(
         f"[bold yellow]SYNTHETIC DEMO DATA[/] in {db.display_url()}: "
-        + ", ".join(f"{v:,} {k.replace('_', ' ')}" for k, v in totals.items() if v)
+        + ", ".join(f"{v:,} {KIND_LABELS[k]}" for k, v in totals.items() if v)
     )
     if serve:
         from mineaction.cli.serve import serve_app

@@ -28,6 +28,14 @@ from mineaction.geo.areas import geodesic_area_m2, m2_to_ha
 OUTSIDE_TOLERANCE = 0.01
 #: Areas below this many m² are rounding noise, not land.
 NOISE_M2 = 0.5
+#: Geodesic areas of pieces cut in degrees differ from the whole by up to
+#: ~1e-5 of it (geodesic edges vs straight cuts): comparisons allow 0.01 %.
+AREA_TOLERANCE = 1e-4
+
+
+def slack_m2(area_m2: float) -> float:
+    """Return how far two area sums of a hazard of ``area_m2`` may differ and still agree."""
+    return max(NOISE_M2, AREA_TOLERANCE * area_m2)
 
 
 @dataclass(frozen=True)
@@ -59,7 +67,7 @@ class ReleaseOutcome:
 
     def closes(self, hazard_area_m2: float) -> bool:
         """Tell whether the hazard is fully released after this release."""
-        return hazard_area_m2 - self.released_m2 <= max(NOISE_M2, hazard_area_m2 * 1e-6)
+        return hazard_area_m2 - self.released_m2 <= slack_m2(hazard_area_m2)
 
 
 def polygonal(geom: BaseGeometry | None) -> MultiPolygon:
@@ -121,7 +129,7 @@ def apply_release(
             "nothing new would be released.",
             "Check that the release is not a duplicate of an earlier one.",
         )
-    if counted_m2 > hazard.remaining_m2 + NOISE_M2:
+    if counted_m2 > hazard.remaining_m2 + slack_m2(hazard.area_m2):
         _refuse(
             hazard,
             f"The release would count {m2_to_ha(counted_m2):,.2f} ha, but only "
@@ -130,6 +138,7 @@ def apply_release(
             "Give the earlier releases their polygons, or report this one's area only.",
         )
     remaining = polygonal(shapely.difference(hazard.remaining_geom, geom))
+    counted_m2 = min(counted_m2, hazard.remaining_m2)  # within the slack: the rest is rounding
     return ReleaseOutcome(
         counted_geom=counted,
         counted_m2=counted_m2,
@@ -148,7 +157,7 @@ def _apply_reported_area(hazard: HazardLedger, reported_m2: float | None) -> Rel
             "Give the released polygon (WKT) or the area in m².",
         )
         raise AssertionError("unreachable")  # pragma: no cover - _refuse raises
-    if reported_m2 > hazard.remaining_m2 + NOISE_M2:
+    if reported_m2 > hazard.remaining_m2 + slack_m2(hazard.area_m2):
         _refuse(
             hazard,
             f"The release reports {m2_to_ha(reported_m2):,.2f} ha, but only "
@@ -158,7 +167,7 @@ def _apply_reported_area(hazard: HazardLedger, reported_m2: float | None) -> Rel
         )
     return ReleaseOutcome(
         counted_geom=None,
-        counted_m2=reported_m2,
+        counted_m2=min(reported_m2, hazard.remaining_m2),
         overlap_m2=0.0,
         outside_m2=0.0,
         remaining_geom=polygonal(hazard.remaining_geom),

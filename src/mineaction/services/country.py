@@ -20,16 +20,22 @@ def current_country(session: Session, iso3: str) -> Country | None:
 
     Cached per database and country version, so a reloaded boundary is picked up.
     """
-    area = session.scalars(
-        select(AdminArea).where(AdminArea.level == "country", AdminArea.code == iso3)
+    row = session.execute(
+        select(AdminArea.id, AdminArea.version).where(
+            AdminArea.level == "country", AdminArea.code == iso3, AdminArea.geom.is_not(None)
+        )
     ).one_or_none()
-    if area is None or area.geom is None:
+    if row is None:
         return None
-    key = (str(session.get_bind().engine.url), iso3, area.version)
+    key = (str(session.get_bind().engine.url), iso3, row.version)
     with _lock:
-        if key not in _cache:
-            _cache[key] = Country(name=area.name, iso3=iso3, geometry=area.geom)
-        return _cache[key]
+        cached = _cache.get(key)
+    if cached is None:  # only now load the (large) boundary
+        area = session.get_one(AdminArea, row.id)
+        cached = Country(name=area.name, iso3=iso3, geometry=area.geom)
+        with _lock:
+            _cache[key] = cached
+    return cached
 
 
 def configured_country(session: Session) -> Country | None:
