@@ -8,12 +8,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from tests.conftest import BACKENDS
-from tests.factories import hazard, operator
 
 from mineaction.services.status import STATUS_KINDS
 from mineaction.store import schema
 from mineaction.store.database import Database
+from tests.conftest import BACKENDS
+from tests.factories import hazard, operator
 
 
 def test_status_as_json_has_exactly_the_documented_keys(db: Database, run) -> None:

@@ -15,7 +15,6 @@ import shapely
 from shapely.geometry import LineString, MultiLineString, MultiPoint, Point
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
-from tests.factories import AGDAM, hazard, metres_box, operator
 
 from mineaction.errors import ConflictError, DatabaseError, NotFoundError, ValidationError
 from mineaction.services import hazards
@@ -39,6 +38,7 @@ from mineaction.store.tables import (
     User,
     Victim,
 )
+from tests.factories import AGDAM, hazard, metres_box, operator
 
 DAY = dt.date(2024, 5, 2)
 TARGETS = pytest.mark.parametrize(

@@ -6,12 +6,12 @@ import datetime as dt
 
 import pytest
 from sqlalchemy import select
-from tests.factories import AGDAM, hazard, metres_box, operator
 
 from mineaction.errors import LedgerError
 from mineaction.services import hazards
 from mineaction.store.database import Database
 from mineaction.store.tables import AuditEntry, Hazard, LandRelease
+from tests.factories import AGDAM, hazard, metres_box, operator
 
 DAY = dt.date(2024, 5, 2)
 

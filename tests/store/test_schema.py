@@ -9,14 +9,14 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError as SQLDatabaseError
-from tests.conftest import BACKENDS
-from tests.factories import hazard, operator
 
 from mineaction.errors import ConflictError
 from mineaction.services.records import update_record
 from mineaction.store import schema
 from mineaction.store.database import Database
 from mineaction.store.tables import AuditEntry, Base, Organisation
+from tests.conftest import BACKENDS
+from tests.factories import hazard, operator
 
 
 @pytest.mark.parametrize("empty_db", BACKENDS, indirect=True)
@@ -46,7 +46,8 @@ def test_postgis_stores_native_geometry_with_gist_indexes(postgis_db: Database) 
         kinds = dict(
             conn.execute(
                 text(
-                    "SELECT f_table_name, type FROM geometry_columns WHERE f_geometry_column = 'geom'"
+                    "SELECT f_table_name, type FROM geometry_columns "
+                    "WHERE f_geometry_column = 'geom'"
                 )
             ).all()
         )
@@ -83,7 +84,8 @@ def test_a_bounding_box_query_finds_hazards_on_either_backend(db: Database) -> N
             found = (
                 conn.execute(
                     text(
-                        "SELECT id FROM hazards WHERE geom && ST_MakeEnvelope(:x1, :y1, :x2, :y2, 4326)"
+                        "SELECT id FROM hazards "
+                        "WHERE geom && ST_MakeEnvelope(:x1, :y1, :x2, :y2, 4326)"
                     ),
                     dict(zip(("x1", "y1", "x2", "y2"), probe, strict=True)),
                 )

@@ -13,6 +13,7 @@ from mineaction.cli.common import (
     DatabaseOption,
     FormatOption,
     check_format,
+    cli_actor,
     console,
     open_database,
     print_json,
@@ -49,7 +50,7 @@ def load(
     if not file.is_file():
         raise NotFoundError(f"{file} does not exist.", hint="Check the path of the file.")
     db = open_database(database)
-    with db.session(actor="admin-areas") as session:
+    with db.session(actor=cli_actor(), note=f"admin-areas load {file.name}") as session:
         parent_code = service.find_area(session, parent).code if parent else None
         specs = service.specs_from_geojson(
             file,

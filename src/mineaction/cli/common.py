@@ -44,6 +44,11 @@ def database_url(explicit: str | None) -> str:
     return explicit or get_settings().database_url
 
 
+def cli_actor() -> str:
+    """Return the name recorded in the history for changes made here (MINEACTION_ACTOR)."""
+    return get_settings().actor
+
+
 def open_database(explicit: str | None, *, require_schema: bool = True) -> Database:
     """Open the database the user named; refuse one whose schema is missing or old."""
     db = Database(database_url(explicit))

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from mineaction.cli.common import DatabaseOption, console, open_database, progress_bar
+from mineaction.cli.common import DatabaseOption, cli_actor, console, open_database, progress_bar
 from mineaction.services import admin_areas
 from mineaction.store import schema
 
@@ -41,7 +41,7 @@ def init(
     schema.upgrade(db)
     written = 0
     if areas:
-        with db.session(actor="init") as session:
+        with db.session(actor=cli_actor(), note="init") as session:
             written = admin_areas.load_azerbaijan(session)
     console.print(
         f"Database ready: {db.display_url()} (schema {schema.head_revision()}, "

@@ -41,6 +41,9 @@ def _sqlite_pragmas(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
     cur.execute("PRAGMA foreign_keys = ON")
     cur.execute("PRAGMA busy_timeout = 30000")
     cur.execute("PRAGMA synchronous = NORMAL")
+    # Statement journals of inserts into R*Tree-indexed tables spill to temp files
+    # otherwise; in memory they are ~1.8x faster (bench/ measured it).
+    cur.execute("PRAGMA temp_store = MEMORY")
     mode = cur.execute("PRAGMA journal_mode").fetchone()[0]
     if mode != "memory":  # WAL is impossible for in-memory databases
         cur.execute("PRAGMA journal_mode = WAL")
@@ -98,13 +101,15 @@ class Database:
         return make_url(self.url).render_as_string(hide_password=True)
 
     @contextmanager
-    def session(self, *, actor: str = "system") -> Iterator[Session]:
+    def session(self, *, actor: str = "system", note: str | None = None) -> Iterator[Session]:
         """Open a transaction: commit when the block ends, roll back on error.
 
-        ``actor`` is recorded in the history of every change made in it.
+        ``actor`` (who) and ``note`` (why) are recorded in the history of every
+        change made in it.
         """
         session = self.sessions()
         session.info["actor"] = actor
+        session.info["note"] = note
         try:
             with session.begin():
                 yield session

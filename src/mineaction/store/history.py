@@ -77,19 +77,20 @@ def _kind(obj: Any) -> str:
 @event.listens_for(Session, "after_flush")
 def _write_history(session: Session, _ctx: UOWTransaction) -> None:
     actor = str(session.info.get("actor", "system"))
+    note = session.info.get("note")  # why, when a service says (e.g. "import of file.csv")
     at = utcnow()
     rows: list[dict[str, Any]] = []
     for obj in session.new:
         if isinstance(obj, Record):
-            rows.append(_row(at, actor, "create", obj, None, snapshot(obj)))
+            rows.append(_row(at, actor, note, "create", obj, None, snapshot(obj)))
     for obj in session.dirty:
         if isinstance(obj, Record) and session.is_modified(obj, include_collections=False):
             before, after = _changes(obj)
             if after:
-                rows.append(_row(at, actor, "update", obj, before, after))
+                rows.append(_row(at, actor, note, "update", obj, before, after))
     for obj in session.deleted:
         if isinstance(obj, Record):
-            rows.append(_row(at, actor, "delete", obj, snapshot(obj), None))
+            rows.append(_row(at, actor, note, "delete", obj, snapshot(obj), None))
     if rows:
         session.connection().execute(insert(AuditEntry), rows)
 
@@ -97,6 +98,7 @@ def _write_history(session: Session, _ctx: UOWTransaction) -> None:
 def _row(
     at: dt.datetime,
     actor: str,
+    note: str | None,
     action: str,
     obj: Any,
     before: dict[str, Any] | None,
@@ -111,11 +113,5 @@ def _row(
         "record_version": obj.version,
         "before": before,
         "after": after,
-        "note": session_note(obj),
+        "note": note,
     }
-
-
-def session_note(obj: Any) -> str | None:
-    """Return the note attached to this change of ``obj`` (set by services), if any."""
-    note = inspect(obj).session.info.get("note") if inspect(obj).session else None
-    return str(note) if note else None
