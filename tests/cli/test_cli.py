@@ -8,10 +8,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from mineaction.services.status import STATUS_KINDS
 from mineaction.store import schema
 from mineaction.store.database import Database
+from mineaction.store.tables import AuditEntry
 from tests.conftest import BACKENDS
 from tests.factories import hazard, operator
 
@@ -141,6 +143,14 @@ def test_admin_areas_load_reads_another_countrys_file(db: Database, run, tmp_pat
     listed = json.loads(run("admin-areas", "list", "--format", "json", "-d", db.url).out)
     ulug = next(a for a in listed if a["code"] == "XX-1")
     assert ulug["name"] == "Ulug District" and 2_900 < ulug["area_km2"] < 3_100
+    with db.session() as s:
+        entry = s.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.kind == "admin_areas", AuditEntry.action == "create")
+            .order_by(AuditEntry.id.desc())
+        ).first()
+    assert (entry.actor, entry.note) == ("cli", "admin-areas load areas.geojson")
+    assert entry.after["code"] == "XX-1"
 
 
 def test_admin_areas_load_names_the_feature_with_a_missing_name(
