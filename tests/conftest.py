@@ -15,6 +15,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -82,17 +83,26 @@ def fresh_database(
         yield db
         db.dispose()
         return
+    with _pg_database(template=request.getfixturevalue("pg_template")) as db:
+        yield db
+
+
+@contextmanager
+def _pg_database(*, template: str | None = None) -> Iterator[Database]:
+    """Create a PostgreSQL database (copied from ``template``, or empty) and drop it after."""
     global _postgis_databases
     _postgis_databases += 1
-    template_name: str = request.getfixturevalue("pg_template")
     name = f"mineaction_t_{uuid.uuid4().hex[:10]}"
+    copy = f' TEMPLATE "{template}"' if template else ""
     with _pg_conn() as conn:
-        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"')
+        conn.execute(f'CREATE DATABASE "{name}"{copy}')
     db = Database(pg_url(name))
-    yield db
-    db.dispose()
-    with _pg_conn() as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    try:
+        yield db
+    finally:
+        db.dispose()
+        with _pg_conn() as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(params=BACKENDS)
@@ -129,14 +139,8 @@ def empty_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databas
         yield db
         db.dispose()
         return
-    name = f"mineaction_e_{uuid.uuid4().hex[:10]}"
-    with _pg_conn() as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    db = Database(pg_url(name))
-    yield db
-    db.dispose()
-    with _pg_conn() as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with _pg_database() as db:
+        yield db
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

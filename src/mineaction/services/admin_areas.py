@@ -266,6 +266,13 @@ def area_at(
     return None
 
 
+def district_id_of(session: Session, geom: BaseGeometry) -> int | None:
+    """Return the id of the district that holds ``geom`` (at a point surely inside it)."""
+    where = geom.representative_point()
+    area = area_at(session, where.x, where.y)
+    return area.id if area else None
+
+
 def _base(name: str) -> str:
     return re.sub(r" (District|City)$", "", name)
 

@@ -63,9 +63,7 @@ def create_hazard(
     problems.raise_if_any(f"hazard {reference}")
     shape = polygonal(validate_polygon(geom, country=country or configured_country(session)))
     if admin_area_id is None:
-        where = shape.representative_point()
-        area = admin_areas.area_at(session, where.x, where.y)
-        admin_area_id = area.id if area else None
+        admin_area_id = admin_areas.district_id_of(session, shape)
     hazard = Hazard(
         reference=reference,
         name=name,
@@ -200,9 +198,7 @@ def release_land(
         counted_m2 = geodesic_area_m2(shape) if shape is not None else float(reported_area_m2 or 0)
         overlap = 0.0
     if admin_area_id is None and shape is not None:
-        where = shape.representative_point()
-        area = admin_areas.area_at(session, where.x, where.y)
-        admin_area_id = area.id if area else None
+        admin_area_id = admin_areas.district_id_of(session, shape)
     release = LandRelease(
         method=method,
         release_date=release_date,
