@@ -16,12 +16,14 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
 import pytest
 from sqlalchemy.orm import Session
 
+from mineaction.cli import main
 from mineaction.services import admin_areas
 from mineaction.store import schema
 from mineaction.store.database import Database
@@ -147,3 +149,28 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if os.environ.get("MINEACTION_REQUIRE_POSTGIS") == "1" and _postgis_databases == 0:
         print("\nMINEACTION_REQUIRE_POSTGIS=1 but no test ran on PostGIS: failing the run.")
         session.exitstatus = 1
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):
+    """Return a function that runs ``mineaction ARGS`` and returns its exit code and output."""
+    monkeypatch.setenv("COLUMNS", "200")  # no wrapping of long sentences
+
+    def _run(*args: str) -> Result:
+        capsys.readouterr()
+        try:
+            main(list(args))
+            code = 0
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    return _run

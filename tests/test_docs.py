@@ -66,3 +66,15 @@ def test_the_readme_quick_start_is_two_commands() -> None:
     assert "mineaction demo" in commands[0] and "scripts/test.sh" in commands[1]
     ci = (DOCS.parent / ".ci" / "run").read_text()
     assert "./scripts/test.sh" in ci
+
+
+def test_every_import_column_is_documented() -> None:
+    from mineaction.intake.kinds import KINDS
+
+    text = (DOCS / "import-formats.md").read_text()
+    for kind in KINDS.values():
+        section = text.split(f"### {kind.name}\n", 1)
+        assert len(section) == 2, f"docs/import-formats.md has no section for {kind.name}"
+        body = section[1].split("###", 1)[0]
+        missing = [c for c in kind.column_names if f"`{c}`" not in body]
+        assert missing == [], f"{kind.name}: columns not documented: {missing}"

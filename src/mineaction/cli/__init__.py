@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from mineaction.cli import admin_areas, database, demo, serve, status
+from mineaction.cli import admin_areas, database, demo, forms, intake, serve, status
 from mineaction.cli.common import console, err_console
 from mineaction.errors import MineActionError
 
@@ -26,7 +26,9 @@ database.register(app)
 status.register(app)
 demo.register(app)
 serve.register(app)
+intake.register(app)
 app.add_typer(admin_areas.app, name="admin-areas")
+app.add_typer(forms.app, name="forms")
 
 
 def main(argv: list[str] | None = None) -> None:

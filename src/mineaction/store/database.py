@@ -76,6 +76,10 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+class _DryRun(Exception):
+    """Raised inside a dry-run transaction so that it rolls back."""
+
+
 class Database:
     """An engine and its session factory, for one database."""
 
@@ -101,11 +105,14 @@ class Database:
         return make_url(self.url).render_as_string(hide_password=True)
 
     @contextmanager
-    def session(self, *, actor: str = "system", note: str | None = None) -> Iterator[Session]:
+    def session(
+        self, *, actor: str = "system", note: str | None = None, dry_run: bool = False
+    ) -> Iterator[Session]:
         """Open a transaction: commit when the block ends, roll back on error.
 
         ``actor`` (who) and ``note`` (why) are recorded in the history of every
-        change made in it.
+        change made in it.  With ``dry_run`` everything is checked and flushed,
+        then rolled back.
         """
         session = self.sessions()
         session.info["actor"] = actor
@@ -113,6 +120,11 @@ class Database:
         try:
             with session.begin():
                 yield session
+                if dry_run:
+                    session.flush()
+                    raise _DryRun
+        except _DryRun:
+            pass
         except StaleDataError as exc:
             raise ConflictError(
                 "Another user changed or deleted the same record while this change was being "

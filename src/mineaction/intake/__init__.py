@@ -1,0 +1,1 @@
+"""Data intake: reading files, checking every row, importing all or nothing; templates and forms."""

@@ -1,0 +1,97 @@
+"""Zip archives: a zipped Shapefile, or ODK Central's export of CSV files.
+
+The archive is checked first (``zip_safety``). A Shapefile is read straight out
+of the zip through GDAL's /vsizip/; CSV files are streamed out of it.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path, PurePosixPath
+from typing import IO
+
+from mineaction.intake.readers.base import OpenOptions, Table, refuse
+from mineaction.intake.readers.csv_reader import CsvTable
+from mineaction.intake.readers.gis_reader import ShapefileTable
+from mineaction.intake.readers.zip_safety import DEFAULT_LIMITS, check_zip, data_entries
+
+__all__ = ["ZipTable", "csv_in_zip", "main_csv"]
+
+
+class ZipTable(Table):
+    """Opens what a zip holds: its Shapefile, or the main CSV of an ODK Central export."""
+
+    kind = "zip archive"
+
+    @classmethod
+    def open(cls, path: Path, options: OpenOptions) -> Table:
+        """Return the Shapefile (or main CSV) inside the zip at ``path``."""
+        source = path.name
+        with zipfile.ZipFile(path) as zf:
+            check_zip(zf, source=source, limits=options.zip_limits or DEFAULT_LIMITS)
+            shapefiles = data_entries(zf, ".shp")
+            csvs = data_entries(zf, ".csv")
+        if shapefiles:
+            entry = _pick_shapefile(shapefiles, options.layer, source)
+            return ShapefileTable(
+                f"/vsizip/{path.resolve()}/{entry}",
+                source=f"{source} ({entry})",
+                layer=None,
+                crs=options.crs,
+            )
+        if csvs:
+            return csv_in_zip(path, main_csv(csvs, source), options)
+        refuse(
+            source,
+            f"{source} holds no Shapefile (.shp) and no CSV file.",
+            hint="zip the .shp together with its .shx, .dbf and .prj files",
+        )
+
+
+def csv_in_zip(path: Path, entry: str, options: OpenOptions) -> CsvTable:
+    """Return the CSV file ``entry`` of the zip at ``path``, streamed out of the archive."""
+    with zipfile.ZipFile(path) as zf:
+        size = zf.getinfo(entry).file_size
+
+    def opener() -> IO[bytes]:
+        with zipfile.ZipFile(path) as archive:
+            # An open member keeps the file open after the archive is closed, until it closes.
+            return archive.open(entry)
+
+    return CsvTable(source=f"{path.name} ({entry})", opener=opener, size=size, crs=options.crs)
+
+
+def main_csv(entries: list[str], source: str) -> str:
+    """Return the CSV whose name every other one extends (ODK Central: form.csv, form-rep.csv)."""
+    stems = {e: PurePosixPath(e).stem for e in entries}
+    main = [e for e in entries if all(s.startswith(stems[e]) for s in stems.values())]
+    if len(main) == 1:
+        return main[0]
+    refuse(
+        source,
+        f"{source} holds {len(entries)} CSV files and none of them is the main table "
+        "of an ODK Central export.",
+        hint="send the one CSV file to import, not the zip; the zip holds: " + ", ".join(entries),
+    )
+
+
+def _pick_shapefile(entries: list[str], layer: str | None, source: str) -> str:
+    if layer is not None:
+        match = [e for e in entries if PurePosixPath(e).stem == layer or e == layer]
+        if len(match) == 1:
+            return match[0]
+        refuse(
+            source,
+            f"{source} holds no Shapefile named {layer!r}.",
+            hint="its Shapefiles are: " + ", ".join(entries) + "; name one with --layer",
+            field="layer",
+            value=layer,
+        )
+    if len(entries) > 1:
+        refuse(
+            source,
+            f"{source} holds {len(entries)} Shapefiles and it is not said which one to read.",
+            hint="name one with --layer (its name without .shp); they are: " + ", ".join(entries),
+            field="layer",
+        )
+    return entries[0]

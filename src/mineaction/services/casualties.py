@@ -1,0 +1,111 @@
+"""Accidents and their victims (IMAS 10.60), validated once for every face."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy.orm import Session
+
+from mineaction.domain import vocab
+from mineaction.domain.rules import Problems
+from mineaction.geo import Country, validate_point
+from mineaction.services import admin_areas
+from mineaction.services.country import configured_country
+from mineaction.store.tables import Accident, Victim
+
+
+def create_accident(
+    *,
+    session: Session,
+    accident_date: dt.date | None,
+    accident_type: str | None,
+    device_category: str | None,
+    lon: float | None = None,
+    lat: float | None = None,
+    admin_area_id: int | None = None,
+    description: str | None = None,
+    country: Country | None = None,
+    source_id: str | None = None,
+    approval: str = "approved",
+) -> Accident:
+    """Validate and record an accident; its district comes from its position if not given."""
+    problems = Problems()
+    problems.date(accident_date, "date")
+    problems.code(vocab.ACCIDENT_TYPE, accident_type, "accident_type")
+    problems.code(vocab.EO_CATEGORY, device_category, "device_category")
+    problems.code(vocab.APPROVAL, approval, "approval")
+    if (lon is None) != (lat is None):
+        problems.add("lon" if lon is None else "lat", None, "Give both lon and lat, or neither.")
+    if lon is None and admin_area_id is None:
+        problems.add(
+            "district",
+            None,
+            "An accident needs a position (lon, lat) or a district.",
+            "Add the lon and lat columns, or name the district.",
+        )
+    problems.raise_if_any(f"accident {source_id or ''}".strip())
+    point = None
+    if lon is not None and lat is not None:
+        point = validate_point(
+            lon, lat, country=country or configured_country(session), field="lon"
+        )
+        if admin_area_id is None:
+            admin_area_id = admin_areas.district_id_of(session, point)
+    assert accident_date is not None and accident_type and device_category
+    accident = Accident(
+        accident_date=accident_date,
+        accident_type=accident_type,
+        device_category=device_category,
+        admin_area_id=admin_area_id,
+        description=description,
+        geom=point,
+        source_id=source_id,
+        approval=approval,
+    )
+    session.add(accident)
+    return accident
+
+
+def add_victim(
+    *,
+    session: Session,
+    accident: Accident,
+    outcome: str | None,
+    sex: str | None = "unknown",
+    age: int | None = None,
+    group: str | None = "unknown",
+    activity_at_time: str | None = None,
+    tampering: bool | None = None,
+    source_id: str | None = None,
+    approval: str = "approved",
+) -> Victim:
+    """Validate and record a victim of ``accident``; the age band follows from the age."""
+    problems = Problems()
+    problems.code(vocab.OUTCOME, outcome, "outcome")
+    problems.code(vocab.SEX, sex or "unknown", "sex")
+    problems.code(vocab.VICTIM_GROUP, group or "unknown", "group")
+    problems.code(vocab.VICTIM_ACTIVITY, activity_at_time, "activity_at_time", required=False)
+    problems.code(vocab.APPROVAL, approval, "approval")
+    if age is not None and not 0 <= age <= 110:
+        problems.add(
+            "age",
+            age,
+            "The age must be between 0 and 110 years.",
+            "Leave it empty when the age is not known.",
+        )
+    problems.raise_if_any(f"victim {source_id or ''}".strip())
+    assert outcome is not None
+    victim = Victim(
+        accident=accident,
+        outcome=outcome,
+        sex=sex or "unknown",
+        age=age,
+        age_band=vocab.age_band(age),
+        victim_group=group or "unknown",
+        activity_at_time=activity_at_time,
+        tampering=tampering,
+        source_id=source_id,
+        approval=approval,
+    )
+    session.add(victim)
+    return victim
