@@ -50,6 +50,12 @@ def import_(
         str | None, typer.Option(help="CRS of a file that declares none, e.g. EPSG:32638.")
     ] = None,
     json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    mapping: Annotated[
+        Path | None,
+        typer.Option(
+            "--mapping", help="A YAML column mapping for a foreign file (docs/import-formats.md)."
+        ),
+    ] = None,
 ) -> None:
     """Import FILE as records of KIND: every row is checked, then all are written or none.
 
@@ -60,6 +66,11 @@ def import_(
     from mineaction.intake.pipeline import ImportRefused, import_file, write_errors
 
     db = open_database(database)
+    mapper = None
+    if mapping is not None:
+        from mineaction.intake.mapping import load_mapping
+
+        mapper = load_mapping(mapping)
     try:
         with progress_bar() as progress:
             report = import_file(
@@ -72,6 +83,7 @@ def import_(
                 layer=layer,
                 crs=crs,
                 progress=progress,
+                mapping=mapper,
             )
     except ImportRefused as refused:
         _print_problems(refused.report.problems, refused.report.problem_count)

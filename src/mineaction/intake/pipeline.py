@@ -15,9 +15,10 @@ import csv
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from mineaction.domain.rules import Problems
 from mineaction.domain.vocab import APPROVAL
@@ -83,6 +84,26 @@ class ImportRefused(ValidationError):
         self.report = report
 
 
+class RowMapper(Protocol):
+    """Turns a foreign file's rows into canonical ones (a column mapping, an ODK export)."""
+
+    def columns(self, source_columns: list[str]) -> list[str]:
+        """Return the canonical columns the mapped rows will have."""
+        ...
+
+    def prepare(self, session: Session, *, dry_run: bool) -> None:
+        """Do what must exist before the rows are written (e.g. create missing areas)."""
+        ...
+
+    def map_rows(self, row: Any) -> list[Any]:
+        """Return the canonical rows made from ``row``.
+
+        None when the row is filtered out, several when one source row holds
+        several records; problems of the mapping go on the rows.
+        """
+        ...
+
+
 def get_kind(name: str) -> Kind:
     """Return the kind called ``name``; refuse with the list of kinds."""
     if name not in KINDS:
@@ -104,30 +125,38 @@ def import_file(
     layer: str | None = None,
     crs: str | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    mapping: RowMapper | None = None,
 ) -> ImportReport:
-    """Import ``path`` as records of ``kind_name``; raise ImportRefused when any row is bad."""
+    """Import ``path`` as records of ``kind_name``; raise ImportRefused when any row is bad.
+
+    With ``mapping``, every row is first turned into canonical columns by it.
+    """
     kind = get_kind(kind_name)
     if approval not in APPROVAL:
         raise ValidationError(
             f"{approval!r} is not an approval state.", hint=f"Use one of: {', '.join(APPROVAL)}."
         )
     table = open_table(Path(path), layer=layer, crs=crs)
-    _check_header(kind, table.columns, table.source)
+    columns = mapping.columns(table.columns) if mapping else table.columns
+    _check_header(kind, columns, table.source)
     report = ImportReport(kind=kind.name, source=table.source, dry_run=dry_run)
     total = table.count_hint() or 0
     note = f"import {kind.name} {table.source}"
     with db.session(actor=actor, note=note, dry_run=dry_run) as session:
         ctx = Context(session=session, approval=approval, country=configured_country(session))
+        if mapping:
+            mapping.prepare(session, dry_run=dry_run)
         seen: set[str] = set()
-        for row in table.rows():
+        for source_row in table.rows():
             report.rows += 1
-            problems = Problems(source=table.source, row=row.number)
-            problems.items.extend(row.problems)
-            _import_row(kind, ctx, row, problems, seen, report)
-            for problem in problems.items:
-                report.problem_count += 1
-                if len(report.problems) < MAX_PROBLEMS:
-                    report.problems.append(problem)
+            for row in mapping.map_rows(source_row) if mapping else [source_row]:
+                problems = Problems(source=table.source, row=row.number)
+                problems.items.extend(row.problems)
+                _import_row(kind, ctx, row, problems, seen, report)
+                for problem in problems.items:
+                    report.problem_count += 1
+                    if len(report.problems) < MAX_PROBLEMS:
+                        report.problems.append(problem)
             if report.rows % FLUSH_EVERY == 0:
                 if not report.problem_count:
                     session.flush()
