@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from mineaction.cli import admin_areas, database, demo, forms, intake, serve, status
+from mineaction.cli import admin_areas, database, demo, export, forms, intake, serve, status
 from mineaction.cli.common import console, err_console
 from mineaction.errors import MineActionError
 
@@ -27,6 +27,7 @@ status.register(app)
 demo.register(app)
 serve.register(app)
 intake.register(app)
+export.register(app)
 app.add_typer(admin_areas.app, name="admin-areas")
 app.add_typer(forms.app, name="forms")
 

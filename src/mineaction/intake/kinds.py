@@ -16,6 +16,7 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
+from mineaction.domain.rules import Problems
 from mineaction.errors import NotFoundError, Problem, ValidationError
 from mineaction.geo import Country
 from mineaction.intake.columns import (
@@ -118,6 +119,21 @@ def _lonlat(geom: BaseGeometry | None) -> tuple[float | None, float | None]:
     return (geom.x, geom.y) if geom is not None else (None, None)
 
 
+def _parse_precision(value: Any, column: str, problems: Problems) -> str:
+    """Return how much of the date is known (day when the cell is empty); the service checks it."""
+    return parse_code(value, column, problems) or "day"
+
+
+def _precision_column(what: str) -> Column:
+    return Column(
+        "date_precision",
+        _parse_precision,
+        False,
+        "day",
+        f"day, month or year: how much of the {what} date is known (day when empty)",
+    )
+
+
 def _lookup_errors(fn: Callable[[], Any]) -> Any:
     try:
         return fn()
@@ -166,6 +182,7 @@ def _write_finding(ctx: Context, v: dict[str, Any], sid: str | None) -> Record:
     return findings.create_finding(
         session=ctx.session,
         found_date=v["date"],
+        date_precision=v["date_precision"],
         category=v["category"],
         model=v["model"],
         quantity=v["quantity"],
@@ -184,6 +201,7 @@ def _finding_row(f: Finding) -> dict[str, Any]:
     lon, lat = _lonlat(f.geom)
     return {
         "date": f.found_date,
+        "date_precision": f.date_precision,
         "operator": f.organisation.code if f.organisation else None,
         "district": _area_name_of_id(f),
         "category": f.category,
@@ -208,6 +226,7 @@ FINDINGS = Kind(
     Finding,
     (
         Column("date", parse_date, True, "2024-05-02", "day the item was found"),
+        _precision_column("finding"),
         Column("operator", parse_text, False, "ANAMA", "organisation code"),
         Column(
             "district",
@@ -242,6 +261,7 @@ def _write_accident(ctx: Context, v: dict[str, Any], sid: str | None) -> Record:
     return casualties.create_accident(
         session=ctx.session,
         accident_date=v["date"],
+        date_precision=v["date_precision"],
         accident_type=v["accident_type"],
         device_category=v["device_category"],
         lon=v["lon"],
@@ -257,6 +277,7 @@ def _accident_row(a: Accident) -> dict[str, Any]:
     lon, lat = _lonlat(a.geom)
     return {
         "date": a.accident_date,
+        "date_precision": a.date_precision,
         "lon": lon,
         "lat": lat,
         "district": _area_name_of_id(a),
@@ -270,6 +291,7 @@ ACCIDENTS = Kind(
     Accident,
     (
         Column("date", parse_date, True, "2023-08-14", "day of the accident"),
+        _precision_column("accident"),
         Column("lon", parse_number, False, "47.12", "longitude, WGS84 degrees"),
         Column("lat", parse_number, False, "39.61", "latitude, WGS84 degrees"),
         Column("district", parse_text, False, "Fuzuli", "taken from lon/lat when empty"),
@@ -343,6 +365,7 @@ def _write_release(ctx: Context, v: dict[str, Any], sid: str | None) -> Record:
         session=ctx.session,
         method=v["method"],
         release_date=v["date"],
+        date_precision=v["date_precision"],
         organisation_id=operator,
         hazard_id=hazard.id if hazard else None,
         geom=v["geometry"],
@@ -357,6 +380,7 @@ def _write_release(ctx: Context, v: dict[str, Any], sid: str | None) -> Record:
 def _release_row(r: LandRelease) -> dict[str, Any]:
     return {
         "date": r.release_date,
+        "date_precision": r.date_precision,
         "operator": r.organisation.code,
         "district": _area_name_of_id(r),
         "method": r.method,
@@ -371,6 +395,7 @@ LAND_RELEASES = Kind(
     LandRelease,
     (
         Column("date", parse_date, True, "2024-05-03", "day the land was released"),
+        _precision_column("release"),
         Column("operator", parse_text, True, "ANAMA", "organisation code"),
         Column("district", parse_text, False, "Aghdam", "taken from the geometry when empty"),
         Column("method", parse_code, True, "cleared", "cancelled, reduced or cleared"),

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
+import shapely
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -26,7 +27,7 @@ from mineaction.errors import Problem, ValidationError
 from mineaction.intake.columns import is_blank, parse_text
 from mineaction.intake.kinds import KINDS, Context, Kind
 from mineaction.intake.readers import open_table
-from mineaction.services.country import configured_country
+from mineaction.services.country import configured_country, current_country
 from mineaction.store.database import Database
 
 #: Rows between flushes, so that memory stays flat on large files.
@@ -129,9 +130,13 @@ def import_file(
 ) -> ImportReport:
     """Import ``path`` as records of ``kind_name``; raise ImportRefused when any row is bad.
 
-    With ``mapping``, every row is first turned into canonical columns by it.
+    With ``mapping``, every row is first turned into canonical columns by it; a
+    mapping that names a ``country`` has positions checked against that country.
     """
     kind = get_kind(kind_name)
+    check_kind = getattr(mapping, "check_kind", None)  # a mapping made for another kind
+    if check_kind is not None:
+        check_kind(kind.name)
     if approval not in APPROVAL:
         raise ValidationError(
             f"{approval!r} is not an approval state.", hint=f"Use one of: {', '.join(APPROVAL)}."
@@ -143,7 +148,9 @@ def import_file(
     total = table.count_hint() or 0
     note = f"import {kind.name} {table.source}"
     with db.session(actor=actor, note=note, dry_run=dry_run) as session:
-        ctx = Context(session=session, approval=approval, country=configured_country(session))
+        iso3 = getattr(mapping, "country", None)
+        country = current_country(session, iso3) if iso3 else configured_country(session)
+        ctx = Context(session=session, approval=approval, country=country)
         if mapping:
             mapping.prepare(session, dry_run=dry_run)
         seen: set[str] = set()
@@ -151,7 +158,9 @@ def import_file(
             report.rows += 1
             for row in mapping.map_rows(source_row) if mapping else [source_row]:
                 problems = Problems(source=table.source, row=row.number)
-                problems.items.extend(row.problems)
+                problems.items.extend(  # a mapping's problems name the row, not the file
+                    p if p.source else replace(p, source=table.source) for p in row.problems
+                )
                 _import_row(kind, ctx, row, problems, seen, report)
                 for problem in problems.items:
                     report.problem_count += 1
@@ -201,9 +210,7 @@ def _import_row(
     if problems.items:
         return
     if source_id is not None:
-        existing = ctx.session.scalars(
-            select(kind.model).where(kind.model.source_id == source_id)
-        ).one_or_none()
+        existing = _existing(kind, ctx, source_id)
         if existing is not None:
             _compare(kind, ctx, existing, values, problems, report)
             return
@@ -215,6 +222,24 @@ def _import_row(
     except ValidationError as exc:
         for p in exc.problems or [Problem(reason=exc.message, hint=exc.hint)]:
             problems.add(p.field or "", p.value, p.reason, p.hint or exc.hint)
+
+
+def _existing(kind: Kind, ctx: Context, source_id: str) -> Any:
+    """Return the stored record a row's id names, or None.
+
+    An id of the form ``KIND-N`` is what export gives a record that has no id of
+    its own: it names record N of this database when that record has no source id,
+    so that an export imported back is compared, never counted twice.
+    """
+    found = ctx.session.scalars(
+        select(kind.model).where(kind.model.source_id == source_id)
+    ).one_or_none()
+    prefix, _, number = source_id.rpartition("-")
+    if found is None and prefix == kind.name and number.isdigit():
+        record = ctx.session.get(kind.model, int(number))
+        if record is not None and record.source_id is None:
+            return record
+    return found
 
 
 def _take_file_geometry(kind: Kind, row: Any, values: dict[str, Any]) -> None:
@@ -266,7 +291,20 @@ def _compare(
 def _same_value(ctx: Context, existing: Any, name: str, stored: Any, new: Any) -> bool:
     if name == "district":  # any alias names the same area; empty means "from the position"
         return new is None or ctx.district_id(new) == existing.admin_area_id
+    if name == "geometry":
+        return _same_shape(stored, new)
     return _same(stored, new)
+
+
+def _same_shape(stored: Any, new: Any) -> bool:
+    """Compare shapes, not text: ring direction, one-part multipolygons, last-digit noise."""
+    if stored is None or new is None:
+        return stored is None and new is None
+    a = shapely.from_wkt(stored) if isinstance(stored, str) else stored
+    b = shapely.from_wkt(new) if isinstance(new, str) else new
+    if a.equals(b):
+        return True
+    return bool(a.symmetric_difference(b).area <= 1e-9 * max(a.area, 1e-12))
 
 
 def _same(stored: Any, new: Any) -> bool:
@@ -274,8 +312,6 @@ def _same(stored: Any, new: Any) -> bool:
         return abs(stored - new) <= 1e-9 * max(1.0, abs(stored))
     if isinstance(stored, str) and isinstance(new, str):
         return stored.strip().casefold() == new.strip().casefold()
-    if hasattr(new, "wkt") and isinstance(stored, str):
-        return bool(new.wkt == stored)
     return bool(stored == new)
 
 

@@ -8,10 +8,11 @@ from sqlalchemy.orm import Session
 
 from mineaction.domain import vocab
 from mineaction.domain.rules import Problems
-from mineaction.geo import Country, validate_point
+from mineaction.geo import validate_point
 from mineaction.services import admin_areas
-from mineaction.services.country import configured_country
+from mineaction.services.country import CONFIGURED, CountryChoice, resolve_country
 from mineaction.store.tables import Accident, Victim
+from mineaction.store.tables.operations import DATE_PRECISIONS
 
 
 def create_accident(
@@ -24,13 +25,24 @@ def create_accident(
     lat: float | None = None,
     admin_area_id: int | None = None,
     description: str | None = None,
-    country: Country | None = None,
+    country: CountryChoice = CONFIGURED,
     source_id: str | None = None,
     approval: str = "approved",
+    date_precision: str = "day",
 ) -> Accident:
-    """Validate and record an accident; its district comes from its position if not given."""
+    """Validate and record an accident; its district comes from its position if not given.
+
+    ``date_precision`` says how much of ``accident_date`` is known: day, month or year.
+    """
     problems = Problems()
     problems.date(accident_date, "date")
+    if date_precision not in DATE_PRECISIONS:
+        problems.add(
+            "date_precision",
+            date_precision,
+            f"{date_precision!r} is not a date precision.",
+            f"Use one of: {', '.join(DATE_PRECISIONS)}.",
+        )
     problems.code(vocab.ACCIDENT_TYPE, accident_type, "accident_type")
     problems.code(vocab.EO_CATEGORY, device_category, "device_category")
     problems.code(vocab.APPROVAL, approval, "approval")
@@ -46,14 +58,13 @@ def create_accident(
     problems.raise_if_any(f"accident {source_id or ''}".strip())
     point = None
     if lon is not None and lat is not None:
-        point = validate_point(
-            lon, lat, country=country or configured_country(session), field="lon"
-        )
+        point = validate_point(lon, lat, country=resolve_country(session, country), field="lon")
         if admin_area_id is None:
             admin_area_id = admin_areas.district_id_of(session, point)
     assert accident_date is not None and accident_type and device_category
     accident = Accident(
         accident_date=accident_date,
+        date_precision=date_precision,
         accident_type=accident_type,
         device_category=device_category,
         admin_area_id=admin_area_id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from threading import Lock
+from typing import Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -10,6 +11,12 @@ from sqlalchemy.orm import Session
 from mineaction.errors import ConfigurationError
 from mineaction.geo import Country
 from mineaction.store.tables import AdminArea
+
+#: How a service is told which country positions must lie in: the configured
+#: country (the default), a given one, or None for no check at all (data from a
+#: country whose outline is not loaded).
+CountryChoice = Country | None | Literal["configured"]
+CONFIGURED: Literal["configured"] = "configured"
 
 _cache: dict[tuple[str, str, int], Country] = {}
 _lock = Lock()
@@ -43,6 +50,11 @@ def configured_country(session: Session) -> Country | None:
     from mineaction.config import get_settings
 
     return current_country(session, get_settings().country)
+
+
+def resolve_country(session: Session, choice: CountryChoice) -> Country | None:
+    """Return the country to check against for ``choice`` (see CountryChoice)."""
+    return configured_country(session) if isinstance(choice, str) else choice
 
 
 def require_country(session: Session, iso3: str) -> Country:

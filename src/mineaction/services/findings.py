@@ -13,10 +13,11 @@ from sqlalchemy.orm import Session
 
 from mineaction.domain import vocab
 from mineaction.domain.rules import Problems
-from mineaction.geo import Country, validate_point
+from mineaction.geo import validate_point
 from mineaction.services import admin_areas
-from mineaction.services.country import configured_country
+from mineaction.services.country import CONFIGURED, CountryChoice, resolve_country
 from mineaction.store.tables import EOModel, Finding
+from mineaction.store.tables.operations import DATE_PRECISIONS
 
 
 def eo_model_id(session: Session, category: str, model: str | None) -> int | None:
@@ -50,13 +51,24 @@ def create_finding(
     condition: str | None = None,
     depth_cm: int | None = None,
     disposal: str | None = None,
-    country: Country | None = None,
+    country: CountryChoice = CONFIGURED,
     source_id: str | None = None,
     approval: str = "approved",
+    date_precision: str = "day",
 ) -> Finding:
-    """Validate and record one EO finding; its district comes from its position if not given."""
+    """Validate and record one EO finding; its district comes from its position if not given.
+
+    ``date_precision`` says how much of ``found_date`` is known: day, month or year.
+    """
     problems = Problems()
     problems.date(found_date, "date")
+    if date_precision not in DATE_PRECISIONS:
+        problems.add(
+            "date_precision",
+            date_precision,
+            f"{date_precision!r} is not a date precision.",
+            f"Use one of: {', '.join(DATE_PRECISIONS)}.",
+        )
     problems.code(vocab.EO_CATEGORY, category, "category")
     problems.code(vocab.FINDING_CONDITION, condition, "condition", required=False)
     problems.code(vocab.DISPOSAL, disposal, "disposal", required=False)
@@ -82,14 +94,13 @@ def create_finding(
     problems.raise_if_any(f"finding {source_id or ''}".strip())
     point = None
     if lon is not None and lat is not None:
-        point = validate_point(
-            lon, lat, country=country or configured_country(session), field="lon"
-        )
+        point = validate_point(lon, lat, country=resolve_country(session, country), field="lon")
         if admin_area_id is None:
             admin_area_id = admin_areas.district_id_of(session, point)
     assert category is not None and found_date is not None and quantity is not None
     finding = Finding(
         found_date=found_date,
+        date_precision=date_precision,
         category=category,
         eo_model_id=eo_model_id(session, category, model),
         quantity=quantity,

@@ -18,11 +18,12 @@ from mineaction.domain import vocab
 from mineaction.domain.ledger import HazardLedger, apply_release, polygonal
 from mineaction.domain.rules import Problems
 from mineaction.errors import LedgerError, Problem, ValidationError
-from mineaction.geo import Country, geodesic_area_m2, validate_polygon
+from mineaction.geo import geodesic_area_m2, validate_polygon
 from mineaction.services import admin_areas
-from mineaction.services.country import configured_country
+from mineaction.services.country import CONFIGURED, CountryChoice, resolve_country
 from mineaction.services.records import check_version, get_record
 from mineaction.store.tables import Hazard, HazardBlockage, LandRelease, Organisation
+from mineaction.store.tables.operations import DATE_PRECISIONS
 
 
 def create_hazard(
@@ -33,7 +34,7 @@ def create_hazard(
     contamination: str,
     geom: object,
     recorded_date: dt.date,
-    country: Country | None = None,
+    country: CountryChoice = CONFIGURED,
     organisation_id: int | None = None,
     admin_area_id: int | None = None,
     status: str = "open",
@@ -46,8 +47,8 @@ def create_hazard(
 ) -> Hazard:
     """Validate and record a hazardous area; return it with its geodesic area.
 
-    Positions are checked against ``country``, by default the configured
-    country (MINEACTION_COUNTRY) when its boundary is loaded.
+    Positions are checked against ``country``: by default the configured
+    country (MINEACTION_COUNTRY) when its boundary is loaded; None checks none.
     """
     problems = Problems()
     problems.code(vocab.HAZARD_TYPE, hazard_type, "hazard_type")
@@ -61,7 +62,7 @@ def create_hazard(
     if expected_beneficiaries is not None and expected_beneficiaries < 0:
         problems.add("expected_beneficiaries", expected_beneficiaries, "cannot be negative")
     problems.raise_if_any(f"hazard {reference}")
-    shape = polygonal(validate_polygon(geom, country=country or configured_country(session)))
+    shape = polygonal(validate_polygon(geom, country=resolve_country(session, country)))
     if admin_area_id is None:
         admin_area_id = admin_areas.district_id_of(session, shape)
     hazard = Hazard(
@@ -95,7 +96,7 @@ def reshape_hazard(
     hazard_id: int,
     geom: object,
     expected_version: int,
-    country: Country | None = None,
+    country: CountryChoice = CONFIGURED,
 ) -> Hazard:
     """Give a hazard a new recorded shape (after re-survey), keeping its releases counted.
 
@@ -103,7 +104,7 @@ def reshape_hazard(
     """
     hazard = get_record(session, Hazard, hazard_id)
     check_version(hazard, expected_version)
-    shape = polygonal(validate_polygon(geom, country=country or configured_country(session)))
+    shape = polygonal(validate_polygon(geom, country=resolve_country(session, country)))
     releases = list(session.scalars(select(LandRelease).where(LandRelease.hazard_id == hazard.id)))
     drawn = [r.counted_geom for r in releases if r.counted_geom is not None]
     released_shape = polygonal(shapely.union_all(drawn)) if drawn else polygonal(None)
@@ -145,20 +146,29 @@ def release_land(
     activity_id: int | None = None,
     admin_area_id: int | None = None,
     depth_cm: int | None = None,
-    country: Country | None = None,
+    country: CountryChoice = CONFIGURED,
     source_id: str | None = None,
     approval: str = "approved",
+    date_precision: str = "day",
 ) -> LandRelease:
     """Record land cancelled, reduced or cleared; the ledger decides what counts.
 
     With a hazard, the released polygon (or the reported area) is checked
     against what remains of it, the hazard's remaining shape shrinks and it
     closes when nothing remains.  Raises LedgerError, writing nothing, when
-    the release does not fit.
+    the release does not fit.  ``date_precision`` says how much of ``release_date`` is
+    known: day, month or year.
     """
     problems = Problems()
     problems.code(vocab.RELEASE_METHOD, method, "method")
     problems.date(release_date, "release_date")
+    if date_precision not in DATE_PRECISIONS:
+        problems.add(
+            "date_precision",
+            date_precision,
+            f"{date_precision!r} is not a date precision.",
+            f"Use one of: {', '.join(DATE_PRECISIONS)}.",
+        )
     problems.code(vocab.APPROVAL, approval, "approval")
     problems.positive(reported_area_m2, "area_m2", required=geom is None)
     if depth_cm is not None and depth_cm < 0:
@@ -168,7 +178,7 @@ def release_land(
     problems.raise_if_any("land release")
     shape = None
     if geom is not None:
-        shape = polygonal(validate_polygon(geom, country=country or configured_country(session)))
+        shape = polygonal(validate_polygon(geom, country=resolve_country(session, country)))
     hazard = get_record(session, Hazard, hazard_id) if hazard_id is not None else None
     if hazard is not None:
         _require_open(hazard)
@@ -202,6 +212,7 @@ def release_land(
     release = LandRelease(
         method=method,
         release_date=release_date,
+        date_precision=date_precision,
         organisation_id=organisation_id,
         hazard_id=hazard_id,
         activity_id=activity_id,

@@ -21,6 +21,7 @@ class Accident(Record, Spatial, Base):
     __spatial__ = "geom"
 
     accident_date: Mapped[dt.date] = mapped_column(Date, nullable=False, index=True)
+    date_precision: Mapped[str] = mapped_column(String(8), nullable=False, server_default="day")
     accident_type: Mapped[str] = mapped_column(String(16), nullable=False)
     device_category: Mapped[str] = mapped_column(String(32), nullable=False)
     eo_model_id: Mapped[int | None] = mapped_column(ForeignKey("eo_models.id"))

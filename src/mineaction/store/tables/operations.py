@@ -12,6 +12,10 @@ from mineaction.store.base import Base, Record, Spatial
 from mineaction.store.tables.reference import AdminArea, EOModel, Organisation, Team
 from mineaction.store.types import Geometry
 
+#: How much of a record's date is known: a month-precision date is stored as the
+#: first of its month, a year-precision date as 1 January.
+DATE_PRECISIONS = ("day", "month", "year")
+
 
 class Hazard(Record, Spatial, Base):
     """A suspected or confirmed hazardous area (SHA/CHA).
@@ -132,6 +136,7 @@ class LandRelease(Record, Spatial, Base):
 
     method: Mapped[str] = mapped_column(String(16), nullable=False, index=True)
     release_date: Mapped[dt.date] = mapped_column(Date, nullable=False, index=True)
+    date_precision: Mapped[str] = mapped_column(String(8), nullable=False, server_default="day")
     organisation_id: Mapped[int] = mapped_column(
         ForeignKey("organisations.id"), index=True, nullable=False
     )
@@ -159,6 +164,7 @@ class Finding(Record, Spatial, Base):
     __spatial__ = "geom"
 
     found_date: Mapped[dt.date] = mapped_column(Date, nullable=False, index=True)
+    date_precision: Mapped[str] = mapped_column(String(8), nullable=False, server_default="day")
     category: Mapped[str] = mapped_column(String(32), nullable=False, index=True)
     eo_model_id: Mapped[int | None] = mapped_column(ForeignKey("eo_models.id"), index=True)
     quantity: Mapped[int] = mapped_column(Integer, nullable=False, default=1)

@@ -1,0 +1,180 @@
+"""GeoJSON and GeoPackage through GDAL (pyogrio), written a batch of features at a time.
+
+Geometries are WGS84 longitude/latitude (EPSG:4326).  Point kinds keep their
+``lon``/``lat`` columns beside the point; land releases' polygon is the
+feature's geometry and the ``geometry`` WKT column is left out.  A record
+without a geometry is a feature with a null geometry; a kind without
+geometry (organisations, victims) is a table without one: a GeoPackage
+attribute table, GeoJSON features whose geometry is null.
+
+A GeoPackage of one kind holds that one layer, so that it imports back
+without ``--layer``; what is said about the data goes in the layer's
+description.  A GeoPackage of several layers (``export all``) also gets a
+``mineaction_about`` table of key/value rows.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator
+from itertools import islice
+from typing import Any, ClassVar
+
+import numpy as np
+import numpy.typing as npt
+import shapely
+from pyogrio import raw
+
+from mineaction.intake.export.base import Exporter, Feature, Field, Layer
+
+__all__ = [
+    "BATCH_FEATURES",
+    "CRS",
+    "GdalExporter",
+    "GeoJsonExporter",
+    "GpkgExporter",
+    "columns",
+    "gis_layer_name",
+]
+
+#: Features handed to GDAL at a time.
+BATCH_FEATURES = 5_000
+CRS = "EPSG:4326"
+ABOUT_LAYER = "mineaction_about"
+
+
+def gis_layer_name(name: str) -> str:
+    """Return a layer name GIS software takes everywhere (``land-releases`` → ``land_releases``)."""
+    return name.replace("-", "_")
+
+
+class GdalExporter(Exporter):
+    """A file written by one of GDAL's vector drivers."""
+
+    #: GDAL's name of the driver.
+    driver: ClassVar[str] = ""
+
+    def __init__(self, path: Any, *, about: dict[str, str]) -> None:
+        super().__init__(path, about=about)
+        self.layers_written: list[str] = []
+
+    def write_layer(self, layer: Layer) -> int:
+        """Write ``layer`` batch by batch; an empty layer is still created."""
+        name = gis_layer_name(layer.name)
+        fields = layer.gis_fields()
+        count = 0
+        for batch in _batches(layer.features, BATCH_FEATURES):
+            self._write(name, layer, fields, batch, append=count > 0)
+            count += len(batch)
+        if count == 0:
+            self._write(name, layer, fields, [], append=False)
+        self.layers_written.append(name)
+        return count
+
+    def layer_options(self, layer: Layer) -> dict[str, str]:
+        """Return GDAL's creation options for ``layer``."""
+        return {"DESCRIPTION": describe(layer, self.about)}
+
+    def _write(
+        self, name: str, layer: Layer, fields: list[Field], batch: list[Feature], *, append: bool
+    ) -> None:
+        data, masks = columns(fields, batch)
+        geometry = None
+        if layer.geometry_type is not None:
+            geometry = np.array(
+                [None if f.geometry is None else shapely.to_wkb(f.geometry) for f in batch],
+                dtype=object,
+            )
+        raw.write(
+            str(self.path),
+            geometry=geometry,
+            field_data=data,
+            fields=[f.name for f in fields],
+            field_mask=masks,
+            layer=name,
+            driver=self.driver,
+            geometry_type=layer.geometry_type,
+            crs=CRS if layer.geometry_type else None,
+            append=append,
+            layer_options=None if append else self.layer_options(layer),
+        )
+
+
+class GeoJsonExporter(GdalExporter):
+    """A GeoJSON FeatureCollection of one layer."""
+
+    name = "geojson"
+    label = "GeoJSON file"
+    extensions = (".geojson", ".json")
+    driver = "GeoJSON"
+
+
+class GpkgExporter(GdalExporter):
+    """A GeoPackage: one layer per kind, and an about table when it holds several."""
+
+    name = "gpkg"
+    label = "GeoPackage"
+    extensions = (".gpkg",)
+    multi_layer = True
+    driver = "GPKG"
+
+    def layer_options(self, layer: Layer) -> dict[str, str]:
+        """Return the description and a title (identifier) unique in the package."""
+        return {**super().layer_options(layer), "IDENTIFIER": gis_layer_name(layer.name)}
+
+    def finish(self, counts: dict[str, int]) -> None:
+        """Add the ``mineaction_about`` table to a package of several layers."""
+        if len(self.layers_written) < 2:
+            return
+        rows = [*self.about.items()]
+        rows += [(f"features:{gis_layer_name(k)}", str(n)) for k, n in counts.items()]
+        raw.write(
+            str(self.path),
+            geometry=None,
+            field_data=[
+                np.array([k for k, _ in rows], dtype=object),
+                np.array([v for _, v in rows], dtype=object),
+            ],
+            fields=["key", "value"],
+            layer=ABOUT_LAYER,
+            driver=self.driver,
+            layer_options={"DESCRIPTION": "What this GeoPackage holds and where it came from"},
+        )
+
+
+def describe(layer: Layer, about: dict[str, str]) -> str:
+    """Return the layer's description, saying first when the data is synthetic."""
+    if about.get("synthetic", "no") != "no":
+        return f"SYNTHETIC DEMO DATA, not real. {layer.description}".strip()
+    return layer.description
+
+
+def columns(
+    fields: list[Field], batch: list[Feature]
+) -> tuple[list[npt.NDArray[Any]], list[npt.NDArray[np.bool_] | None]]:
+    """Return one numpy array per field (and a mask of missing values for whole numbers)."""
+    data: list[npt.NDArray[Any]] = []
+    masks: list[npt.NDArray[np.bool_] | None] = []
+    for f in fields:
+        values = [feature.values.get(f.name) for feature in batch]
+        mask = None
+        if f.type == "int":
+            mask = np.array([v is None for v in values], dtype=bool)
+            array: npt.NDArray[Any] = np.array(
+                [0 if v is None else int(v) for v in values], dtype=np.int64
+            )
+        elif f.type == "real":
+            array = np.array([math.nan if v is None else float(v) for v in values], np.float64)
+        elif f.type == "date":
+            array = np.array(values, dtype="datetime64[D]")
+        else:
+            array = np.array([None if v is None else str(v) for v in values], dtype=object)
+        data.append(array)
+        masks.append(mask)
+    return data, masks
+
+
+def _batches(features: Iterable[Feature], size: int) -> Iterator[list[Feature]]:
+    it = iter(features)
+    while batch := list(islice(it, size)):
+        yield batch

@@ -1,0 +1,402 @@
+"""Exporting the national database: every kind, every format, imports back as the same records.
+
+The IM officer exports; an operator's data officer (or a second national
+database) imports the file into an empty database; the records must be the
+same, row for row in the canonical import columns.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import math
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pyogrio
+import pytest
+import shapely
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from mineaction.errors import ValidationError
+from mineaction.intake.export import EXPORTERS, choose_format, export_kind, exporter_class
+from mineaction.intake.export.base import Exporter
+from mineaction.intake.export.layers import kind_layer
+from mineaction.intake.kinds import KINDS
+from mineaction.intake.pipeline import import_file
+from mineaction.services import admin_areas, casualties, findings, hazards, organisations
+from mineaction.services.status import SYNTHETIC_FACT, set_fact
+from mineaction.store.database import Database
+from mineaction.store.tables import Hazard, Victim
+from tests.conftest import fresh_database
+from tests.factories import AGDAM, metres_box
+
+FORMATS = {"csv": ".csv", "xlsx": ".xlsx", "geojson": ".geojson", "gpkg": ".gpkg", "shp": ".zip"}
+#: What each kind needs in the database it is imported into, imported first, in order.
+NEEDS = {
+    "organisations": [],
+    "findings": ["organisations"],
+    "accidents": [],
+    "victims": ["accidents"],
+    "land-releases": ["organisations"],
+}
+#: A Shapefile cuts field names to 10 characters; these kinds then miss a required column.
+CUT_BY_SHAPEFILE = {"accidents": "device_category", "victims": "accident_id"}
+HAZARD_REFERENCE = "HA-AGD-0001"
+VICTIM_NAME = "Aysel Məmmədova"
+
+
+def national_data(session) -> None:
+    """Record what an IM officer's database holds, through the services that own the rules."""
+    anama = organisations.create_organisation(
+        session=session,
+        code="ANAMA",
+        name="Mine Action Agency of the Republic of Azerbaijan",
+        type="national_authority",
+        source_id="ORG-ANAMA",
+    )
+    halo = organisations.create_organisation(
+        session=session, code="HALO", name="HALO Trust — Ağdam, Азербайджан", type="ngo"
+    )
+    session.flush()
+    fuzuli = admin_areas.find_area(session, "Fuzuli").id
+    findings.create_finding(
+        session=session,
+        found_date=dt.date(2024, 5, 2),
+        category="at_mine",
+        model="TM-62M",
+        quantity=2,
+        lon=46.93,
+        lat=39.99,
+        organisation_id=anama.id,
+        source_id="F-1",
+    )
+    findings.create_finding(
+        session=session,
+        found_date=dt.date(2024, 5, 3),
+        category="uxo",
+        model="=122 mm shell",  # looks like a formula: must stay text
+        quantity=14,
+        organisation_id=halo.id,
+        admin_area_id=fuzuli,
+    )
+    findings.create_finding(
+        session=session,
+        found_date=dt.date(2023, 11, 30),
+        category="ap_mine",
+        quantity=1,
+        lon=46.931234567891234,
+        lat=39.991234567891233,
+    )
+    known = casualties.create_accident(
+        session=session,
+        accident_date=dt.date(2023, 8, 14),
+        accident_type="mine",
+        device_category="ap_mine",
+        lon=47.12,
+        lat=39.61,
+        source_id="ACC-1",
+    )
+    unplaced = casualties.create_accident(
+        session=session,
+        accident_date=dt.date(2023, 9, 2),
+        accident_type="demining",
+        device_category="uxo",
+        admin_area_id=admin_areas.find_area(session, "Khojavand").id,
+    )
+    session.flush()
+    casualties.add_victim(
+        session=session,
+        accident=known,
+        outcome="injured",
+        sex="male",
+        age=34,
+        group="civilian",
+        source_id="V-1",
+    )
+    named = casualties.add_victim(
+        session=session, accident=unplaced, outcome="killed", sex="female", group="deminer"
+    )
+    named.name = VICTIM_NAME  # personal data: never exported
+    hazard = survey_hazard(session)
+    hazards.release_land(
+        session=session,
+        method="cleared",
+        release_date=dt.date(2024, 5, 2),
+        organisation_id=anama.id,
+        hazard_id=hazard.id,
+        geom=metres_box(*AGDAM, 0, 0, 100, 200),
+        source_id="R-1",
+    )
+    hazards.release_land(
+        session=session,
+        method="cancelled",
+        release_date=dt.date(2024, 5, 3),
+        organisation_id=halo.id,
+        reported_area_m2=5000.5,
+        admin_area_id=fuzuli,
+    )
+    session.flush()
+
+
+def survey_hazard(session) -> Hazard:
+    """Record the hazard the land releases are made from (hazards are not an import kind)."""
+    return hazards.create_hazard(
+        session=session,
+        reference=HAZARD_REFERENCE,
+        hazard_type="cha",
+        contamination="ap_mines",
+        geom=metres_box(*AGDAM, 0, 0, 200, 200),
+        recorded_date=dt.date(2021, 3, 1),
+    )
+
+
+@pytest.fixture
+def national(db: Database) -> Database:
+    with db.session(actor="im-officer") as s:
+        national_data(s)
+    return db
+
+
+@pytest.fixture
+def target(db: Database, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Database]:
+    """An empty national database (schema and districts only), on the same backend as ``db``."""
+    folder = tmp_path / "target"
+    folder.mkdir()
+    yield from fresh_database("sqlite" if db.dialect == "sqlite" else "postgis", folder, request)
+
+
+def rows(db: Database, kind: str) -> dict[str, dict[str, Any]]:
+    """Return the canonical rows of ``kind`` keyed by the id they are exported with."""
+    with db.session() as s:
+        return {f.values["id"]: f.values for f in kind_layer(s, KINDS[kind]).features}
+
+
+def assert_same_rows(a: dict[str, dict[str, Any]], b: dict[str, dict[str, Any]]) -> None:
+    """Equal rows; decimals to 12 significant digits, polygons to 1e-9 degrees."""
+    assert a.keys() == b.keys()
+    for key, row in a.items():
+        other = b[key]
+        assert row.keys() == other.keys()
+        for name, value in row.items():
+            theirs = other[name]
+            if isinstance(value, float) and isinstance(theirs, float):
+                assert math.isclose(value, theirs, rel_tol=1e-12), (key, name)
+            elif name == "geometry" and value and theirs:
+                assert shapely.from_wkt(value).equals_exact(shapely.from_wkt(theirs), 1e-9)
+            else:
+                assert value == theirs, (key, name, value, theirs)
+
+
+def import_needs(source: Database, target: Database, kind: str, tmp_path: Path) -> None:
+    with target.session() as s:
+        survey_hazard(s)
+    for needed in NEEDS[kind]:
+        path = tmp_path / f"{needed}-needed.csv"
+        export_kind(source, needed, path)
+        import_file(target, needed, path)
+
+
+ROUND_TRIPS = [
+    pytest.param(kind, fmt, id=f"{kind}-{fmt}")
+    for kind in KINDS
+    for fmt in FORMATS
+    if not (fmt == "shp" and kind in CUT_BY_SHAPEFILE)
+]
+
+
+@pytest.mark.parametrize(("kind", "fmt"), ROUND_TRIPS)
+def test_an_export_imports_into_an_empty_database_as_the_same_records(
+    national: Database, target: Database, tmp_path: Path, kind: str, fmt: str
+) -> None:
+    path = tmp_path / f"{kind}{FORMATS[fmt]}"
+    report = export_kind(national, kind, path)
+    assert report.format == fmt and report.layers == {kind: len(rows(national, kind))}
+    import_needs(national, target, kind, tmp_path)
+    imported = import_file(target, kind, path)
+    assert imported.created == report.total
+    assert_same_rows(rows(national, kind), rows(target, kind))
+    if (kind, fmt) == ("land-releases", "shp"):
+        return  # see test_a_shapefile_of_land_releases_imports_again_unchanged
+    again = import_file(target, kind, path)  # the file is what is stored: nothing changes
+    assert (again.created, again.unchanged) == (0, report.total)
+
+
+def test_a_shapefile_of_land_releases_imports_again_unchanged(
+    national: Database, tmp_path: Path
+) -> None:
+    path = tmp_path / "land-releases.zip"
+    export_kind(national, "land-releases", path)
+    again = import_file(national, "land-releases", path)
+    assert again.unchanged == 2
+
+
+@pytest.mark.parametrize("kind", sorted(CUT_BY_SHAPEFILE))
+def test_a_shapefile_cuts_long_field_names_and_lists_them_in_the_zip(
+    national: Database, tmp_path: Path, kind: str
+) -> None:
+    path = tmp_path / f"{kind}.zip"
+    export_kind(national, kind, path)
+    with zipfile.ZipFile(path) as zf:
+        names = set(zf.namelist())
+        fields = dict(csv.reader(io.TextIOWrapper(zf.open(f"{kind}_fields.csv"), "utf-8")))
+    assert {f"{kind}{s}" for s in (".shp", ".shx", ".dbf", ".prj", ".cpg")} <= names
+    column = CUT_BY_SHAPEFILE[kind]
+    assert fields[column[:10]] == column
+    with pytest.raises(ValidationError, match=f"no column '{column}'"):
+        import_file(national, kind, path)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_file_says_where_its_points_are_and_keeps_lon_lat(
+    national: Database, tmp_path: Path, fmt: str
+) -> None:
+    path = tmp_path / f"findings{FORMATS[fmt]}"
+    export_kind(national, "findings", path)
+    if fmt in ("csv", "xlsx"):
+        return  # no geometry: lon and lat are the position (checked by the round trip)
+    gdal_path = f"/vsizip/{path}/findings.shp" if fmt == "shp" else str(path)
+    info = pyogrio.read_info(gdal_path)
+    assert info["crs"] == "EPSG:4326" and info["geometry_type"] == "Point"
+    assert {"lon", "lat"} <= set(info["fields"]) and info["features"] == 3
+    _meta, _fids, wkb, _fields = pyogrio.raw.read(gdal_path)
+    points = shapely.from_wkb(wkb)
+    assert sum(p is None for p in points) == 1  # the finding without a position
+
+
+def test_land_releases_are_polygons_in_gis_files_and_wkt_in_tables(
+    national: Database, tmp_path: Path
+) -> None:
+    export_kind(national, "land-releases", tmp_path / "r.gpkg")
+    export_kind(national, "land-releases", tmp_path / "r.csv")
+    info = pyogrio.read_info(tmp_path / "r.gpkg")
+    assert info["geometry_type"] == "MultiPolygon" and "geometry" not in info["fields"]
+    with (tmp_path / "r.csv").open(encoding="utf-8") as f:
+        table = list(csv.DictReader(f))
+    assert table[0]["geometry"].startswith("MULTIPOLYGON") and table[1]["geometry"] == ""
+    assert table[0]["hazard_id"] == HAZARD_REFERENCE
+
+
+def test_victims_names_are_never_exported(national: Database, tmp_path: Path) -> None:
+    with national.session() as s:
+        assert VICTIM_NAME in s.scalars(select(Victim.name)).all()
+    for fmt, suffix in FORMATS.items():
+        path = tmp_path / f"victims{suffix}"
+        export_kind(national, "victims", path)
+        data = path.read_bytes()
+        if fmt == "xlsx" or fmt == "shp":
+            with zipfile.ZipFile(path) as zf:
+                data = b"".join(zf.read(n) for n in zf.namelist())
+        assert VICTIM_NAME.encode() not in data, fmt
+    assert "name" not in [f.name for f in kind_layer_fields("victims")]
+
+
+def kind_layer_fields(kind: str) -> list[Any]:
+    return kind_layer(None, KINDS[kind]).fields  # type: ignore[arg-type]  # fields need no session
+
+
+def test_a_victim_of_an_accident_without_an_id_names_it_by_its_export_id(
+    national: Database, tmp_path: Path
+) -> None:
+    accident_ids = set(rows(national, "accidents"))
+    assert {v["accident_id"] for v in rows(national, "victims").values()} <= accident_ids
+
+
+def test_xlsx_has_the_records_first_then_an_about_sheet(national: Database, tmp_path: Path) -> None:
+    with national.session() as s:
+        set_fact(s, SYNTHETIC_FACT, "true")
+    path = tmp_path / "findings.xlsx"
+    report = export_kind(national, "findings", path)
+    assert report.synthetic
+    wb = load_workbook(path)
+    assert wb.sheetnames == ["findings", "about"]
+    sheet = wb["findings"]
+    header = [c.value for c in sheet[1]]
+    assert header == ["id", *KINDS["findings"].column_names]
+    models = [row[header.index("model")] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert "=122 mm shell" in models  # text, not a formula
+    about = dict(wb["about"].iter_rows(min_row=2, values_only=True))
+    assert about["synthetic"].startswith("yes")
+
+
+def test_only_approved_records_are_exported_unless_asked(
+    national: Database, tmp_path: Path
+) -> None:
+    with national.session() as s:
+        findings.create_finding(
+            session=s,
+            found_date=dt.date(2024, 6, 1),
+            category="ied",
+            quantity=1,
+            lon=46.94,
+            lat=39.98,
+            source_id="F-DRAFT",
+            approval="draft",
+        )
+    assert export_kind(national, "findings", tmp_path / "a.csv").total == 3
+    assert export_kind(national, "findings", tmp_path / "b.csv", include_unapproved=True).total == 4
+
+
+def test_an_empty_kind_is_an_empty_file_with_its_columns(db: Database, tmp_path: Path) -> None:
+    for fmt, suffix in FORMATS.items():
+        report = export_kind(db, "accidents", tmp_path / f"none{suffix}")
+        assert report.total == 0, fmt
+    assert (tmp_path / "none.csv").read_text().strip() == "id," + ",".join(
+        KINDS["accidents"].column_names
+    )
+    assert pyogrio.read_info(tmp_path / "none.gpkg")["features"] == 0
+
+
+def test_a_file_is_replaced_whole_and_no_partial_file_is_left(
+    national: Database, tmp_path: Path
+) -> None:
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    path = folder / "findings.gpkg"
+    path.write_text("an old file")
+    export_kind(national, "findings", path)
+    assert pyogrio.read_info(path)["features"] == 3
+    assert sorted(p.name for p in folder.iterdir()) == ["findings.gpkg"]
+
+
+def test_a_shapefile_says_when_it_cut_a_long_text(db: Database, tmp_path: Path) -> None:
+    long_name = "Национальное агентство Азербайджанской Республики по разминированию " * 3
+    with db.session() as s:
+        organisations.create_organisation(
+            session=s, code="LONG", name=long_name[:200], type="national_authority"
+        )
+    report = export_kind(db, "organisations", tmp_path / "orgs.zip")
+    assert report.notes and "254 bytes" in report.notes[0]
+
+
+@pytest.mark.parametrize(
+    ("name", "explicit", "says"),
+    [
+        ("out.txt", None, "names no export format"),
+        ("out", None, "has no extension"),
+        ("out.shp", None, "written as one zip"),
+        ("out.csv", "pdf", "is not an export format"),
+    ],
+)
+def test_it_refuses_a_format_it_cannot_tell_or_write(
+    name: str, explicit: str | None, says: str
+) -> None:
+    with pytest.raises(ValidationError, match=says) as refused:
+        choose_format(Path(name), explicit)
+    assert refused.value.hint and ".zip" in refused.value.hint
+
+
+def test_every_format_is_an_exporter_loaded_by_name() -> None:
+    for name in EXPORTERS:
+        cls = exporter_class(name)
+        assert issubclass(cls, Exporter) and cls.name == name
+        assert all(choose_format(Path(f"x{ext}")) == name for ext in cls.extensions)
+
+
+def test_it_refuses_a_kind_it_does_not_know(db: Database, tmp_path: Path) -> None:
+    with pytest.raises(ValidationError, match="not a kind of record that can be exported"):
+        export_kind(db, "hazards", tmp_path / "h.csv")
