@@ -107,3 +107,24 @@ def test_loading_again_changes_nothing(db: Database) -> None:
         admin_areas.load_azerbaijan(s)
     with db.session() as s:
         assert {a.code: a.version for a in s.scalars(select(AdminArea))} == before
+
+
+def test_an_area_named_in_a_register_is_created_once_without_boundary(session) -> None:
+    region, created = admin_areas.ensure_area(
+        session, name="Nariño", level="region", parent=None, country="COL"
+    )
+    assert created and region.geom is None and region.code == "COL.narino"
+    district, created = admin_areas.ensure_area(
+        session,
+        name="La Unión",
+        level="district",
+        parent=region,
+        country="COL",
+        aliases=["La Unión, Nariño"],
+    )
+    assert created and district.parent_id == region.id
+    again, created = admin_areas.ensure_area(
+        session, name="la union", level="district", parent=region, country="COL"
+    )
+    assert not created and again.id == district.id
+    assert admin_areas.find_area(session, "La Unión, Nariño").id == district.id

@@ -266,6 +266,75 @@ def area_at(
     return None
 
 
+def ensure_area(
+    session: Session,
+    *,
+    name: str,
+    level: str,
+    parent: AdminArea | None,
+    country: str | None,
+    aliases: Iterable[str] = (),
+    attribution: str | None = None,
+) -> tuple[AdminArea, bool]:
+    """Return the area called ``name`` at ``level`` under ``parent``, creating it if missing.
+
+    For registers that name places but give no map: a created area has no
+    boundary.  Extra ``aliases`` are added to the area found or created.
+    Returns the area and whether it was created.
+    """
+    wanted = {normalise_name(name), *(normalise_name(a) for a in aliases)}
+    query = (
+        select(AdminArea)
+        .join(AdminArea.aliases)
+        .where(AdminAreaAlias.alias == normalise_name(name), AdminArea.level == level)
+    )
+    if parent is not None:
+        query = query.where(AdminArea.parent_id == parent.id)
+    elif level != "region":
+        query = query.where(AdminArea.parent_id.is_(None))
+    if country:
+        query = query.where(AdminArea.country == country)
+    found = session.scalars(query).first()
+    if found is None:  # another spelling of a name created before ("Bogotá, D.C.")
+        code = _area_code(name, parent.code if parent is not None else country)
+        found = session.scalars(select(AdminArea).where(AdminArea.code == code)).first()
+    if found is not None:
+        _add_aliases(session, found, wanted)
+        return found, False
+    area = AdminArea(
+        code=_area_code(name, parent.code if parent is not None else country),
+        name=name,
+        level=level,
+        parent=parent,
+        country=country,
+        attribution=attribution,
+    )
+    area.aliases = [AdminAreaAlias(alias=a) for a in sorted(wanted)]
+    session.add(area)
+    session.flush()
+    return area, True
+
+
+def country_area(session: Session, iso3: str) -> AdminArea | None:
+    """Return the country-level area ``iso3``, or None when it was never loaded."""
+    return session.scalars(
+        select(AdminArea).where(AdminArea.code == iso3, AdminArea.level == "country")
+    ).first()
+
+
+def _add_aliases(session: Session, area: AdminArea, aliases: set[str]) -> None:
+    known = set(
+        session.scalars(select(AdminAreaAlias.alias).where(AdminAreaAlias.area_id == area.id))
+    )
+    session.add_all(AdminAreaAlias(area_id=area.id, alias=a) for a in sorted(aliases - known))
+    session.flush()
+
+
+def _area_code(name: str, prefix: str | None) -> str:
+    slug = _slug(name) or "area"
+    return f"{prefix}.{slug}" if prefix else slug
+
+
 def district_id_of(session: Session, geom: BaseGeometry) -> int | None:
     """Return the id of the district that holds ``geom`` (at a point surely inside it)."""
     where = geom.representative_point()
