@@ -413,7 +413,7 @@ def test_a_plain_file_may_give_the_date_precision(db: Database, tmp_path: Path) 
 
 
 def test_the_services_refuse_an_unknown_date_precision(db: Database) -> None:
-    with db.session() as s, pytest.raises(ValidationError, match="not a date precision"):
+    with db.session() as s, pytest.raises(ValidationError, match="not a known date precision"):
         findings.create_finding(
             session=s,
             found_date=dt.date(2020, 1, 1),
@@ -422,7 +422,7 @@ def test_the_services_refuse_an_unknown_date_precision(db: Database) -> None:
             lat=39.99,
             date_precision="week",
         )
-    with db.session() as s, pytest.raises(ValidationError, match="not a date precision"):
+    with db.session() as s, pytest.raises(ValidationError, match="not a known date precision"):
         casualties.create_accident(
             session=s,
             accident_date=dt.date(2020, 1, 1),

@@ -84,6 +84,20 @@ class Problems:
             return None
         return value
 
+    def position(
+        self, lon: float | None, lat: float | None, *, has_district: bool, what: str
+    ) -> None:
+        """Record why a position is incomplete: lon without lat, or neither nor a district."""
+        if (lon is None) != (lat is None):
+            self.add("lon" if lon is None else "lat", None, "Give both lon and lat, or neither.")
+        if lon is None and not has_district:
+            self.add(
+                "district",
+                None,
+                f"{what} needs a position (lon, lat) or a district.",
+                "Add the lon and lat columns, or name the district.",
+            )
+
     def raise_if_any(self, what: str) -> None:
         """Raise ValidationError listing every problem, if there is any."""
         if self.items:

@@ -511,6 +511,15 @@ ADMIN_LEVEL = Vocabulary(
     },
 )
 
+DATE_PRECISION = Vocabulary(
+    "date_precision",
+    {
+        "day": ("Exact day", "Dəqiq gün", "Точная дата"),
+        "month": ("Month only", "Yalnız ay", "Только месяц"),
+        "year": ("Year only", "Yalnız il", "Только год"),
+    },
+)
+
 ALL: dict[str, Vocabulary] = {
     v.name: v
     for v in (
@@ -545,6 +554,7 @@ ALL: dict[str, Vocabulary] = {
         ROLE,
         LAYING_METHOD,
         ADMIN_LEVEL,
+        DATE_PRECISION,
     )
 }
 

@@ -25,7 +25,8 @@ from sqlalchemy.orm import Session
 
 from mineaction.domain.ledger import polygonal
 from mineaction.errors import NotFoundError, ValidationError
-from mineaction.geo import geodesic_area_m2
+from mineaction.geo import geodesic_area_m2, validate_point
+from mineaction.services.country import CountryChoice, resolve_country
 from mineaction.store.tables import AdminArea, AdminAreaAlias
 
 AZE_ATTRIBUTION = (
@@ -333,6 +334,25 @@ def _add_aliases(session: Session, area: AdminArea, aliases: set[str]) -> None:
 def _area_code(name: str, prefix: str | None) -> str:
     slug = _slug(name) or "area"
     return f"{prefix}.{slug}" if prefix else slug
+
+
+def place_point(
+    session: Session,
+    lon: float | None,
+    lat: float | None,
+    admin_area_id: int | None,
+    country: CountryChoice,
+) -> tuple[Point | None, int | None]:
+    """Validate a position and give it its district when none was named.
+
+    Returns the point (None without coordinates) and the district's id.
+    """
+    if lon is None or lat is None:
+        return None, admin_area_id
+    point = validate_point(lon, lat, country=resolve_country(session, country), field="lon")
+    if admin_area_id is None:
+        admin_area_id = district_id_of(session, point)
+    return point, admin_area_id
 
 
 def district_id_of(session: Session, geom: BaseGeometry) -> int | None:

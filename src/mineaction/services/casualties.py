@@ -8,11 +8,9 @@ from sqlalchemy.orm import Session
 
 from mineaction.domain import vocab
 from mineaction.domain.rules import Problems
-from mineaction.geo import validate_point
 from mineaction.services import admin_areas
-from mineaction.services.country import CONFIGURED, CountryChoice, resolve_country
+from mineaction.services.country import CONFIGURED, CountryChoice
 from mineaction.store.tables import Accident, Victim
-from mineaction.store.tables.operations import DATE_PRECISIONS
 
 
 def create_accident(
@@ -36,31 +34,13 @@ def create_accident(
     """
     problems = Problems()
     problems.date(accident_date, "date")
-    if date_precision not in DATE_PRECISIONS:
-        problems.add(
-            "date_precision",
-            date_precision,
-            f"{date_precision!r} is not a date precision.",
-            f"Use one of: {', '.join(DATE_PRECISIONS)}.",
-        )
+    problems.code(vocab.DATE_PRECISION, date_precision, "date_precision")
     problems.code(vocab.ACCIDENT_TYPE, accident_type, "accident_type")
     problems.code(vocab.EO_CATEGORY, device_category, "device_category")
     problems.code(vocab.APPROVAL, approval, "approval")
-    if (lon is None) != (lat is None):
-        problems.add("lon" if lon is None else "lat", None, "Give both lon and lat, or neither.")
-    if lon is None and admin_area_id is None:
-        problems.add(
-            "district",
-            None,
-            "An accident needs a position (lon, lat) or a district.",
-            "Add the lon and lat columns, or name the district.",
-        )
+    problems.position(lon, lat, has_district=admin_area_id is not None, what="An accident")
     problems.raise_if_any(f"accident {source_id or ''}".strip())
-    point = None
-    if lon is not None and lat is not None:
-        point = validate_point(lon, lat, country=resolve_country(session, country), field="lon")
-        if admin_area_id is None:
-            admin_area_id = admin_areas.district_id_of(session, point)
+    point, admin_area_id = admin_areas.place_point(session, lon, lat, admin_area_id, country)
     assert accident_date is not None and accident_type and device_category
     accident = Accident(
         accident_date=accident_date,

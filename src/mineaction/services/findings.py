@@ -13,11 +13,9 @@ from sqlalchemy.orm import Session
 
 from mineaction.domain import vocab
 from mineaction.domain.rules import Problems
-from mineaction.geo import validate_point
 from mineaction.services import admin_areas
-from mineaction.services.country import CONFIGURED, CountryChoice, resolve_country
+from mineaction.services.country import CONFIGURED, CountryChoice
 from mineaction.store.tables import EOModel, Finding
-from mineaction.store.tables.operations import DATE_PRECISIONS
 
 
 def eo_model_id(session: Session, category: str, model: str | None) -> int | None:
@@ -62,13 +60,7 @@ def create_finding(
     """
     problems = Problems()
     problems.date(found_date, "date")
-    if date_precision not in DATE_PRECISIONS:
-        problems.add(
-            "date_precision",
-            date_precision,
-            f"{date_precision!r} is not a date precision.",
-            f"Use one of: {', '.join(DATE_PRECISIONS)}.",
-        )
+    problems.code(vocab.DATE_PRECISION, date_precision, "date_precision")
     problems.code(vocab.EO_CATEGORY, category, "category")
     problems.code(vocab.FINDING_CONDITION, condition, "condition", required=False)
     problems.code(vocab.DISPOSAL, disposal, "disposal", required=False)
@@ -82,21 +74,9 @@ def create_finding(
         )
     if depth_cm is not None and depth_cm < 0:
         problems.add("depth_cm", depth_cm, "The depth cannot be negative.")
-    if (lon is None) != (lat is None):
-        problems.add("lon" if lon is None else "lat", None, "Give both lon and lat, or neither.")
-    if lon is None and admin_area_id is None:
-        problems.add(
-            "district",
-            None,
-            "A finding needs a position (lon, lat) or a district.",
-            "Add the lon and lat columns, or name the district.",
-        )
+    problems.position(lon, lat, has_district=admin_area_id is not None, what="A finding")
     problems.raise_if_any(f"finding {source_id or ''}".strip())
-    point = None
-    if lon is not None and lat is not None:
-        point = validate_point(lon, lat, country=resolve_country(session, country), field="lon")
-        if admin_area_id is None:
-            admin_area_id = admin_areas.district_id_of(session, point)
+    point, admin_area_id = admin_areas.place_point(session, lon, lat, admin_area_id, country)
     assert category is not None and found_date is not None and quantity is not None
     finding = Finding(
         found_date=found_date,

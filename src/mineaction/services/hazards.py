@@ -23,7 +23,6 @@ from mineaction.services import admin_areas
 from mineaction.services.country import CONFIGURED, CountryChoice, resolve_country
 from mineaction.services.records import check_version, get_record
 from mineaction.store.tables import Hazard, HazardBlockage, LandRelease, Organisation
-from mineaction.store.tables.operations import DATE_PRECISIONS
 
 
 def create_hazard(
@@ -162,13 +161,7 @@ def release_land(
     problems = Problems()
     problems.code(vocab.RELEASE_METHOD, method, "method")
     problems.date(release_date, "release_date")
-    if date_precision not in DATE_PRECISIONS:
-        problems.add(
-            "date_precision",
-            date_precision,
-            f"{date_precision!r} is not a date precision.",
-            f"Use one of: {', '.join(DATE_PRECISIONS)}.",
-        )
+    problems.code(vocab.DATE_PRECISION, date_precision, "date_precision")
     problems.code(vocab.APPROVAL, approval, "approval")
     problems.positive(reported_area_m2, "area_m2", required=geom is None)
     if depth_cm is not None and depth_cm < 0:

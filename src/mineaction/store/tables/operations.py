@@ -14,7 +14,6 @@ from mineaction.store.types import Geometry
 
 #: How much of a record's date is known: a month-precision date is stored as the
 #: first of its month, a year-precision date as 1 January.
-DATE_PRECISIONS = ("day", "month", "year")
 
 
 class Hazard(Record, Spatial, Base):
