@@ -128,7 +128,7 @@ def template(
     ] = None,
 ) -> None:
     """Write an empty import template for KIND: the canonical columns and an example row."""
-    from mineaction.intake.pipeline import get_kind
+    from mineaction.intake.kinds import get_kind
     from mineaction.intake.templates import write_template
 
     spec = get_kind(kind)

@@ -51,7 +51,7 @@ class Context:
     _orgs: dict[str, int] = field(default_factory=dict)
     _areas: dict[str, int] = field(default_factory=dict)
 
-    def organisation_id(self, code: str | None, column: str = "operator") -> int | None:
+    def organisation_id(self, code: str | None) -> int | None:
         """Return the id of the organisation ``code`` (refused with the known codes)."""
         if not code:
             return None
@@ -423,3 +423,16 @@ LAND_RELEASES = Kind(
 KINDS: dict[str, Kind] = {
     k.name: k for k in (ORGANISATIONS, FINDINGS, ACCIDENTS, VICTIMS, LAND_RELEASES)
 }
+
+
+def get_kind(name: str, *, purpose: str = "imported", hint: str = "") -> Kind:
+    """Return the kind called ``name``; refuse with the list of kinds.
+
+    ``purpose`` ("imported", "exported") and ``hint`` only shape the message.
+    """
+    if name not in KINDS:
+        raise ValidationError(
+            f"{name!r} is not a kind of record that can be {purpose}.",
+            hint=f"Use one of: {', '.join(KINDS)}{hint}.",
+        )
+    return KINDS[name]

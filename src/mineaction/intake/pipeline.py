@@ -25,7 +25,7 @@ from mineaction.domain.rules import Problems
 from mineaction.domain.vocab import APPROVAL
 from mineaction.errors import Problem, ValidationError
 from mineaction.intake.columns import is_blank, parse_text
-from mineaction.intake.kinds import KINDS, Context, Kind
+from mineaction.intake.kinds import Context, Kind, get_kind
 from mineaction.intake.readers import open_table
 from mineaction.services.country import configured_country, current_country
 from mineaction.store.database import Database
@@ -103,16 +103,6 @@ class RowMapper(Protocol):
         several records; problems of the mapping go on the rows.
         """
         ...
-
-
-def get_kind(name: str) -> Kind:
-    """Return the kind called ``name``; refuse with the list of kinds."""
-    if name not in KINDS:
-        raise ValidationError(
-            f"{name!r} is not a kind of record that can be imported yet.",
-            hint=f"Use one of: {', '.join(KINDS)}.",
-        )
-    return KINDS[name]
 
 
 def import_file(

@@ -22,7 +22,7 @@ from mineaction.errors import MineActionError, ValidationError
 from mineaction.intake.export.base import ExportFailed, ExportReport, Feature, Layer
 from mineaction.intake.export.layers import admin_areas_layer, hazards_layer, kind_layer
 from mineaction.intake.export.registry import choose_format, exporter_class
-from mineaction.intake.kinds import KINDS, Kind
+from mineaction.intake.kinds import KINDS, get_kind
 from mineaction.services.status import is_synthetic
 from mineaction.store.database import Database
 from mineaction.store.tables import AdminArea
@@ -49,7 +49,9 @@ def export_kind(
     exported unless ``include_unapproved``.  The columns are those of
     ``mineaction import KIND``, so the file imports back unchanged.
     """
-    kind = _kind(kind_name)
+    kind = get_kind(
+        kind_name, purpose="exported", hint=", or `all` for one GeoPackage of every kind"
+    )
     path = Path(path)
     fmt = choose_format(path, format)
 
@@ -91,15 +93,6 @@ def export_all(
 
     totals = {k.name: (k.model, include_unapproved) for k in KINDS.values()}
     return _export(db, path, fmt, "mineaction export: all", layers, totals, progress)
-
-
-def _kind(name: str) -> Kind:
-    if name not in KINDS:
-        raise ValidationError(
-            f"{name!r} is not a kind of record that can be exported.",
-            hint=f"Use one of: {', '.join(KINDS)}, or `all` for one GeoPackage of every kind.",
-        )
-    return KINDS[name]
 
 
 def _export(
