@@ -1,0 +1,130 @@
+"""What every kind of import shares: the ``Kind`` description and the per-import ``Context``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import select
+from sqlalchemy.orm import Session, object_session
+
+from mineaction.domain.rules import Problems
+from mineaction.errors import NotFoundError, Problem, ValidationError
+from mineaction.geo import Country
+from mineaction.intake.columns import Column, parse_code
+from mineaction.services import admin_areas, organisations
+from mineaction.store.base import Record
+from mineaction.store.tables import AdminArea, Hazard
+
+
+@dataclass
+class Context:
+    """What every row of one import shares: the session, lookups and the approval state."""
+
+    session: Session
+    approval: str
+    country: Country | None
+    _orgs: dict[str, int] = field(default_factory=dict)
+    _areas: dict[str, int] = field(default_factory=dict)
+
+    def organisation_id(self, code: str | None) -> int | None:
+        """Return the id of the organisation ``code`` (refused with the known codes)."""
+        if not code:
+            return None
+        key = code.casefold()
+        if key not in self._orgs:
+            self._orgs[key] = organisations.require_by_code(self.session, code).id
+        return self._orgs[key]
+
+    def district_id(self, name: str | None) -> int | None:
+        """Return the id of the administrative area called ``name`` (any alias)."""
+        if not name:
+            return None
+        key = admin_areas.normalise_name(name)
+        if key not in self._areas:
+            self._areas[key] = admin_areas.find_area(self.session, name).id
+        return self._areas[key]
+
+    def by_source_id(self, model: type[Record], source_id: str | None, column: str) -> Any:
+        """Return the record of ``model`` imported with ``source_id``; refuse if none."""
+        if not source_id:
+            return None
+        record = self.session.scalars(
+            select(model).where(model.source_id == source_id)
+        ).one_or_none()
+        if record is None and model is Hazard:
+            record = self.session.scalars(
+                select(Hazard).where(Hazard.reference == source_id)
+            ).one_or_none()
+        if record is None:
+            kind = getattr(model, "__kind__", model.__name__)
+            raise ValidationError(
+                f"{column} {source_id!r} names no record in {kind}.",
+                hint=f"Import the {kind} first, or check the id.",
+                problems=[
+                    Problem(
+                        reason=f"no {kind} with id {source_id!r}", field=column, value=source_id
+                    )
+                ],
+            )
+        return record
+
+
+Writer = Callable[[Context, dict[str, Any], str | None], Record]
+Reader = Callable[[Any], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of record an import or template deals with."""
+
+    name: str
+    model: type[Record]
+    columns: tuple[Column, ...]
+    write: Writer
+    row_of: Reader
+    geometry: str | None = None  # "point" (lon/lat columns) or "polygon" (a WKT column)
+
+    @property
+    def column_names(self) -> list[str]:
+        """Return the canonical column names in order."""
+        return [c.name for c in self.columns]
+
+
+def lonlat(geom: BaseGeometry | None) -> tuple[float | None, float | None]:
+    """Return a point's (lon, lat), or (None, None) when there is no point."""
+    return (geom.x, geom.y) if geom is not None else (None, None)
+
+
+def _parse_precision(value: Any, column: str, problems: Problems) -> str:
+    """Return how much of the date is known (day when the cell is empty); the service checks it."""
+    return parse_code(value, column, problems) or "day"
+
+
+def precision_column(what: str) -> Column:
+    """Return the optional ``date_precision`` column of a kind whose date is ``what``."""
+    return Column(
+        "date_precision",
+        _parse_precision,
+        False,
+        "day",
+        f"day, month or year: how much of the {what} date is known (day when empty)",
+    )
+
+
+def lookup_errors(fn: Callable[[], Any]) -> Any:
+    """Return ``fn()``; a reference that names nothing becomes a row problem, not a 404."""
+    try:
+        return fn()
+    except NotFoundError as exc:
+        raise ValidationError(exc.message, hint=exc.hint) from exc
+
+
+def area_name_of_id(record: Any) -> str | None:
+    """Return the name of the record's administrative area (by id: not every kind maps it)."""
+    session = object_session(record)
+    if session is None or record.admin_area_id is None:
+        return None
+    return str(session.get_one(AdminArea, record.admin_area_id).name)

@@ -1,0 +1,41 @@
+"""Organisations: operators, authorities and the other bodies records name by code."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mineaction.intake.columns import Column, parse_code, parse_text
+from mineaction.intake.kinds.base import Context, Kind
+from mineaction.services import organisations
+from mineaction.store.base import Record
+from mineaction.store.tables import Organisation
+
+
+def _write_organisation(ctx: Context, v: dict[str, Any], sid: str | None) -> Record:
+    return organisations.create_organisation(
+        session=ctx.session,
+        code=v["code"],
+        name=v["name"],
+        type=v["type"],
+        source_id=sid or v["code"],
+        approval=ctx.approval,
+    )
+
+
+ORGANISATIONS = Kind(
+    "organisations",
+    Organisation,
+    (
+        Column("code", parse_text, True, "ANAMA", "short unique code, used in other files"),
+        Column("name", parse_text, True, "Mine Action Agency of the Republic of Azerbaijan"),
+        Column(
+            "type",
+            parse_code,
+            True,
+            "national_authority",
+            "national_authority, military, civil_protection, border_service, ngo, commercial",
+        ),
+    ),
+    _write_organisation,
+    lambda o: {"code": o.code, "name": o.name, "type": o.type},
+)
