@@ -24,10 +24,14 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from mineaction.domain.ledger import polygonal
-from mineaction.errors import NotFoundError, ValidationError
+from mineaction.errors import NotFoundError, Problem, ValidationError
 from mineaction.geo import geodesic_area_m2, validate_point
+from mineaction.geo.areas import to_local_metric
 from mineaction.services.country import CountryChoice, resolve_country
 from mineaction.store.tables import AdminArea, AdminAreaAlias
+
+#: How far outside its named area a position may lie: boundaries are simplified.
+AREA_TOLERANCE_M = 2000.0
 
 AZE_ATTRIBUTION = (
     "Administrative boundaries: geoBoundaries (Runfola et al. 2020), AZE ADM2 2020, "
@@ -352,7 +356,44 @@ def place_point(
     point = validate_point(lon, lat, country=resolve_country(session, country), field="lon")
     if admin_area_id is None:
         admin_area_id = district_id_of(session, point)
+    else:
+        check_point_in_area(session, point, admin_area_id)
     return point, admin_area_id
+
+
+def check_point_in_area(
+    session: Session, point: Point, admin_area_id: int, *, tolerance_m: float = AREA_TOLERANCE_M
+) -> None:
+    """Refuse a point more than ``tolerance_m`` outside the area a record names.
+
+    Area boundaries are coarse (simplified polygons), so a point just across one
+    is accepted; an area without a polygon (created by name) accepts any point.
+    """
+    area = session.get(AdminArea, admin_area_id)
+    if area is None or area.geom is None or area.geom.covers(point):
+        return
+    local_area, epsg = to_local_metric(area.geom)
+    local_point, _ = to_local_metric(point, epsg)
+    distance = local_area.distance(local_point)
+    if distance <= tolerance_m:
+        return
+    holder = area_at(session, point.x, point.y, level=area.level)
+    where = f"it lies in {holder.name}" if holder else "no area of the database holds it"
+    raise ValidationError(
+        f"The position ({point.x:.5f}, {point.y:.5f}) is {distance / 1000:,.1f} km outside "
+        f"{area.name}, the area named for it ({where}).",
+        hint="Check the coordinates (lon and lat swapped?) and the district; leave the "
+        "district empty to take it from the position.",
+        problems=[
+            Problem(
+                reason=f"position {distance / 1000:,.1f} km outside {area.name} ({where})",
+                field="district",
+                value=area.name,
+                hint="Check lon/lat and the district; an empty district is taken from the "
+                "position.",
+            )
+        ],
+    )
 
 
 def district_id_of(session: Session, geom: BaseGeometry) -> int | None:

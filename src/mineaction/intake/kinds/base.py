@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import shapely
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
@@ -27,7 +28,17 @@ class Context:
     approval: str
     country: Country | None
     _orgs: dict[str, int] = field(default_factory=dict)
+    _warnings: list[Problem] = field(default_factory=list)
     _areas: dict[str, int] = field(default_factory=dict)
+
+    def warn(self, field: str, value: Any, reason: str, hint: str | None = None) -> None:
+        """Note something about the current row that is written but worth a look."""
+        self._warnings.append(Problem(reason=reason, field=field, value=value, hint=hint))
+
+    def take_warnings(self) -> list[Problem]:
+        """Return the warnings noted since the last call, and forget them."""
+        taken, self._warnings = self._warnings, []
+        return taken
 
     def organisation_id(self, code: str | None) -> int | None:
         """Return the id of the organisation ``code`` (refused with the known codes)."""
@@ -74,6 +85,7 @@ class Context:
 
 Writer = Callable[[Context, dict[str, Any], str | None], Record]
 Reader = Callable[[Any], dict[str, Any]]
+Updater = Callable[[Context, Any, dict[str, Any]], Record]
 
 
 @dataclass(frozen=True)
@@ -86,6 +98,9 @@ class Kind:
     write: Writer
     row_of: Reader
     geometry: str | None = None  # "point" (lon/lat columns) or "polygon" (a WKT column)
+    #: Gives a stored record that is not approved yet the values of a changed row
+    #: (a new version, with history); None when the kind cannot be changed by import.
+    update: Updater | None = None
 
     @property
     def column_names(self) -> list[str]:
@@ -128,3 +143,14 @@ def area_name_of_id(record: Any) -> str | None:
     if session is None or record.admin_area_id is None:
         return None
     return str(session.get_one(AdminArea, record.admin_area_id).name)
+
+
+def same_shape(stored: Any, new: Any) -> bool:
+    """Compare shapes, not text: ring direction, one-part multipolygons, last-digit noise."""
+    if stored is None or new is None:
+        return stored is None and new is None
+    a = shapely.from_wkt(stored) if isinstance(stored, str) else stored
+    b = shapely.from_wkt(new) if isinstance(new, str) else new
+    if a.equals(b):
+        return True
+    return bool(a.symmetric_difference(b).area <= 1e-9 * max(a.area, 1e-12))
