@@ -27,8 +27,8 @@ from mineaction.domain.vocab import APPROVAL
 from mineaction.errors import Problem, ValidationError
 from mineaction.intake.columns import is_blank, parse_text
 from mineaction.intake.kinds import Context, Kind, get_kind
-from mineaction.intake.kinds.base import same_shape
-from mineaction.intake.readers import open_table
+from mineaction.intake.kinds.base import by_export_id, same_shape
+from mineaction.intake.readers import flatten_odk, looks_like_odk, open_table
 from mineaction.intake.readers.base import SourceRow
 from mineaction.services.country import configured_country, current_country
 from mineaction.store.database import Database
@@ -137,8 +137,10 @@ def import_file(
         check_kind(kind.name)
     _check_approval(approval)
     table = open_table(Path(path), layer=layer, crs=crs)
+    if looks_like_odk(table.columns):  # field-form submissions: plain field names
+        table = flatten_odk(table)
     columns = mapping.columns(table.columns) if mapping else table.columns
-    _check_header(kind, columns, table.source)
+    _check_header(kind, columns, table.source, has_geometry=table.has_geometry)
     total = table.count_hint() or 0
     note = f"import {kind.name} {table.source}"
     with db.session(actor=actor, note=note, dry_run=dry_run) as session:
@@ -283,7 +285,8 @@ def _import_row(
     for column in kind.columns:
         raw = row.values.get(column.name)
         values[column.name] = column.parse(raw, column.name, problems)
-        if column.required and is_blank(raw):
+        own_shape = column.name == "geometry" and getattr(row, "geometry", None) is not None
+        if column.required and is_blank(raw) and not own_shape:
             problems.add(
                 column.name,
                 raw,
@@ -303,13 +306,14 @@ def _import_row(
         seen.add(source_id)
     if problems.items:
         return
-    if source_id is not None:
-        existing = _existing(kind, ctx, source_id)
-        if existing is not None:
-            _compare(kind, ctx, existing, values, problems, report)
-            return
-    if report.problem_count:
-        return  # the import is refused already: check the rest, write nothing more
+    existing = _existing(kind, ctx, source_id) if source_id is not None else None
+    if existing is None and kind.natural_key is not None:
+        existing = kind.natural_key(ctx, values)
+    if existing is not None:
+        _compare(kind, ctx, existing, values, problems, report)
+        return
+    # Rows after a refused one still go through the service, so that every rule is
+    # checked on every row; the transaction is rolled back, so nothing is kept.
     try:
         kind.write(ctx, values, source_id)
         report.created += 1
@@ -319,21 +323,13 @@ def _import_row(
 
 
 def _existing(kind: Kind, ctx: Context, source_id: str) -> Any:
-    """Return the stored record a row's id names, or None.
-
-    An id of the form ``KIND-N`` is what export gives a record that has no id of
-    its own: it names record N of this database when that record has no source id,
-    so that an export imported back is compared, never counted twice.
-    """
+    """Return the stored record a row's id names (its source id or its export id), or None."""
     found = ctx.session.scalars(
         select(kind.model).where(kind.model.source_id == source_id)
     ).one_or_none()
-    prefix, _, number = source_id.rpartition("-")
-    if found is None and prefix == kind.name and number.isdigit():
-        record = ctx.session.get(kind.model, int(number))
-        if record is not None and record.source_id is None:
-            return record
-    return found
+    if found is not None:
+        return found
+    return by_export_id(ctx.session, kind.model, source_id, kind.name)
 
 
 def _take_file_geometry(kind: Kind, row: Any, values: dict[str, Any]) -> None:
@@ -342,7 +338,7 @@ def _take_file_geometry(kind: Kind, row: Any, values: dict[str, Any]) -> None:
         return
     if kind.geometry == "point" and values.get("lon") is None and geom.geom_type == "Point":
         values["lon"], values["lat"] = geom.x, geom.y
-    elif kind.geometry == "polygon" and values.get("geometry") is None:
+    elif kind.geometry in ("polygon", "any") and values.get("geometry") is None:
         values["geometry"] = geom
 
 
@@ -358,16 +354,20 @@ def _compare(
     changed = [
         name
         for name in stored
-        if not _same_value(ctx, existing, name, stored[name], values.get(name))
+        if not (
+            kind.same[name](ctx, existing, values.get(name))
+            if name in kind.same
+            else _same_value(ctx, existing, name, stored[name], values.get(name))
+        )
     ]
     if not changed:
         report.unchanged += 1
         return
-    if existing.approval == "approved":
+    if existing.approval == "approved" and not kind.changes_approved:
         problems.add(
             changed[0],
             values.get(changed[0]),
-            f"This row changes the approved record {existing.source_id!r} "
+            f"This row changes the approved record {_label(existing)!r} "
             f"({', '.join(changed)} differ from what is stored).",
             "Approved records are never overwritten: import the correction with a new id and "
             "ask the IM officer to approve it as superseding the old record.",
@@ -377,19 +377,26 @@ def _compare(
         problems.add(
             changed[0],
             values.get(changed[0]),
-            f"This row changes the {existing.approval} record {existing.source_id!r}; "
+            f"This row changes the {existing.approval} record {_label(existing)!r}; "
             f"{kind.name} cannot be changed by import.",
             "Edit the record itself, or import the change with a new id.",
         )
         return
-    if report.problem_count or problems.items:
-        return  # the import is refused already: check the rest, write nothing more
     try:
         kind.update(ctx, existing, values)
         report.updated += 1
     except ValidationError as exc:
         for p in exc.problems or [Problem(reason=exc.message, hint=exc.hint)]:
             problems.add(p.field or "", p.value, p.reason, p.hint or exc.hint)
+
+
+def _label(record: Any) -> str:
+    """Return how a person names a stored record: its id in the file, code or reference."""
+    for name in ("source_id", "code", "reference"):
+        value = getattr(record, name, None)
+        if value:
+            return str(value)
+    return f"{getattr(record, '__kind__', 'record')} {record.id}"
 
 
 def _same_value(ctx: Context, existing: Any, name: str, stored: Any, new: Any) -> bool:
@@ -408,8 +415,11 @@ def _same(stored: Any, new: Any) -> bool:
     return bool(stored == new)
 
 
-def _check_header(kind: Kind, columns: list[str], source: str) -> None:
-    missing = [c.name for c in kind.columns if c.required and c.name not in columns]
+def _check_header(
+    kind: Kind, columns: list[str], source: str, *, has_geometry: bool = False
+) -> None:
+    present = {*columns, "geometry"} if has_geometry else set(columns)
+    missing = [c.name for c in kind.columns if c.required and c.name not in present]
     if missing:
         raise ValidationError(
             f"{source} has no column {', '.join(repr(m) for m in missing)}, which "

@@ -40,6 +40,10 @@ class Context:
         taken, self._warnings = self._warnings, []
         return taken
 
+    def forget_areas(self) -> None:
+        """Forget the area names looked up so far (after an area was added or renamed)."""
+        self._areas.clear()
+
     def organisation_id(self, code: str | None) -> int | None:
         """Return the id of the organisation ``code`` (refused with the known codes)."""
         if not code:
@@ -70,6 +74,8 @@ class Context:
                 select(Hazard).where(Hazard.reference == source_id)
             ).one_or_none()
         if record is None:
+            record = by_export_id(self.session, model, source_id)
+        if record is None:
             kind = getattr(model, "__kind__", model.__name__)
             raise ValidationError(
                 f"{column} {source_id!r} names no record in {kind}.",
@@ -97,15 +103,39 @@ class Kind:
     columns: tuple[Column, ...]
     write: Writer
     row_of: Reader
-    geometry: str | None = None  # "point" (lon/lat columns) or "polygon" (a WKT column)
+    #: "point" (lon/lat columns), "polygon" or "any" (a WKT ``geometry`` column), or None.
+    geometry: str | None = None
     #: Gives a stored record that is not approved yet the values of a changed row
     #: (a new version, with history); None when the kind cannot be changed by import.
     update: Updater | None = None
+    #: Whether ``update`` may change approved records (equipment's status steps).
+    changes_approved: bool = False
+    #: Column comparators for values a row may give in several ways: (ctx, record, new).
+    same: dict[str, Callable[[Context, Any, Any], bool]] = field(default_factory=dict)
+    #: Finds the stored record a row is about when its id does not (e.g. by code).
+    natural_key: Callable[[Context, dict[str, Any]], Any] | None = None
 
     @property
     def column_names(self) -> list[str]:
         """Return the canonical column names in order."""
         return [c.name for c in self.columns]
+
+
+def by_export_id(
+    session: Session, model: type[Record], export_id: str, kind_name: str | None = None
+) -> Any:
+    """Return the record an export named ``KIND-N`` because it had no id of its own, or None.
+
+    Export gives such a record the id ``KIND-N`` (N its number in this database,
+    KIND the import kind's name, by default the table's kind with dashes); it
+    names that record only while the record still has no source id.
+    """
+    kind = kind_name or str(getattr(model, "__kind__", "")).replace("_", "-")
+    prefix, _, number = export_id.rpartition("-")
+    if not kind or prefix != kind or not number.isdigit():
+        return None
+    record = session.get(model, int(number))
+    return record if record is not None and record.source_id is None else None
 
 
 def lonlat(geom: BaseGeometry | None) -> tuple[float | None, float | None]:

@@ -53,4 +53,7 @@ ORGANISATIONS = Kind(
     _write_organisation,
     lambda o: {"code": o.code, "name": o.name, "type": o.type},
     update=_update_organisation,
+    natural_key=lambda ctx, v: (
+        organisations.find_by_code(ctx.session, v["code"]) if v.get("code") else None
+    ),
 )
