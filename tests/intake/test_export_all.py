@@ -26,7 +26,10 @@ LAYERS = {
     "accidents": 2,
     "victims": 2,
     "land_releases": 2,
-    "hazards": 1,
+    "hazards": 2,
+    "hazards_remaining": 2,
+    "activities": 2,
+    "progress": 3,
 }
 
 
@@ -57,7 +60,7 @@ def test_export_all_is_one_geopackage_qgis_opens_layer_by_layer(
     districts = pyogrio.read_info(path, layer="admin_areas")
     assert districts["features"] > 60 and districts["geometry_type"] == "MultiPolygon"
     assert list(districts["fields"]) == ["code", "name", "name_az", "name_ru", "level"]
-    hazard = raw.read(path, layer="hazards")
+    hazard = raw.read(path, layer="hazards_remaining")
     assert list(hazard[0]["fields"]) == [
         "reference",
         "hazard_type",
@@ -120,7 +123,7 @@ def test_the_command_takes_a_format_and_all(national: Database, tmp_path: Path, 
     [
         (["findings", "out.pdf"], "names no export format"),
         (["findings", "out.csv", "--format", "kml"], "not an export format"),
-        (["hazards", "out.csv"], "not a kind of record that can be exported"),
+        (["nts", "out.csv"], "not a kind of record that can be exported"),
         (["all", "out.xlsx"], "one GeoPackage"),
         (["findings", "no/such/folder/out.csv"], "does not exist"),
     ],

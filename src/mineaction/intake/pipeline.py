@@ -28,7 +28,7 @@ from mineaction.errors import Problem, ValidationError
 from mineaction.intake.columns import is_blank, parse_text
 from mineaction.intake.kinds import Context, Kind, get_kind
 from mineaction.intake.kinds.base import same_shape
-from mineaction.intake.readers import open_table
+from mineaction.intake.readers import flatten_odk, open_table
 from mineaction.intake.readers.base import SourceRow
 from mineaction.services.country import configured_country, current_country
 from mineaction.store.database import Database
@@ -137,6 +137,8 @@ def import_file(
         check_kind(kind.name)
     _check_approval(approval)
     table = open_table(Path(path), layer=layer, crs=crs)
+    if kind.form:
+        table = flatten_odk(table)
     columns = mapping.columns(table.columns) if mapping else table.columns
     _check_header(kind, columns, table.source)
     total = table.count_hint() or 0
@@ -358,7 +360,7 @@ def _compare(
     changed = [
         name
         for name in stored
-        if not _same_value(ctx, existing, name, stored[name], values.get(name))
+        if not _same_value(kind, ctx, existing, name, stored[name], values.get(name))
     ]
     if not changed:
         report.unchanged += 1
@@ -392,7 +394,10 @@ def _compare(
             problems.add(p.field or "", p.value, p.reason, p.hint or exc.hint)
 
 
-def _same_value(ctx: Context, existing: Any, name: str, stored: Any, new: Any) -> bool:
+def _same_value(kind: Kind, ctx: Context, existing: Any, name: str, stored: Any, new: Any) -> bool:
+    verdict = kind.same(ctx, existing, name, new) if kind.same else None
+    if verdict is not None:
+        return verdict
     if name == "district":  # any alias names the same area; empty means "from the position"
         return new is None or ctx.district_id(new) == existing.admin_area_id
     if name == "geometry":

@@ -10,15 +10,30 @@ One module per family of kinds; this registry lists them in import order.
 from __future__ import annotations
 
 from mineaction.errors import ValidationError
+from mineaction.intake.kinds.activities import ACTIVITIES, PROGRESS
 from mineaction.intake.kinds.base import Context, Kind
 from mineaction.intake.kinds.casualties import ACCIDENTS, VICTIMS
 from mineaction.intake.kinds.findings import FINDINGS
+from mineaction.intake.kinds.hazards import HAZARDS
 from mineaction.intake.kinds.land_releases import LAND_RELEASES
+from mineaction.intake.kinds.nts import NTS
 from mineaction.intake.kinds.organisations import ORGANISATIONS
 
 KINDS: dict[str, Kind] = {
-    k.name: k for k in (ORGANISATIONS, FINDINGS, ACCIDENTS, VICTIMS, LAND_RELEASES)
+    k.name: k
+    for k in (
+        ORGANISATIONS,
+        HAZARDS,
+        ACTIVITIES,
+        FINDINGS,
+        ACCIDENTS,
+        VICTIMS,
+        LAND_RELEASES,
+        PROGRESS,
+    )
 }
+#: Kinds that are imported only: their rows become records of other kinds (exported there).
+IMPORT_ONLY: dict[str, Kind] = {k.name: k for k in (NTS,)}
 
 
 def get_kind(name: str, *, purpose: str = "imported", hint: str = "") -> Kind:
@@ -26,12 +41,13 @@ def get_kind(name: str, *, purpose: str = "imported", hint: str = "") -> Kind:
 
     ``purpose`` ("imported", "exported") and ``hint`` only shape the message.
     """
-    if name not in KINDS:
+    known = {**KINDS, **IMPORT_ONLY} if purpose == "imported" else KINDS
+    if name not in known:
         raise ValidationError(
             f"{name!r} is not a kind of record that can be {purpose}.",
-            hint=f"Use one of: {', '.join(KINDS)}{hint}.",
+            hint=f"Use one of: {', '.join(known)}{hint}.",
         )
-    return KINDS[name]
+    return known[name]
 
 
-__all__ = ["KINDS", "Context", "Kind", "get_kind"]
+__all__ = ["IMPORT_ONLY", "KINDS", "Context", "Kind", "get_kind"]

@@ -101,6 +101,12 @@ class Kind:
     #: Gives a stored record that is not approved yet the values of a changed row
     #: (a new version, with history); None when the kind cannot be changed by import.
     update: Updater | None = None
+    #: The field form (intake/forms) whose ODK Central / KoboToolbox exports this kind
+    #: reads as they are: group prefixes go and geopoints are split before the rows.
+    form: str | None = None
+    #: Compares a stored record's column with a row's value where text is not the test
+    #: (a reference named by id or by reference); None falls back to the usual comparison.
+    same: Callable[[Context, Any, str, Any], bool | None] | None = None
 
     @property
     def column_names(self) -> list[str]:

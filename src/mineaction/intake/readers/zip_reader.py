@@ -6,6 +6,8 @@ of the zip through GDAL's /vsizip/; CSV files are streamed out of it.
 
 from __future__ import annotations
 
+import csv
+import io
 import zipfile
 from pathlib import Path, PurePosixPath
 from typing import IO
@@ -33,12 +35,15 @@ class ZipTable(Table):
             csvs = data_entries(zf, ".csv")
         if shapefiles:
             entry = _pick_shapefile(shapefiles, options.layer, source)
-            return ShapefileTable(
+            table = ShapefileTable(
                 f"/vsizip/{path.resolve()}/{entry}",
                 source=f"{source} ({entry})",
                 layer=None,
                 crs=options.crs,
             )
+            full = _full_names(path, entry, csvs)
+            table.columns = [full.get(c, c) for c in table.columns]
+            return table
         if csvs:
             return csv_in_zip(path, main_csv(csvs, source), options)
         refuse(
@@ -46,6 +51,21 @@ class ZipTable(Table):
             f"{source} holds no Shapefile (.shp) and no CSV file.",
             hint="zip the .shp together with its .shx, .dbf and .prj files",
         )
+
+
+def _full_names(path: Path, entry: str, csvs: list[str]) -> dict[str, str]:
+    """Return the full names of the fields a Shapefile cut to 10 characters.
+
+    mineaction's export puts ``KIND_fields.csv`` (field, column) beside
+    ``KIND.shp``; with it, a Shapefile imports back by its full column names.
+    """
+    stem = PurePosixPath(entry).with_suffix("")
+    listing = f"{stem}_fields.csv"
+    if listing not in csvs:
+        return {}
+    with zipfile.ZipFile(path) as zf, zf.open(listing) as raw:
+        rows = list(csv.reader(io.TextIOWrapper(raw, "utf-8")))
+    return {row[0]: row[1] for row in rows[1:] if len(row) == 2 and row[1].startswith(row[0])}
 
 
 def csv_in_zip(path: Path, entry: str, options: OpenOptions) -> CsvTable:
