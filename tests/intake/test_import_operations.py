@@ -262,6 +262,31 @@ def test_an_nts_teams_tablet_export_becomes_a_hazard_and_cancelled_land(
     assert count(db, Hazard) == 2 and count(db, LandRelease) == 1
 
 
+def test_an_edited_submission_updates_the_submitted_survey_but_not_the_counted_land(
+    db: Database, tmp_path: Path
+) -> None:
+    """Murad's team leader corrects a submission in ODK Central; the export comes again."""
+    survey_setup(db)
+    sid = "f" * 36
+    outline = metres_box(*AGDAM, 100, 100, 400, 350)
+    import_file(db, "nts", nts_file(tmp_path, [nts_row(sid, outline)]), approval="submitted")
+    wider = metres_box(*AGDAM, 100, 100, 500, 350)
+    edited = nts_row(sid, wider, hazard__evidence="direct", surveyed_m2=260_000)
+    report = import_file(
+        db, "nts", nts_file(tmp_path, [edited], "edited.csv"), approval="submitted"
+    )
+    assert (report.created, report.updated) == (0, 1)
+    with db.session() as s:
+        new = s.scalars(select(Hazard).where(Hazard.source_id == sid)).one()
+        assert new.evidence == "direct"
+        assert new.area_m2 == pytest.approx(geodesic_area_m2(wider))
+        progress = s.scalars(select(ProgressReport).where(ProgressReport.source_id == sid)).one()
+        assert (progress.area_m2, progress.version) == (260_000.0, 2)
+    recounted = nts_row(sid, wider, hazard__evidence="direct", surveyed_m2=260_000, cancelled_m2=1)
+    with pytest.raises(ImportRefused, match="cancelled area the ledger has counted"):
+        import_file(db, "nts", nts_file(tmp_path, [recounted], "recount.csv"), approval="submitted")
+
+
 def test_a_survey_without_evidence_cancels_land_of_the_hazard_it_revisited(
     db: Database, tmp_path: Path
 ) -> None:

@@ -27,7 +27,11 @@ def register(app: typer.Typer) -> None:
 
 def import_(
     kind: Annotated[
-        str, typer.Argument(help="organisations, findings, accidents, victims, land-releases")
+        str,
+        typer.Argument(
+            help="organisations, findings, accidents, victims, land-releases, hazards, "
+            "activities, progress, nts"
+        ),
     ],
     file: Annotated[
         Path, typer.Argument(help="CSV, XLSX, GeoJSON, GeoPackage or zipped Shapefile.")

@@ -14,7 +14,8 @@ the NTS form (intake/forms/definitions.py).  Each submission becomes
   lies outside the new hazard's boundary).
 
 All three carry the submission's ``id`` as their source id, so importing the
-export again changes nothing.  A kind for import only: its records are
+export again changes nothing; an edited submission updates the records that
+are not approved yet (see ``_update_nts``).  A kind for import only: its records are
 exported as progress, hazards and land-releases.
 """
 
@@ -40,7 +41,7 @@ from mineaction.intake.columns import (
     parse_text,
 )
 from mineaction.intake.kinds.activities import activity_key, progress_args, same_reference
-from mineaction.intake.kinds.base import Context, Kind, lonlat, lookup_errors
+from mineaction.intake.kinds.base import Context, Kind, lonlat, lookup_errors, same_shape
 from mineaction.intake.kinds.hazards import blockage_codes, parse_blockages
 from mineaction.services import activities, admin_areas, hazards
 from mineaction.store.base import Record
@@ -212,6 +213,115 @@ def _record_hazard(
     )
 
 
+def _update_nts(ctx: Context, record: Any, v: dict[str, Any]) -> Record:
+    """Apply an edited submission (same id) whose records are not approved yet.
+
+    The report and the hazard take the new values (a new polygon through the
+    ledger); a hazard is added when the edit gives a hazard type.  What the
+    ledger counted stays: a changed cancelled area, or a hazard the edit no
+    longer records, is refused.
+    """
+    sid = record.source_id
+    activity = _survey_activity(ctx, v)
+    if activity.id != record.activity_id:
+        raise _refuse(
+            "activity_id",
+            v["activity_id"],
+            f"The submission {sid!r} was imported for task {record.activity.reference}; "
+            "a submission cannot move to another task.",
+            "Send the survey of the other task as a new submission.",
+        )
+    stored = _nts_row(record)
+    if not _same_area(stored["cancelled_m2"], v["cancelled_m2"]):
+        raise _refuse(
+            "cancelled_m2",
+            v["cancelled_m2"],
+            f"The submission {sid!r} changes the cancelled area the ledger has counted "
+            f"({stored['cancelled_m2']:,.0f} m²).",
+            "Ask the IM officer to reject the release, then send the correction as a new "
+            "submission.",
+        )
+    report_values = {**v, "hazard_id": None, "status": None}
+    activities.update_progress(
+        session=ctx.session,
+        report=record,
+        **progress_args(ctx, report_values, sid, area="surveyed_m2"),
+    )
+    district = lookup_errors(lambda: ctx.district_id(v["district"]))
+    hazard = ctx.session.scalars(select(Hazard).where(Hazard.source_id == sid)).one_or_none()
+    if hazard is None and v["hazard_type"]:
+        _record_hazard(ctx, v, sid, activity, district)
+    elif hazard is not None and not v["hazard_type"]:
+        raise _refuse(
+            "hazard_type",
+            None,
+            f"The submission {sid!r} recorded hazard {hazard.reference}; the edit records none.",
+            "Ask the IM officer to reject the hazard, or keep its hazard type.",
+        )
+    elif hazard is not None:
+        _update_hazard(ctx, hazard, v, district)
+    release = ctx.session.scalars(
+        select(LandRelease).where(LandRelease.source_id == sid)
+    ).one_or_none()
+    if release is not None:
+        hazards.update_release(
+            session=ctx.session,
+            release=release,
+            release_date=v["date"],
+            method="cancelled",
+            organisation_id=activity.organisation_id,
+            approval=ctx.approval,
+            admin_area_id=district,
+        )
+    return record
+
+
+def _same_area(stored: float | None, new: float | None) -> bool:
+    return abs((stored or 0.0) - (new or 0.0)) <= 1e-6 * max(1.0, abs(stored or 0.0))
+
+
+def _update_hazard(ctx: Context, hazard: Hazard, v: dict[str, Any], district: int | None) -> None:
+    if v["hazard_id"] and v["hazard_id"].casefold() != hazard.reference.casefold():
+        raise _refuse(
+            "hazard_id",
+            v["hazard_id"],
+            f"The submission recorded hazard {hazard.reference}; references cannot change.",
+            "Keep the reference, or send the survey as a new submission.",
+        )
+    if v["boundary"] is None:
+        raise _refuse(
+            "boundary",
+            None,
+            "A survey that records a hazard needs the hazard's boundary.",
+            "Keep the boundary in the edited submission.",
+        )
+    shape = validate_polygon(v["boundary"], country=ctx.country, field="boundary")
+    if not same_shape(hazard.geom, shape):
+        hazards.reshape_hazard(
+            session=ctx.session,
+            hazard_id=hazard.id,
+            geom=shape,
+            expected_version=hazard.version,
+            country=ctx.country,
+        )
+    hazards.update_hazard(
+        session=ctx.session,
+        hazard=hazard,
+        hazard_type=v["hazard_type"],
+        contamination=v["contamination"],
+        recorded_date=v["date"],
+        status=hazard.status,
+        approval=ctx.approval,
+        name=hazard.name,
+        evidence=v["evidence"],
+        evidence_notes=v["evidence_notes"],
+        blockages=blockage_codes(v["blockages"]),
+        expected_beneficiaries=v["expected_beneficiaries"],
+        organisation_id=hazard.organisation_id,
+        admin_area_id=district,
+    )
+
+
 def _nts_row(report: ProgressReport) -> dict[str, Any]:
     """Return what a stored submission gave: its report, hazard and cancelled area."""
     session = object_session(report)
@@ -292,6 +402,7 @@ NTS = Kind(
     ),
     _write_nts,
     _nts_row,
+    update=_update_nts,
     form="nts",
     same=same_reference,
 )
