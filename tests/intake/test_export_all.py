@@ -30,7 +30,10 @@ LAYERS = {
     "assistance": 2,
     "equipment": 2,
     "projects": 2,
-    "hazards": 1,
+    "hazards": 2,
+    "hazards_remaining": 2,
+    "activities": 2,
+    "progress": 3,
 }
 
 
@@ -72,7 +75,7 @@ def test_export_all_is_one_geopackage_qgis_opens_layer_by_layer(
         "name_ru",
         "aliases",
     ]
-    hazard = raw.read(path, layer="hazards")
+    hazard = raw.read(path, layer="hazards_remaining")
     assert list(hazard[0]["fields"]) == [
         "reference",
         "hazard_type",
@@ -135,7 +138,7 @@ def test_the_command_takes_a_format_and_all(national: Database, tmp_path: Path, 
     [
         (["findings", "out.pdf"], "names no export format"),
         (["findings", "out.csv", "--format", "kml"], "not an export format"),
-        (["hazards", "out.csv"], "not a kind of record that can be exported"),
+        (["nts", "out.csv"], "not a kind of record that can be exported"),
         (["all", "out.xlsx"], "one GeoPackage"),
         (["findings", "no/such/folder/out.csv"], "does not exist"),
     ],

@@ -29,8 +29,8 @@ def import_(
     kind: Annotated[
         str,
         typer.Argument(
-            help="organisations, admin-areas, findings, accidents, victims, land-releases, "
-            "eore, assistance, equipment, projects"
+            help="organisations, admin-areas, hazards, activities, progress, nts, findings, "
+            "accidents, victims, land-releases, eore, assistance, equipment, projects"
         ),
     ],
     file: Annotated[

@@ -137,7 +137,7 @@ def import_file(
         check_kind(kind.name)
     _check_approval(approval)
     table = open_table(Path(path), layer=layer, crs=crs)
-    if looks_like_odk(table.columns):  # field-form submissions: plain field names
+    if kind.form or looks_like_odk(table.columns):  # field-form submissions
         table = flatten_odk(table)
     columns = mapping.columns(table.columns) if mapping else table.columns
     _check_header(kind, columns, table.source, has_geometry=table.has_geometry)
@@ -354,11 +354,7 @@ def _compare(
     changed = [
         name
         for name in stored
-        if not (
-            kind.same[name](ctx, existing, values.get(name))
-            if name in kind.same
-            else _same_value(ctx, existing, name, stored[name], values.get(name))
-        )
+        if not _same_value(kind, ctx, existing, name, stored[name], values.get(name))
     ]
     if not changed:
         report.unchanged += 1
@@ -399,7 +395,10 @@ def _label(record: Any) -> str:
     return f"{getattr(record, '__kind__', 'record')} {record.id}"
 
 
-def _same_value(ctx: Context, existing: Any, name: str, stored: Any, new: Any) -> bool:
+def _same_value(kind: Kind, ctx: Context, existing: Any, name: str, stored: Any, new: Any) -> bool:
+    verdict = kind.same(ctx, existing, name, new) if kind.same else None
+    if verdict is not None:
+        return verdict
     if name == "district":  # any alias names the same area; empty means "from the position"
         return new is None or ctx.district_id(new) == existing.admin_area_id
     if name == "geometry":

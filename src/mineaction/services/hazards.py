@@ -22,6 +22,7 @@ from mineaction.geo import geodesic_area_m2, validate_polygon
 from mineaction.services import admin_areas
 from mineaction.services.country import CONFIGURED, CountryChoice, resolve_country
 from mineaction.services.records import apply_fields, check_version, get_record
+from mineaction.store.base import utcnow
 from mineaction.store.tables import Hazard, HazardBlockage, LandRelease, Organisation
 
 
@@ -38,6 +39,7 @@ def create_hazard(
     admin_area_id: int | None = None,
     status: str = "open",
     evidence: str | None = None,
+    evidence_notes: str | None = None,
     blockages: Iterable[str] = (),
     expected_beneficiaries: int | None = None,
     name: str | None = None,
@@ -48,18 +50,30 @@ def create_hazard(
 
     Positions are checked against ``country``: by default the configured
     country (MINEACTION_COUNTRY) when its boundary is loaded; None checks none.
+    A reference already used by another hazard is refused.
     """
-    problems = Problems()
-    problems.code(vocab.HAZARD_TYPE, hazard_type, "hazard_type")
-    problems.code(vocab.CONTAMINATION, contamination, "contamination")
-    problems.code(vocab.HAZARD_STATUS, status, "status")
-    problems.code(vocab.EVIDENCE, evidence, "evidence", required=False)
-    problems.code(vocab.APPROVAL, approval, "approval")
-    problems.date(recorded_date, "recorded_date")
-    for blockage in blockages:
-        problems.code(vocab.BLOCKAGE, blockage, "blockages")
-    if expected_beneficiaries is not None and expected_beneficiaries < 0:
-        problems.add("expected_beneficiaries", expected_beneficiaries, "cannot be negative")
+    blockages = list(blockages)
+    problems = _attribute_problems(
+        session,
+        reference=reference,
+        hazard_type=hazard_type,
+        contamination=contamination,
+        status=status,
+        evidence=evidence,
+        recorded_date=recorded_date,
+        blockages=blockages,
+        expected_beneficiaries=expected_beneficiaries,
+        organisation_id=organisation_id,
+        approval=approval,
+    )
+    taken = session.scalar(select(Hazard.id).where(Hazard.reference == reference))
+    if taken is not None:
+        problems.add(
+            "reference",
+            reference,
+            f"A hazard with the reference {reference!r} is recorded already.",
+            "Give the new hazard its own reference; to change the recorded one, update it.",
+        )
     problems.raise_if_any(f"hazard {reference}")
     shape = polygonal(validate_polygon(geom, country=resolve_country(session, country)))
     if admin_area_id is None:
@@ -71,6 +85,7 @@ def create_hazard(
         contamination=contamination,
         status=status,
         evidence=evidence,
+        evidence_notes=evidence_notes,
         expected_beneficiaries=expected_beneficiaries,
         recorded_date=recorded_date,
         organisation_id=organisation_id,
@@ -87,6 +102,113 @@ def create_hazard(
     session.add(hazard)
     session.flush()
     return hazard
+
+
+def update_hazard(
+    *,
+    session: Session,
+    hazard: Hazard,
+    hazard_type: str,
+    contamination: str,
+    recorded_date: dt.date,
+    status: str,
+    approval: str,
+    name: str | None = None,
+    evidence: str | None = None,
+    evidence_notes: str | None = None,
+    blockages: Iterable[str] = (),
+    expected_beneficiaries: int | None = None,
+    organisation_id: int | None = None,
+    admin_area_id: int | None = None,
+) -> Hazard:
+    """Give a hazard that is not approved yet new attributes (a new version, with history).
+
+    Its shape changes only through :func:`reshape_hazard`, its released area only
+    through :func:`release_land`.  A hazard the ledger closed (nothing remains)
+    cannot be reopened here.
+    """
+    blockages = sorted(set(blockages))
+    problems = _attribute_problems(
+        session,
+        reference=hazard.reference,
+        hazard_type=hazard_type,
+        contamination=contamination,
+        status=status,
+        evidence=evidence,
+        recorded_date=recorded_date,
+        blockages=blockages,
+        expected_beneficiaries=expected_beneficiaries,
+        organisation_id=organisation_id,
+        approval=approval,
+    )
+    if status != hazard.status and hazard.status == "closed" and hazard.remaining_m2 <= 0.5:
+        problems.add(
+            "status",
+            status,
+            f"Hazard {hazard.reference} is closed: all of its land has been released.",
+            "A closed hazard stays closed; record new contamination as a new hazard.",
+        )
+    problems.raise_if_any(f"hazard {hazard.reference}")
+    fields: dict[str, object] = {
+        "name": name,
+        "hazard_type": hazard_type,
+        "contamination": contamination,
+        "status": status,
+        "evidence": evidence,
+        "evidence_notes": evidence_notes,
+        "expected_beneficiaries": expected_beneficiaries,
+        "recorded_date": recorded_date,
+        "organisation_id": organisation_id,
+        "approval": approval,
+    }
+    if admin_area_id is not None:
+        fields["admin_area_id"] = admin_area_id
+    changed = apply_fields(hazard, fields)
+    if sorted(b.blockage for b in hazard.blockages) != blockages:
+        for gone in [b for b in hazard.blockages if b.blockage not in blockages]:
+            hazard.blockages.remove(gone)
+        session.flush()  # the removed rows go before the added ones (a code is unique)
+        held = {b.blockage for b in hazard.blockages}
+        hazard.blockages.extend(HazardBlockage(blockage=b) for b in blockages if b not in held)
+        if not changed:  # the blockages are a child table: make the hazard a new version too
+            hazard.updated_at = utcnow()
+    session.flush()
+    return hazard
+
+
+def _attribute_problems(
+    session: Session,
+    *,
+    reference: str | None,
+    hazard_type: str | None,
+    contamination: str | None,
+    status: str | None,
+    evidence: str | None,
+    recorded_date: dt.date | None,
+    blockages: Iterable[str],
+    expected_beneficiaries: int | None,
+    organisation_id: int | None,
+    approval: str,
+) -> Problems:
+    """Return the problems of a hazard's attributes (everything but its shape)."""
+    problems = Problems()
+    if not reference:
+        problems.add(
+            "reference", reference, "A hazard needs a reference.", "Give it, e.g. HA-AGD-0001."
+        )
+    problems.code(vocab.HAZARD_TYPE, hazard_type, "hazard_type")
+    problems.code(vocab.CONTAMINATION, contamination, "contamination")
+    problems.code(vocab.HAZARD_STATUS, status, "status")
+    problems.code(vocab.EVIDENCE, evidence, "evidence", required=False)
+    problems.code(vocab.APPROVAL, approval, "approval")
+    problems.date(recorded_date, "recorded_date")
+    for blockage in blockages:
+        problems.code(vocab.BLOCKAGE, blockage, "blockages")
+    if expected_beneficiaries is not None and expected_beneficiaries < 0:
+        problems.add("expected_beneficiaries", expected_beneficiaries, "cannot be negative")
+    if organisation_id is not None and session.get(Organisation, organisation_id) is None:
+        problems.add("operator", organisation_id, "no such organisation")
+    return problems
 
 
 def reshape_hazard(

@@ -120,7 +120,7 @@ def hazards_layer(session: Session, *, include_unapproved: bool = False) -> Laye
             yield Feature(values, _multipolygon(h.remaining_geom))
 
     return Layer(
-        name="hazards",
+        name="hazards_remaining",  # "hazards" is the hazards kind's layer (recorded shapes)
         fields=fields,
         features=features(),
         geometry_type="MultiPolygon",

@@ -6,9 +6,8 @@ are not, and the export says so rather than hide it:
 * **Field names have at most 10 characters.**  Longer canonical names are
   cut (``activity_id`` → ``activity_i``, ``accident_id`` → ``accident_i``,
   ``accident_type`` → ``accident_t``, ``device_category`` → ``device_cat``);
-  ``KIND_fields.csv`` in the zip lists every field's full name.  The
-  importer reads columns by their full names, so a Shapefile of accidents or
-  victims does not import back as it is: use a GeoPackage for that.
+  ``KIND_fields.csv`` in the zip lists every field's full name, and the
+  importer reads the zip's columns by those names (readers/zip_reader.py).
 * **A text value holds at most 254 bytes** (UTF-8: fewer letters for
   Azerbaijani or Russian text).  Longer values are cut, and the export's
   notes name the first record cut.

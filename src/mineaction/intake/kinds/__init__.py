@@ -10,12 +10,15 @@ One module per family of kinds; this registry lists them in import order.
 from __future__ import annotations
 
 from mineaction.errors import ValidationError
+from mineaction.intake.kinds.activities import ACTIVITIES, PROGRESS
 from mineaction.intake.kinds.admin_areas import ADMIN_AREAS
 from mineaction.intake.kinds.assets import EQUIPMENT, PROJECTS
 from mineaction.intake.kinds.base import Context, Kind
 from mineaction.intake.kinds.casualties import ACCIDENTS, VICTIMS
 from mineaction.intake.kinds.findings import FINDINGS
+from mineaction.intake.kinds.hazards import HAZARDS
 from mineaction.intake.kinds.land_releases import LAND_RELEASES
+from mineaction.intake.kinds.nts import NTS
 from mineaction.intake.kinds.organisations import ORGANISATIONS
 from mineaction.intake.kinds.programmes import ASSISTANCE, EORE
 
@@ -24,6 +27,8 @@ KINDS: dict[str, Kind] = {
     for k in (
         ORGANISATIONS,
         ADMIN_AREAS,
+        HAZARDS,
+        ACTIVITIES,
         FINDINGS,
         ACCIDENTS,
         VICTIMS,
@@ -32,8 +37,11 @@ KINDS: dict[str, Kind] = {
         ASSISTANCE,
         EQUIPMENT,
         PROJECTS,
+        PROGRESS,
     )
 }
+#: Kinds that are imported only: their rows become records of other kinds (exported there).
+IMPORT_ONLY: dict[str, Kind] = {k.name: k for k in (NTS,)}
 
 
 def get_kind(name: str, *, purpose: str = "imported", hint: str = "") -> Kind:
@@ -41,12 +49,13 @@ def get_kind(name: str, *, purpose: str = "imported", hint: str = "") -> Kind:
 
     ``purpose`` ("imported", "exported") and ``hint`` only shape the message.
     """
-    if name not in KINDS:
+    known = {**KINDS, **IMPORT_ONLY} if purpose == "imported" else KINDS
+    if name not in known:
         raise ValidationError(
             f"{name!r} is not a kind of record that can be {purpose}.",
-            hint=f"Use one of: {', '.join(KINDS)}{hint}.",
+            hint=f"Use one of: {', '.join(known)}{hint}.",
         )
-    return KINDS[name]
+    return known[name]
 
 
-__all__ = ["KINDS", "Context", "Kind", "get_kind"]
+__all__ = ["IMPORT_ONLY", "KINDS", "Context", "Kind", "get_kind"]

@@ -84,6 +84,15 @@ def _same_parent(ctx: Context, area: AdminArea, new: str | None) -> bool:
     return (parent.id if parent else lookup_errors(lambda: ctx.district_id(new))) == area.parent_id
 
 
+def _same(ctx: Context, area: AdminArea, name: str, new: Any) -> bool | None:
+    """Compare the columns a row may give in several ways; None for the usual test."""
+    if name == "parent":
+        return _same_parent(ctx, area, new)
+    if name == "country":  # empty: the parent's
+        return new is None or new == area.country
+    return None
+
+
 def _same_area(ctx: Context, v: dict[str, Any]) -> Any:
     if not v.get("code"):
         return None
@@ -115,8 +124,5 @@ ADMIN_AREAS = Kind(
     geometry="polygon",
     update=_update_area,
     natural_key=_same_area,
-    same={
-        "parent": _same_parent,
-        "country": lambda ctx, area, new: new is None or new == area.country,
-    },
+    same=_same,
 )

@@ -110,10 +110,14 @@ class Kind:
     update: Updater | None = None
     #: Whether ``update`` may change approved records (equipment's status steps).
     changes_approved: bool = False
-    #: Column comparators for values a row may give in several ways: (ctx, record, new).
-    same: dict[str, Callable[[Context, Any, Any], bool]] = field(default_factory=dict)
     #: Finds the stored record a row is about when its id does not (e.g. by code).
     natural_key: Callable[[Context, dict[str, Any]], Any] | None = None
+    #: The field form (intake/forms) whose ODK Central / KoboToolbox exports this kind
+    #: reads as they are: group prefixes go and geopoints are split before the rows.
+    form: str | None = None
+    #: Compares a stored record's column with a row's value where text is not the test
+    #: (a reference named by id or by reference); None falls back to the usual comparison.
+    same: Callable[[Context, Any, str, Any], bool | None] | None = None
 
     @property
     def column_names(self) -> list[str]:

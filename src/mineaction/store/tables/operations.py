@@ -116,6 +116,12 @@ class ProgressReport(Record, Base):
     area_m2: Mapped[float] = mapped_column(Float, nullable=False, default=0.0)
     team_days: Mapped[float] = mapped_column(Float, nullable=False, default=0.0)
     notes: Mapped[str | None] = mapped_column(Text)
+    #: The task's status at the end of the reported day, when the report says.
+    status: Mapped[str | None] = mapped_column(String(16))
+    depth_cm: Mapped[int | None] = mapped_column(Integer)
+    eo_found: Mapped[int | None] = mapped_column(Integer)
+    #: Where the report was made (the clearance-progress form's position).
+    geom: Mapped[BaseGeometry | None] = mapped_column(Geometry("POINT"))
 
     activity: Mapped[Activity] = relationship(back_populates="progress")
 
