@@ -1,0 +1,1 @@
+"""analytics layer: pure functions of the records and their parameters (reports, verification)."""
