@@ -26,7 +26,7 @@ from mineaction.domain import vocab
 from mineaction.domain.ledger import polygonal
 from mineaction.domain.rules import Problems
 from mineaction.domain.traverse import BEARING_REFERENCES, Leg, TraverseError, walk_traverse
-from mineaction.errors import ConflictError, GeometryError, NotFoundError, Problem, ValidationError
+from mineaction.errors import GeometryError, NotFoundError, Problem, ValidationError
 from mineaction.geo import geodesic_area_m2, parse_geometry, validate_polygon
 from mineaction.services import admin_areas
 from mineaction.services.country import CONFIGURED, CountryChoice, resolve_country
@@ -192,9 +192,17 @@ def register_record(
         )
     problems.raise_if_any(f"minefield record {reference}".strip())
     if _taken(session, reference, source_id):
-        raise ConflictError(
+        raise ValidationError(
             f"There is already a minefield record {reference!r}.",
             hint="Each record has its own reference; to change it, update that record.",
+            problems=[
+                Problem(
+                    reason=f"a minefield record {reference!r} is already registered",
+                    field="id",
+                    value=reference,
+                    hint="Give the record its own reference, or update the one registered.",
+                )
+            ],
         )
     points = _points(reference_points, "reference_points")
     if traverse is not None:
@@ -451,3 +459,52 @@ def _misclosure_note(notes: str | None, misclosure_m: float, legs: Sequence[Leg]
         f"turning point ({misclosure_m / length:.1%} of the perimeter); closed by a straight edge."
     )
     return f"{notes}\n{note}" if notes else note
+
+
+def parse_traverse(data: object, *, source: str = "traverse") -> TraverseSpec:
+    """Return the traverse described by ``data`` (a mapping read from YAML or JSON).
+
+    Keys: ``reference_point`` [lon, lat]; ``legs``, each [bearing°, distance m]
+    or {bearing, distance}; optional ``approach_legs`` (legs from the reference
+    point to the first turning point), ``bearings`` (true, grid or magnetic)
+    and ``declination`` (degrees east, for magnetic bearings).
+    """
+
+    def refuse(reason: str) -> ValidationError:
+        return ValidationError(
+            f"{source}: {reason}",
+            hint="See docs/minefield-records.md, 'A record drawn on paper', for the layout.",
+            problems=[Problem(reason=reason, field="traverse", source=source)],
+        )
+
+    if not isinstance(data, dict):
+        raise refuse("a traverse is a mapping with reference_point and legs.")
+    try:
+        lon, lat = (float(v) for v in data["reference_point"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise refuse("reference_point must be [lon, lat] in WGS84 degrees.") from exc
+    legs = []
+    for number, leg in enumerate(data.get("legs") or [], start=1):
+        try:
+            if isinstance(leg, dict):
+                legs.append(Leg(float(leg["bearing"]), float(leg["distance"])))
+            else:
+                bearing, distance = leg
+                legs.append(Leg(float(bearing), float(distance)))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise refuse(
+                f"leg {number} must be [bearing, distance] in degrees and metres."
+            ) from exc
+    if not legs:
+        raise refuse("the traverse has no legs.")
+    declination = data.get("declination")
+    try:
+        return TraverseSpec(
+            reference_point=(lon, lat),
+            legs=legs,
+            approach_legs=int(data.get("approach_legs", 0)),
+            bearing_reference=str(data.get("bearings", "true")),
+            declination_deg=None if declination is None else float(declination),
+        )
+    except (TypeError, ValueError) as exc:
+        raise refuse("approach_legs must be a whole number and declination a number.") from exc

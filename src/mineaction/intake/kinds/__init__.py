@@ -14,10 +14,12 @@ from mineaction.intake.kinds.base import Context, Kind
 from mineaction.intake.kinds.casualties import ACCIDENTS, VICTIMS
 from mineaction.intake.kinds.findings import FINDINGS
 from mineaction.intake.kinds.land_releases import LAND_RELEASES
+from mineaction.intake.kinds.minefield_records import MINEFIELD_RECORDS
 from mineaction.intake.kinds.organisations import ORGANISATIONS
 
 KINDS: dict[str, Kind] = {
-    k.name: k for k in (ORGANISATIONS, FINDINGS, ACCIDENTS, VICTIMS, LAND_RELEASES)
+    k.name: k
+    for k in (ORGANISATIONS, FINDINGS, ACCIDENTS, VICTIMS, LAND_RELEASES, MINEFIELD_RECORDS)
 }
 
 
