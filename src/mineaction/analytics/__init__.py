@@ -1,0 +1,1 @@
+"""Analytics: official statistics and reports (``analytics.reports``), built on ``render``."""
