@@ -41,10 +41,11 @@ def district_areas(
             AdminArea.id.in_(ids), AdminArea.geom.is_not(None)
         )
     ).all()
-    if not named:
+    boxes = [tuple(float(v) for v in r) for r in named if None not in tuple(r)]
+    if not boxes:
         return []
-    min_x, min_y = min(r[0] for r in named), min(r[1] for r in named)
-    max_x, max_y = max(r[2] for r in named), max(r[3] for r in named)
+    min_x, min_y = min(b[0] for b in boxes), min(b[1] for b in boxes)
+    max_x, max_y = max(b[2] for b in boxes), max(b[3] for b in boxes)
     dx, dy = (max_x - min_x) * MARGIN + 0.02, (max_y - min_y) * MARGIN + 0.02
     areas = session.scalars(
         select(AdminArea)
