@@ -1,1 +1,1 @@
-"""analytics layer: pure functions of the records and their parameters (reports, verification)."""
+"""Analytics: official statistics and reports (``analytics.reports``), built on ``render``."""
