@@ -1,1 +1,2 @@
-"""Analytics: official statistics and reports (``analytics.reports``), built on ``render``."""
+"""Analytics: official statistics and reports (``analytics.reports``) and minefield-record
+verification (``analytics.verification``), built on ``render``."""

@@ -300,10 +300,15 @@ def _emit(result: Any, format: str, output: Path | None, *, synthetic: bool) -> 
 
 
 def _render(result: Any, format: str, output: Path | None, *, synthetic: bool) -> None:
-    raise ValidationError(
-        f"--format {format} is not available in this version.",
-        hint="Use json, geojson or gpkg (or text on the console).",
-    )
+    from mineaction.analytics.verification.document import verification_document
+    from mineaction.render import render
+
+    data = render(verification_document(result, synthetic=synthetic), format)
+    if output is None:  # only html may go to the console
+        typer.echo(data.decode("utf-8"))
+        return
+    output.write_bytes(data)
+    console.print(f"{output}: verification of {len(result.records)} records written ({format}).")
 
 
 def _print_text(result: Any) -> None:

@@ -178,17 +178,22 @@ def classify(e: Evidence, rules: Rules) -> tuple[str, str]:
     worked = f"{e.coverage_share:.0%} of its area has been surveyed or cleared"
     near = e.mines_inside + e.mines_buffer
     if near == 0:
-        if e.accidents_inside:
-            return (
-                "partially_accurate",
-                f"{e.accidents_inside} mine accident(s) happened inside it, so mines are there, "
-                f"but none has been found yet to compare with the record; {worked}.",
-            )
+        accidents = (
+            f"; {e.accidents_inside} mine accident(s) happened inside it"
+            if e.accidents_inside
+            else ""
+        )
         if e.coverage_share < rules.min_coverage:
             return (
                 "unverified",
                 f"Only {worked} (at least {rules.min_coverage:.0%} is needed to judge) and no "
-                f"mine has been found within {rules.buffer_m:g} m of it.",
+                f"mine has been found within {rules.buffer_m:g} m of it{accidents}.",
+            )
+        if e.accidents_inside:
+            return (
+                "partially_accurate",
+                f"{worked.capitalize()} and no mine was found within {rules.buffer_m:g} m, but "
+                f"{e.accidents_inside} mine accident(s) happened inside it: mines were there.",
             )
         return (
             "inaccurate",
