@@ -1,2 +1,1 @@
-"""Analytics: official statistics and reports (``analytics.reports``) and minefield-record
-verification (``analytics.verification``), built on ``render``."""
+"""Analytics: official statistics, reports and minefield-record verification, on ``render``."""

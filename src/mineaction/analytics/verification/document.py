@@ -5,7 +5,7 @@ from __future__ import annotations
 from mineaction.analytics.verification.result import Verification
 from mineaction.analytics.verification.rules import CLASSES
 from mineaction.domain.vocab import Labels
-from mineaction.render import Chart, Column, Document, Paragraph, Section, Series, Table
+from mineaction.render import Chart, Column, Document, Paragraph, Section, Series, Table, Text
 from mineaction.render.labels import SYNTHETIC
 
 __all__ = ["CLASS_LABELS", "verification_document"]
@@ -32,7 +32,7 @@ def verification_document(v: Verification, *, synthetic: bool) -> Document:
     s = v.summary()
     counts = v.counts()
     period = (v.start, v.end) if v.start and v.end else None
-    parameters = [
+    parameters: list[tuple[Text, Text]] = [
         (Labels("Buffer", "Bufer", "Буфер"), f"{v.rules.buffer_m:g} m"),
         (
             Labels("Least share worked to judge", "Ən az işlənmiş pay", "Минимальная доля"),
@@ -49,7 +49,7 @@ def verification_document(v: Verification, *, synthetic: bool) -> Document:
         if s["accidents_outside_records_share"] is None
         else f"{s['accidents_outside_records_share']:.0%}"
     )
-    summary = [
+    summary: list[Text] = [
         f"{s['records']} minefield records: {s['accurate']} accurate, "
         f"{s['partially_accurate']} partially accurate, {s['inaccurate']} inaccurate and "
         f"{s['unverified']} unverified; {accurate} of the verified records are accurate.",
@@ -116,10 +116,11 @@ def verification_document(v: Verification, *, synthetic: bool) -> Document:
             for p in v.proposed
         ],
     )
-    d = v.distances
+    near = v.distances
     distances = Paragraph(
-        f"Mine finds outside every record lie a median {d.median_m or 0:,.0f} m from the "
-        f"nearest record (90 % within {d.p90_m or 0:,.0f} m); {d.within_500_m} of {d.count} "
+        f"Mine finds outside every record lie a median {near.median_m or 0:,.0f} m from the "
+        f"nearest record (90 % within {near.p90_m or 0:,.0f} m); {near.within_500_m} of "
+        f"{near.count} "
         "within 500 m, which may be a misplaced map rather than an unknown minefield."
     )
     return Document(
