@@ -112,7 +112,7 @@ def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
                 expected_ap=ap,
                 expected_at=at_,
             )
-        for reference, shape in CLEARED.items():
+        for shape in CLEARED.values():
             hazard = next(h for h in made if h.geom.contains(shape.buffer(-1e-7)))
             hazards.release_land(
                 session=session,
