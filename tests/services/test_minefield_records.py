@@ -172,8 +172,8 @@ def test_records_round_trip_through_export_and_import(
     assert (again.created, again.unchanged) == (0, 2)
     # Into another database: the same records, references and areas.
     other = Database(f"sqlite:///{tmp_path / 'other.db'}")
-    from mineaction.store import schema
     from mineaction.services import admin_areas
+    from mineaction.store import schema
 
     schema.upgrade(other)
     with other.session(actor="setup") as session:
@@ -199,7 +199,8 @@ def test_records_round_trip_through_export_and_import(
 def test_an_import_row_without_a_polygon_names_its_row(db: Database, tmp_path: Path) -> None:
     path = tmp_path / "records.csv"
     path.write_text(
-        "id,source,received_date,laid_date,expected_ap,expected_at,notes\nMFR-1,Handed over,2021-06-12,,10,0,\n"
+        "id,source,received_date,laid_date,expected_ap,expected_at,notes\n"
+        "MFR-1,Handed over,2021-06-12,,10,0,\n"
     )
     with pytest.raises(ValidationError) as caught:
         import_file(db, "minefield-records", path)
