@@ -18,6 +18,7 @@ from mineaction.intake.kinds.casualties import ACCIDENTS, VICTIMS
 from mineaction.intake.kinds.findings import FINDINGS
 from mineaction.intake.kinds.hazards import HAZARDS
 from mineaction.intake.kinds.land_releases import LAND_RELEASES
+from mineaction.intake.kinds.minefield_records import MINEFIELD_RECORDS
 from mineaction.intake.kinds.nts import NTS
 from mineaction.intake.kinds.organisations import ORGANISATIONS
 from mineaction.intake.kinds.programmes import ASSISTANCE, EORE
@@ -38,6 +39,7 @@ KINDS: dict[str, Kind] = {
         EQUIPMENT,
         PROJECTS,
         PROGRESS,
+        MINEFIELD_RECORDS,
     )
 }
 #: Kinds that are imported only: their rows become records of other kinds (exported there).

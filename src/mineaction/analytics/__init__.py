@@ -1,0 +1,1 @@
+"""Analytics: official statistics, reports and minefield-record verification, on ``render``."""

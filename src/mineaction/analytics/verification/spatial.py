@@ -1,0 +1,223 @@
+"""Reading the points and polygons a verification needs, and measuring them in metres.
+
+Points (findings, accidents) are read as plain numbers from their bounding-box
+columns (a point's box is the point), never as geometries, so that millions
+of them load in seconds on either backend.  Polygons that only matter near a
+record (land releases, activities) are read through the spatial index: the
+SQLite R*Tree, or the PostGIS GiST index, one bounded query per record.
+
+Distances and buffers are in metres in one transverse Mercator projection
+centred on the data (``Metric``): within 250 km of its central meridian a
+metre there is a metre on the ground to better than 0.1 %.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import shapely
+from pyproj import Transformer
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import and_, func, literal, select, text
+from sqlalchemy.orm import Session
+
+from mineaction.store.spatial_ddl import rtree_name
+from mineaction.store.tables import Accident, Activity, Finding, Hazard, LandRelease
+
+__all__ = ["Metric", "Points", "bbox_filter", "load_accidents", "load_findings", "load_hazards"]
+
+#: Activity types whose worked polygon has been searched on the ground.
+SEARCHING_ACTIVITIES = ("ts", "clearance_manual", "clearance_mechanical", "clearance_dogs", "bac")
+
+Floats = npt.NDArray[np.float64]
+
+
+class Metric:
+    """A transverse Mercator projection centred on ``lon0``/``lat0``: lon/lat ↔ metres."""
+
+    def __init__(self, lon0: float, lat0: float) -> None:
+        crs = f"+proj=tmerc +lon_0={lon0:.6f} +lat_0={lat0:.6f} +k=1 +datum=WGS84 +units=m"
+        self._fwd = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+        self._inv = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+
+    def xy(self, lon: Floats, lat: Floats) -> tuple[Floats, Floats]:
+        """Return arrays of lon/lat as arrays of metres."""
+        x, y = self._fwd.transform(lon, lat)
+        return np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+
+    def to_metres(self, geoms: Any) -> Any:
+        """Return a geometry (or an array of them) in metres."""
+        return shapely.transform(geoms, self._apply(self._fwd))
+
+    def to_lonlat(self, geoms: Any) -> Any:
+        """Return a geometry (or an array of them) in metres back in lon/lat."""
+        return shapely.transform(geoms, self._apply(self._inv))
+
+    @staticmethod
+    def _apply(t: Transformer) -> Any:
+        def move(coords: Floats) -> Floats:
+            if len(coords) == 0:
+                return coords
+            x, y = t.transform(coords[:, 0], coords[:, 1])
+            return np.column_stack([x, y])
+
+        return move
+
+
+@dataclass
+class Points:
+    """Point events as arrays: ids, lon/lat, metres, category, quantity, date (days)."""
+
+    ids: npt.NDArray[np.int64]
+    lon: Floats
+    lat: Floats
+    category: npt.NDArray[np.object_]
+    quantity: npt.NDArray[np.int64]
+    day: npt.NDArray[np.int64]
+    x: Floats | None = None
+    y: Floats | None = None
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def project(self, metric: Metric) -> shapely.Geometry:
+        """Project into ``metric`` and return the points as an array of shapely points."""
+        self.x, self.y = metric.xy(self.lon, self.lat)
+        return shapely.points(self.x, self.y)
+
+    def date(self, index: int) -> dt.date:
+        """Return the date of event ``index``."""
+        return dt.date.fromordinal(int(self.day[index]))
+
+
+def _period(column: Any, start: dt.date | None, end: dt.date | None) -> list[Any]:
+    clauses = []
+    if start is not None:
+        clauses.append(column >= start)
+    if end is not None:
+        clauses.append(column <= end)
+    return clauses
+
+
+def _points(session: Session, query: Any) -> Points:
+    rows = session.execute(query).all()
+    if not rows:
+        empty = np.empty(0)
+        return Points(
+            np.empty(0, np.int64),
+            empty,
+            empty,
+            np.empty(0, object),
+            np.empty(0, np.int64),
+            np.empty(0, np.int64),
+        )
+    ids, lon, lat, category, quantity, day = zip(*rows, strict=True)
+    return Points(
+        ids=np.fromiter(ids, np.int64, len(rows)),
+        lon=np.fromiter(lon, np.float64, len(rows)),
+        lat=np.fromiter(lat, np.float64, len(rows)),
+        category=np.array(category, dtype=object),
+        quantity=np.fromiter(quantity, np.int64, len(rows)),
+        day=np.fromiter((d.toordinal() for d in day), np.int64, len(rows)),
+    )
+
+
+def load_findings(
+    session: Session, categories: Sequence[str], start: dt.date | None, end: dt.date | None
+) -> Points:
+    """Return approved findings of ``categories`` found in the period, with a position."""
+    query = select(
+        Finding.id,
+        Finding.min_x,
+        Finding.min_y,
+        Finding.category,
+        Finding.quantity,
+        Finding.found_date,
+    ).where(
+        Finding.category.in_(list(categories)),
+        Finding.approval == "approved",
+        Finding.min_x.is_not(None),
+        *_period(Finding.found_date, start, end),
+    )
+    return _points(session, query.order_by(Finding.id))
+
+
+def load_accidents(
+    session: Session, devices: Sequence[str], start: dt.date | None, end: dt.date | None
+) -> Points:
+    """Return approved accidents by ``devices`` in the period, with a position (quantity 1)."""
+    query = select(
+        Accident.id,
+        Accident.min_x,
+        Accident.min_y,
+        Accident.device_category,
+        literal(1),
+        Accident.accident_date,
+    ).where(
+        Accident.device_category.in_(list(devices)),
+        Accident.approval == "approved",
+        Accident.min_x.is_not(None),
+        *_period(Accident.accident_date, start, end),
+    )
+    return _points(session, query.order_by(Accident.id))
+
+
+def load_hazards(session: Session) -> tuple[list[str], list[BaseGeometry]]:
+    """Return every approved hazard's reference and recorded polygon (any status)."""
+    rows = session.execute(
+        select(Hazard.reference, Hazard.geom)
+        .where(Hazard.approval == "approved")
+        .order_by(Hazard.id)
+        .execution_options(yield_per=5000)
+    )
+    references, shapes = [], []
+    for reference, geom in rows:
+        references.append(reference)
+        shapes.append(geom)
+    return references, shapes
+
+
+def bbox_filter(session: Session, model: Any, bounds: tuple[float, ...]) -> Any:
+    """Return a WHERE clause keeping rows of ``model`` whose box meets ``bounds``, by index."""
+    minx, miny, maxx, maxy = bounds
+    if session.get_bind().dialect.name == "postgresql":
+        envelope = func.ST_MakeEnvelope(minx, miny, maxx, maxy, 4326)
+        return model.geom.op("&&")(envelope)
+    table = model.__tablename__
+    return model.id.in_(
+        text(
+            f"SELECT id FROM {rtree_name(table)} WHERE max_x >= :minx AND min_x <= :maxx "
+            "AND max_y >= :miny AND min_y <= :maxy"
+        ).bindparams(minx=minx, maxx=maxx, miny=miny, maxy=maxy)
+    )
+
+
+def worked_polygons(
+    session: Session, bounds: tuple[float, ...], end: dt.date | None
+) -> list[BaseGeometry]:
+    """Return the polygons surveyed or cleared by ``end`` whose box meets ``bounds``.
+
+    Land releases give their counted polygon (what the ledger counted, any
+    method); activities that search the ground (TS, clearance, BAC) and have
+    started give their worked polygon.
+    """
+    releases = select(LandRelease.counted_geom).where(
+        bbox_filter(session, LandRelease, bounds),
+        LandRelease.approval == "approved",
+        LandRelease.counted_geom.is_not(None),
+        *_period(LandRelease.release_date, None, end),
+    )
+    activities = select(Activity.geom).where(
+        bbox_filter(session, Activity, bounds),
+        and_(Activity.activity_type.in_(SEARCHING_ACTIVITIES), Activity.status != "planned"),
+        Activity.approval == "approved",
+        Activity.geom.is_not(None),
+        *_period(Activity.start_date, None, end),
+    )
+    shapes = [g for (g,) in session.execute(releases)] + [g for (g,) in session.execute(activities)]
+    return [g for g in shapes if g is not None and not g.is_empty]
