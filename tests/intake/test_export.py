@@ -35,6 +35,7 @@ from mineaction.services import (
     equipment,
     findings,
     hazards,
+    minefield_records,
     organisations,
     programmes,
     projects,
@@ -61,6 +62,7 @@ NEEDS = {
     "equipment": ["organisations"],
     "projects": [],
     "admin-areas": [],
+    "minefield-records": [],
 }
 #: Kinds the empty database holds already (its districts): an export imports as unchanged.
 ALREADY_THERE = {"admin-areas"}
@@ -173,6 +175,7 @@ def national_data(session) -> None:
     )
     session.flush()
     programmes_and_assets(session, anama.id, halo.id, fuzuli)
+    minefield_record(session)
     operations_data(session, anama.id, halo.id, hazard.id, fuzuli)
 
 
@@ -246,6 +249,22 @@ def operations_data(session, anama: int, halo: int, hazard: int, fuzuli: int) ->
         status="completed",
     )
     session.flush()
+
+
+def minefield_record(session) -> None:
+    """A record handed over by the party that laid the mines, as its perimeter."""
+    minefield_records.register_record(
+        session=session,
+        reference="MR-AGD-017",
+        source="Handed over 2023-06; sheet 4 of 12",
+        received_date=dt.date(2023, 6, 12),
+        laid_date=dt.date(1993, 8, 1),
+        expected_ap=120,
+        expected_at=14,
+        geom=metres_box(*AGDAM, 300, 300, 700, 500),
+        notes="Ağdam, west of the road; ряды мин",
+        source_id="MR-1",
+    )
 
 
 def programmes_and_assets(session, anama: int, halo: int, fuzuli: int) -> None:
