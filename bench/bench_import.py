@@ -1,0 +1,324 @@
+"""Import benchmark: 1,000,000 EO findings from CSV, against pyogrio writing a GeoPackage.
+
+It writes a CSV of realistic findings (deterministic seed, in a temporary
+directory): positions uniformly in the districts of the Karabakh and East
+Zangazur regions in proportion to their areas, a quarter of the rows naming
+their district, six operators, the IMAS categories with typical models,
+dates over four years.  Then, in the same run:
+
+- ``import findings`` on SQLite and on PostgreSQL+PostGIS, through
+  ``pipeline.import_file`` (the function ``mineaction import`` calls), with
+  full validation, each in a fresh database and in its own process, so that
+  its peak memory (max RSS) is its own;
+- pyogrio writing the same rows (points plus the same columns) to a
+  GeoPackage, from arrays already in memory ("write"), and GDAL converting
+  the CSV to a GeoPackage ("CSV to GPKG": read with GDAL's CSV driver, write);
+
+and reports seconds, rows/s, peak memory and the ratio of each import to the
+pyogrio write.  With ``--repeats N`` every measurement is repeated and the
+median reported.
+
+    python bench/bench_import.py --rows 100000                 # a quick run
+    python bench/bench_import.py --output bench/results/import-1m.json
+    python bench/bench_import.py --scale 0.05 --backends sqlite
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import psycopg
+import pyogrio
+import pyogrio.raw
+import shapely
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import make_url
+
+BACKENDS = ("sqlite", "postgis")
+DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
+FULL_ROWS = 1_000_000
+REGIONS = ("AZE.region.karabakh", "AZE.region.east_zangazur")
+OPERATORS = {
+    "ANAMA": ("Azerbaijan National Agency for Mine Action", "national_authority"),
+    "MOD": ("Ministry of Defence", "military"),
+    "MES": ("Ministry of Emergency Situations", "civil_protection"),
+    "SBS": ("State Border Service", "military"),
+    "HALO": ("The HALO Trust", "international_ngo"),
+    "AZTC": ("Azerbaijan demining company", "commercial"),
+}
+#: Categories with their share of the finds and typical models ("" for none written).
+CATEGORIES = {
+    "uxo": (0.55, ["122 mm shell", "82 mm mortar", "RPG-7 rocket", "hand grenade F-1", ""]),
+    "ap_mine": (0.2, ["PMN-2", "PMN", "OZM-72", "POMZ-2M"]),
+    "at_mine": (0.12, ["TM-62M", "TM-57", "TM-62P"]),
+    "submunition": (0.06, ["9N235", "M77"]),
+    "abandoned_ordnance": (0.04, ["", "small arms ammunition"]),
+    "ied": (0.01, [""]),
+    "other": (0.02, [""]),
+}
+HEADER = ["id", "date", "operator", "district", "category", "model", "quantity", "lon", "lat"]
+HEADER += ["activity_id", "date_precision"]
+
+console = Console()
+
+
+def districts() -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Return the names, polygons and area weights of the regions' districts."""
+    from mineaction.geo import geodesic_area_m2
+    from mineaction.services.admin_areas import azerbaijan_specs
+
+    specs = [s for s in azerbaijan_specs() if s.level == "district" and s.parent_code in REGIONS]
+    geoms = np.array([s.geom for s in specs], dtype=object)
+    areas = np.array([geodesic_area_m2(g) for g in geoms])
+    return [s.name for s in specs], geoms, areas / areas.sum()
+
+
+def generate(path: Path, rows: int, seed: int) -> dict[str, np.ndarray]:
+    """Write ``rows`` findings to the CSV ``path``; return the columns for pyogrio."""
+    rng = np.random.default_rng(seed)
+    names, geoms, weights = districts()
+    shapely.prepare(geoms)
+    which = rng.choice(len(names), size=rows, p=weights)
+    x, y = np.empty(rows), np.empty(rows)
+    for d in range(len(names)):
+        slots = np.flatnonzero(which == d)
+        minx, miny, maxx, maxy = geoms[d].bounds
+        got = 0
+        while got < len(slots):
+            n = 2 * (len(slots) - got) + 16
+            cx, cy = rng.uniform(minx, maxx, n), rng.uniform(miny, maxy, n)
+            keep = shapely.contains_xy(geoms[d], cx, cy)
+            take = min(int(keep.sum()), len(slots) - got)
+            x[slots[got : got + take]] = cx[keep][:take]
+            y[slots[got : got + take]] = cy[keep][:take]
+            got += take
+    x, y = np.round(x, 6), np.round(y, 6)
+    cats = list(CATEGORIES)
+    category = rng.choice(len(cats), size=rows, p=[CATEGORIES[c][0] for c in cats])
+    model_pick = rng.integers(0, 1000, size=rows)
+    start = np.datetime64("2021-01-01")
+    days = (np.datetime64(dt.date.today()) - start).astype(int)
+    date = (start + rng.integers(0, days, size=rows)).astype(str)
+    quantity = np.where(rng.random(rows) < 0.8, 1, rng.integers(2, 40, size=rows))
+    operator = rng.choice(sorted(OPERATORS), size=rows)
+    named = rng.random(rows) < 0.25
+    precision = np.where(rng.random(rows) < 0.1, "month", "")
+    columns: dict[str, Any] = {
+        "id": np.array([f"F-{seed}-{i:07d}" for i in range(rows)], dtype=object),
+        "date": date.astype(object),
+        "operator": operator.astype(object),
+        "district": np.array([names[w] if n else "" for w, n in zip(which, named, strict=True)]),
+        "category": np.array([cats[c] for c in category], dtype=object),
+        "model": np.array(
+            [
+                CATEGORIES[cats[c]][1][m % len(CATEGORIES[cats[c]][1])]
+                for c, m in zip(category, model_pick, strict=True)
+            ],
+            dtype=object,
+        ),
+        "quantity": quantity.astype(np.int32),
+        "lon": x,
+        "lat": y,
+        "activity_id": np.full(rows, "", dtype=object),
+        "date_precision": precision.astype(object),
+    }
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(HEADER)
+        writer.writerows(zip(*(columns[h].tolist() for h in HEADER), strict=True))
+    return columns
+
+
+def pyogrio_write(columns: dict[str, Any], target: Path) -> float:
+    """Write the rows as points with their columns to a GeoPackage; return the seconds."""
+    target.unlink(missing_ok=True)
+    started = time.perf_counter()
+    wkb = shapely.to_wkb(shapely.points(columns["lon"], columns["lat"]))
+    fields = [h for h in HEADER if h not in ("lon", "lat")]
+    data = [columns[f] for f in fields]
+    pyogrio.raw.write(
+        str(target), wkb, data, fields, driver="GPKG", geometry_type="Point", crs="EPSG:4326"
+    )
+    return time.perf_counter() - started
+
+
+def gdal_convert(csv_path: Path, target: Path) -> float:
+    """Read the CSV with GDAL (lon/lat as the point) and write a GeoPackage; return seconds."""
+    target.unlink(missing_ok=True)
+    started = time.perf_counter()
+    meta, _fids, geometry, field_data = pyogrio.raw.read(
+        str(csv_path), X_POSSIBLE_NAMES="lon", Y_POSSIBLE_NAMES="lat", KEEP_GEOM_COLUMNS="NO"
+    )
+    pyogrio.raw.write(
+        str(target),
+        geometry,
+        field_data,
+        list(meta["fields"]),
+        driver="GPKG",
+        geometry_type="Point",
+        crs="EPSG:4326",
+    )
+    return time.perf_counter() - started
+
+
+def prepare(url: str) -> None:
+    """Create the schema, Azerbaijan's areas and the operators in a fresh database."""
+    from mineaction.services.admin_areas import load_azerbaijan
+    from mineaction.store import schema
+    from mineaction.store.database import Database
+    from mineaction.store.tables import Organisation
+
+    db = Database(url)
+    schema.upgrade(db)
+    with db.session(actor="bench") as session:
+        load_azerbaijan(session)
+        session.add_all(
+            Organisation(code=code, name=name, type=kind)
+            for code, (name, kind) in OPERATORS.items()
+        )
+    db.dispose()
+
+
+def child_import(url: str, csv_path: str) -> None:
+    """Run one import in this process and print its seconds, counts and peak memory as JSON."""
+    from mineaction.intake.pipeline import import_file
+    from mineaction.store.database import Database
+
+    db = Database(url)
+    started = time.perf_counter()
+    report = import_file(db, "findings", Path(csv_path), actor="bench")
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    print(json.dumps({"seconds": seconds, "created": report.created, "peak_bytes": peak}))
+
+
+def run_import(backend: str, csv_path: Path, workdir: Path, server: str) -> dict[str, Any]:
+    """Import the CSV into a fresh database of ``backend`` in a child process."""
+    name = f"bench_import_{uuid.uuid4().hex[:8]}"
+    if backend == "sqlite":
+        url = f"sqlite:///{workdir / (name + '.db')}"
+    else:
+        with psycopg.connect(server, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        url = make_url(server).set(database=name).render_as_string(hide_password=False)
+    try:
+        prepare(url)
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+        out = subprocess.run(
+            [sys.executable, __file__, "--child-import", url, str(csv_path)],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=True,
+        ).stdout
+        return dict(json.loads(out.strip().splitlines()[-1]))
+    finally:
+        if backend == "postgis":
+            with psycopg.connect(server, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def median_of(values: list[float]) -> float:
+    return float(statistics.median(values))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=None, help="rows (default 1,000,000)")
+    parser.add_argument("--scale", type=float, default=1.0, help="fraction of 1,000,000 rows")
+    parser.add_argument("--backends", default=",".join(BACKENDS))
+    parser.add_argument("--server", default=DEFAULT_SERVER, help="PostgreSQL server URL")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--repeats", type=int, default=1, help="runs of each measurement")
+    parser.add_argument("--output", type=Path, help="write the figures as JSON here")
+    parser.add_argument("--child-import", nargs=2, metavar=("URL", "CSV"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child_import:
+        child_import(*args.child_import)
+        return
+    rows = args.rows or round(FULL_ROWS * args.scale)
+    backends = [b for b in args.backends.split(",") if b]
+    results: dict[str, Any] = {
+        "rows": rows,
+        "seed": args.seed,
+        "repeats": args.repeats,
+        "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
+        "python": platform.python_version(),
+        "load_average": os.getloadavg(),
+    }
+    with tempfile.TemporaryDirectory(prefix="bench_import_") as tmp:
+        workdir = Path(tmp)
+        csv_path = workdir / "findings.csv"
+        started = time.perf_counter()
+        columns = generate(csv_path, rows, args.seed)
+        results["generate_s"] = time.perf_counter() - started
+        results["csv_bytes"] = csv_path.stat().st_size
+        console.print(f"{rows:,} findings written to CSV in {results['generate_s']:.1f} s")
+        writes = [pyogrio_write(columns, workdir / "w.gpkg") for _ in range(args.repeats)]
+        converts = [gdal_convert(csv_path, workdir / "c.gpkg") for _ in range(args.repeats)]
+        results["pyogrio_write_s"] = median_of(writes)
+        results["gdal_csv_to_gpkg_s"] = median_of(converts)
+        del columns
+        for backend in backends:
+            runs = [
+                run_import(backend, csv_path, workdir, args.server) for _ in range(args.repeats)
+            ]
+            assert all(r["created"] == rows for r in runs), runs
+            results[backend] = {
+                "import_s": median_of([r["seconds"] for r in runs]),
+                "runs_s": [round(r["seconds"], 2) for r in runs],
+                "peak_mib": max(r["peak_bytes"] for r in runs) / 2**20,
+            }
+            console.print(f"{backend}: {results[backend]['import_s']:.1f} s")
+    report(results, backends)
+    if args.output:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(json.dumps(results, indent=2) + "\n")
+
+
+def report(results: dict[str, Any], backends: list[str]) -> None:
+    """Print the figures as a table."""
+    rows, write = results["rows"], results["pyogrio_write_s"]
+    table = Table(title=f"Importing {rows:,} findings (median of {results['repeats']})")
+    for column in ("what", "seconds", "rows/s", "× pyogrio write", "peak memory"):
+        table.add_column(column, justify="right" if column != "what" else "left")
+    table.add_row("pyogrio write to GeoPackage", f"{write:.1f}", f"{rows / write:,.0f}", "1.0", "")
+    convert = results["gdal_csv_to_gpkg_s"]
+    table.add_row(
+        "GDAL CSV to GeoPackage",
+        f"{convert:.1f}",
+        f"{rows / convert:,.0f}",
+        f"{convert / write:.1f}",
+        "",
+    )
+    for backend in backends:
+        r = results[backend]
+        table.add_row(
+            f"import findings, {backend}",
+            f"{r['import_s']:.1f}",
+            f"{rows / r['import_s']:,.0f}",
+            f"{r['import_s'] / write:.1f}",
+            f"{r['peak_mib']:,.0f} MiB",
+        )
+    console.print(table)
+
+
+if __name__ == "__main__":
+    main()

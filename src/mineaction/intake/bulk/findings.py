@@ -1,0 +1,146 @@
+"""Findings in bulk: a chunk of rows parsed and checked column by column.
+
+A row is *clean* when every rule the per-row path applies to it (the column
+parsers, the findings service, the references, the position and its
+district) is certain to accept it; only clean rows are written in bulk.
+Every other row is left to the per-row code, which explains what is wrong
+(or, for the rare row that only looks odd, writes it as it always has).
+The checks here never decide a refusal themselves, so the problems of an
+import are word for word those of the per-row path.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import shapely
+
+from mineaction.domain.vocab import DATE_PRECISION, EO_CATEGORY
+from mineaction.geo import Country
+from mineaction.intake.bulk import cells
+from mineaction.intake.bulk.cells import BAD
+from mineaction.intake.bulk.lookups import AMBIGUOUS, NO_DISTRICT, Lookups
+from mineaction.intake.readers.base import SourceRow
+
+#: The largest quantity both backends store in an INTEGER column.
+MAX_QUANTITY = 2**31 - 1
+
+Bools = npt.NDArray[np.bool_]
+
+
+@dataclass
+class ParsedFindings:
+    """One chunk of findings, column by column; ``clean`` says which rows go in bulk."""
+
+    clean: Bools
+    source_id: list[str | None]
+    found_date: list[Any]
+    date_precision: list[str]
+    category: list[str | None]
+    model: list[str | None]
+    quantity: list[Any]
+    lon: npt.NDArray[np.float64]
+    lat: npt.NDArray[np.float64]
+    organisation_id: list[Any]
+    admin_area_id: list[Any]
+    activity_id: list[Any]
+
+
+def parse_findings(
+    rows: list[SourceRow], lookups: Lookups, country: Country | None, today: dt.date
+) -> ParsedFindings:
+    """Return the chunk ``rows`` parsed, with the rows that are clean marked."""
+
+    def column(name: str) -> list[Any]:
+        return [r.values.get(name) for r in rows]
+
+    clean = np.array([not r.problems for r in rows], dtype=bool)
+    source_id = [cells.text(c) for c in column("id")]
+    found_date = [cells.date(c) for c in column("date")]
+    clean &= _flags(isinstance(d, dt.date) and d <= today for d in found_date)
+    precision = [cells.code(c) or "day" for c in column("date_precision")]
+    clean &= _flags(p in DATE_PRECISION for p in precision)
+    category = [cells.code(c) for c in column("category")]
+    clean &= _flags(c is not None and c in EO_CATEGORY for c in category)
+    model = [cells.text(c) for c in column("model")]
+    quantity = [cells.whole(c) for c in column("quantity")]
+    clean &= _flags(
+        q is not None and q is not BAD and 1 <= q <= MAX_QUANTITY  # type: ignore[operator]
+        for q in quantity
+    )
+    lon = [cells.number(c) for c in column("lon")]
+    lat = [cells.number(c) for c in column("lat")]
+    _take_file_points(rows, lon, lat)
+    clean &= _flags(
+        x is not BAD and y is not BAD and (x is None) == (y is None)
+        for x, y in zip(lon, lat, strict=True)
+    )
+
+    refused = lookups.refused
+    organisation_id = lookups.organisation_ids([cells.text(c) for c in column("operator")])
+    area_id = lookups.district_ids([cells.text(c) for c in column("district")])
+    activity_id = lookups.activity_ids([cells.text(c) for c in column("activity_id")])
+    clean &= _flags(
+        o is not refused and a is not refused and t is not refused
+        for o, a, t in zip(organisation_id, area_id, activity_id, strict=True)
+    )
+    x = np.array([v if isinstance(v, float) else np.nan for v in lon], dtype=np.float64)
+    y = np.array([v if isinstance(v, float) else np.nan for v in lat], dtype=np.float64)
+    placed = np.isfinite(x) & np.isfinite(y)
+    named = np.array([a is not None for a in area_id], dtype=bool)
+    clean &= placed | named  # a finding needs a position or a district
+    clean &= ~placed | _valid_positions(x, y, country)
+    derive = clean & placed & ~named
+    if derive.any():
+        found = lookups.districts_at(x[derive], y[derive])
+        for i, district in zip(np.flatnonzero(derive), found.tolist(), strict=True):
+            if district == AMBIGUOUS:
+                clean[i] = False
+            else:
+                area_id[i] = None if district == NO_DISTRICT else district
+    return ParsedFindings(
+        clean=clean,
+        source_id=source_id,
+        found_date=found_date,
+        date_precision=precision,
+        category=category,
+        model=model,
+        quantity=quantity,
+        lon=x,
+        lat=y,
+        organisation_id=organisation_id,
+        admin_area_id=area_id,
+        activity_id=activity_id,
+    )
+
+
+def _flags(values: Any) -> Bools:
+    return np.fromiter(values, dtype=bool)
+
+
+def _take_file_points(rows: list[SourceRow], lon: list[Any], lat: list[Any]) -> None:
+    """Take a row's own point as its position when lon is empty (as the per-row path does)."""
+    for i, row in enumerate(rows):
+        geom = row.geometry
+        if geom is not None and lon[i] is None and geom.geom_type == "Point":
+            lon[i], lat[i] = float(geom.x), float(geom.y)
+
+
+def _valid_positions(
+    x: npt.NDArray[np.float64], y: npt.NDArray[np.float64], country: Country | None
+) -> Bools:
+    """Mark positions that are surely valid: in range and, with a country, inside it.
+
+    A point on the country's boundary or within its tolerance outside is not
+    marked: the per-row code decides it, with the tolerance in metres.
+    """
+    with np.errstate(invalid="ignore"):
+        ok = np.isfinite(x) & np.isfinite(y) & (np.abs(x) <= 180.0) & (np.abs(y) <= 90.0)
+    if country is not None and ok.any():
+        inside = shapely.contains_xy(country.geometry, x[ok], y[ok])
+        ok[np.flatnonzero(ok)] = inside
+    return ok
