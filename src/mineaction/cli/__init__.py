@@ -11,7 +11,17 @@ import sys
 
 import typer
 
-from mineaction.cli import admin_areas, database, demo, export, forms, intake, serve, status
+from mineaction.cli import (
+    admin_areas,
+    database,
+    demo,
+    export,
+    forms,
+    intake,
+    report,
+    serve,
+    status,
+)
 from mineaction.cli.common import console, err_console
 from mineaction.errors import MineActionError
 
@@ -28,6 +38,7 @@ demo.register(app)
 serve.register(app)
 intake.register(app)
 export.register(app)
+report.register(app)
 app.add_typer(admin_areas.app, name="admin-areas")
 app.add_typer(forms.app, name="forms")
 
