@@ -10,13 +10,16 @@ with plain Python, never through the report code.
 from __future__ import annotations
 
 import datetime as dt
+import io
+import subprocess
 from collections import Counter
 from typing import Any
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import select
 
-from mineaction.analytics.reports import ReportParams, compute_report, render_report
+from mineaction.analytics.reports import REPORTS, ReportParams, compute_report, render_report
 from mineaction.errors import ValidationError
 from mineaction.store.database import Database
 from mineaction.store.tables import (
@@ -255,12 +258,33 @@ def test_eore_and_equipment_reports(story: Database) -> None:
     assert before["totals"]["operational"] == 1 and before["totals"]["destroyed"] == 0
 
 
-def test_every_report_renders_in_every_format_and_language(story: Database) -> None:
+def test_the_weekly_pdf_states_the_figures_in_its_text_layer(story: Database, tmp_path) -> None:
     with story.session() as s:
-        for name in ("operations", "casualties", "land-release", "operators", "article7"):
-            for fmt, lang in (("xlsx", "ru"), ("csv", "az"), ("html", "en"), ("text", "az")):
-                out = render_report(session=s, name=name, params=WEEK, fmt=fmt, lang=lang)
-                assert out.content and out.filename.startswith(f"{name}_2024-04-29_2024-05-05")
+        pdf = render_report(session=s, name="operations", params=WEEK, fmt="pdf").content
+    (tmp_path / "week.pdf").write_bytes(pdf)
+    text = subprocess.run(
+        ["pdftotext", str(tmp_path / "week.pdf"), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    statement = " ".join(text.split())
+    assert (
+        "From 29 April to 5 May 2024, 53 anti-tank mines, 26 anti-personnel mines, 378 "
+        "unexploded ordnance, 4 submunitions and 2 other explosive items were detected and "
+        "neutralised" in statement
+    )
+    assert "2,046.3 ha cleared" in statement
+    assert "Operations were carried out by ANAMA and Ministry of Defence." in statement
+
+
+def test_every_report_renders_in_every_format_and_language(story: Database) -> None:
+    formats = (("xlsx", "ru"), ("csv", "az"), ("html", "en"), ("text", "az"))
+    with story.session() as s:
+        for number, name in enumerate(REPORTS):
+            fmt, lang = formats[number % len(formats)]
+            out = render_report(session=s, name=name, params=WEEK, fmt=fmt, lang=lang)
+            assert out.content and out.filename.startswith(f"{name}_2024-04-29_2024-05-05")
+        xlsx = render_report(session=s, name="casualties", params=WEEK, fmt="xlsx").content
+    cells = [c for sheet in load_workbook(io.BytesIO(xlsx)) for r in sheet.iter_rows() for c in r]
+    assert len(VICTIMS) in [c.value for c in cells]
 
 
 def test_it_refuses_a_period_backwards_and_a_grouping_a_report_lacks(story: Database) -> None:
