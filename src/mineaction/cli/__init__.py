@@ -19,6 +19,7 @@ from mineaction.cli import (
     forms,
     intake,
     records,
+    report,
     serve,
     status,
 )
@@ -38,6 +39,7 @@ demo.register(app)
 serve.register(app)
 intake.register(app)
 export.register(app)
+report.register(app)
 app.add_typer(admin_areas.app, name="admin-areas")
 app.add_typer(forms.app, name="forms")
 app.add_typer(records.app, name="records")
