@@ -1,0 +1,1 @@
+"""Analytics: computations over the records (planning and forecasts, reports, risk)."""

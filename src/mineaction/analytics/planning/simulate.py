@@ -1,0 +1,198 @@
+"""The Monte Carlo engine: vectorised NumPy, no database, no dates.
+
+Each simulation is one possible future.  Per run, every operator-method
+unit draws its own average productivity (log-normal about its learned rate,
+spread ``sigma_run``), correlated across units through a shared factor, so
+that a good or bad year lifts or sinks every team together: drawing each
+team-day independently would average the uncertainty away and give a band
+far too narrow.  On top, each month wanders (AR(1), spread
+``sigma_month``), follows the seasonal factor, and the programme grows or
+shrinks along a damped trend drawn from its fitted growth.
+
+Each method's teams work down one queue (the hazards in allocation order).
+A hazard's part for a method is finished when the method's cumulative output
+reaches the cumulative work up to that hazard; a target (the whole country, a
+district, a project) is finished when its last hazard is, for every method.
+That is exact per simulation and needs one cumulative sum per method, not one
+step per hazard, which is why 10,000 runs over 50,000 hazards take seconds.
+
+>>> import numpy as np
+>>> units = Units(method=np.array([0]), team_days=np.array([10.0]),
+...               rate=np.array([100.0]), sigma_run=np.array([0.0]))
+>>> engine = Engine(["bac"], np.array([[500.0, 500.0]]), units, sigma_month=np.array([0.0]),
+...                 simulations=4, months=12, seed=1)
+>>> engine.run({"all": np.array([0, 1])}).completion["all"].tolist()
+[1.0, 1.0, 1.0, 1.0]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+
+#: Days in an average month: how fractional months become dates.
+MONTH_DAYS = 365.25 / 12
+
+
+@dataclass
+class Units:
+    """Operator-method units of capacity: each a pool of teams with one learned rate."""
+
+    method: np.ndarray  # (U,) index of the unit's method
+    team_days: np.ndarray  # (U,) team-days per month
+    rate: np.ndarray  # (U,) m² per team-day (mean)
+    sigma_run: np.ndarray  # (U,) spread of the log of a run's average rate
+
+
+@dataclass
+class Outcome:
+    """What one run of the engine found (see :meth:`Engine.run`)."""
+
+    completion: dict[str, np.ndarray]  # target → (N,) months
+    hazards: np.ndarray  # (K, 3) months at P10, P50, P90
+    fan: np.ndarray  # (3, H) share of all work done by the end of each month
+
+
+@dataclass
+class Engine:
+    """One forecast's simulations: queue of work per method, units, and random settings."""
+
+    methods: list[str]
+    work: np.ndarray  # (M, K) m² of each method's work per hazard, in queue order
+    units: Units
+    sigma_month: np.ndarray  # (M,)
+    simulations: int = 10_000
+    months: int = 120
+    seed: int = 0
+    seasonal: np.ndarray = field(default_factory=lambda: np.ones(12))
+    first_month: int = 0  # calendar month (0 = January) of the first simulated month
+    correlation: float = 0.6
+    growth: float = 0.0
+    growth_se: float = 0.0
+    damping: float = 0.9
+    autocorrelation: float = 0.5
+
+    def __post_init__(self) -> None:
+        rng = np.random.default_rng(self.seed)
+        n, u = self.simulations, len(self.units.method)
+        shared = rng.standard_normal(n)[:, None]
+        own = rng.standard_normal((n, u))
+        z = np.sqrt(self.correlation) * shared + np.sqrt(1 - self.correlation) * own
+        sigma = self.units.sigma_run[None, :]
+        self._run = np.exp(sigma * z - sigma**2 / 2)  # mean one
+        growth = self.growth + self.growth_se * rng.standard_normal(n)
+        steps = np.arange(self.months) + 0.5
+        damped = (1 - self.damping**steps) / (1 - self.damping)
+        self._growth = np.exp(np.clip(growth, -0.1, 0.1)[:, None] * damped[None, :])
+        self._season = self.seasonal[(self.first_month + np.arange(self.months)) % 12]
+        self._noise_seeds = rng.integers(0, 2**63 - 1, size=len(self.methods))
+        self._cumwork = np.cumsum(self.work, axis=1)
+
+    def output(self, m: int) -> np.ndarray:
+        """Return method ``m``'s cumulative output (m²) by the end of each month, (N, H)."""
+        mine = self.units.method == m
+        base = self.units.team_days[mine] * self.units.rate[mine]
+        level = self._run[:, mine] @ base  # (N,) the run's average monthly output
+        rng = np.random.default_rng(self._noise_seeds[m])
+        sigma, a = float(self.sigma_month[m]), self.autocorrelation
+        noise = np.empty((self.simulations, self.months))
+        e = rng.standard_normal(self.simulations)
+        for t in range(self.months):
+            noise[:, t] = e
+            e = a * e + np.sqrt(1 - a * a) * rng.standard_normal(self.simulations)
+        monthly = level[:, None] * np.exp(sigma * noise - sigma**2 / 2)
+        monthly *= self._growth * self._season[None, :]
+        return np.cumsum(monthly, axis=1)
+
+    def outputs(self) -> Iterator[tuple[int, np.ndarray]]:
+        """Yield (method index, cumulative output) for each method that has work."""
+        for m in range(len(self.methods)):
+            if self._cumwork.shape[1] and self._cumwork[m, -1] > 0:
+                yield m, self.output(m)
+
+    def thresholds(self, targets: dict[str, np.ndarray]) -> np.ndarray:
+        """Return (M, T) work each method must have done when each target is finished.
+
+        A target is a set of queue positions; its threshold for a method is the
+        cumulative work up to its last hazard that needs that method.
+        """
+        out = np.zeros((len(self.methods), len(targets)))
+        for j, positions in enumerate(targets.values()):
+            if len(positions) == 0:
+                continue
+            for m in range(len(self.methods)):
+                needs = positions[self.work[m, positions] > 0]
+                if len(needs):
+                    out[m, j] = self._cumwork[m, needs.max()]
+        return out
+
+    def run(self, targets: dict[str, np.ndarray], *, hazards: bool = True) -> Outcome:
+        """Simulate every method once and return what the forecast reports.
+
+        Per target, the month (fractional, from the start) it is finished in each
+        simulation (``inf`` when not within the horizon); per hazard, the months by
+        which it is finished at P10/P50/P90 (per method exact — the method's output
+        quantiles read at the hazard's cumulative work — and across methods the
+        latest, which treats methods as moving together, as they mostly do); and
+        the fan: P10/P50/P90 of the share of all work done by the end of each month.
+        """
+        limits = self.thresholds(targets)
+        k = self.work.shape[1]
+        done = np.zeros((len(targets), self.simulations))
+        quantiles = np.zeros((k, 3))
+        total = float(self.work.sum())
+        worked = np.zeros((self.simulations, self.months))
+        for m in range(len(self.methods)):
+            needs = self.work[m] > 0
+            if not needs.any():
+                continue
+            if not self._has_capacity(m):
+                done = np.maximum(done, np.where(limits[m][:, None] > 0, np.inf, 0.0))
+                quantiles[needs] = np.inf
+                continue
+            cumulative = self.output(m)
+            done = np.maximum(done, crossing(cumulative, limits[m]))
+            worked += np.minimum(cumulative, self._cumwork[m, -1])
+            if hazards:
+                curves = np.quantile(cumulative, [0.9, 0.5, 0.1], axis=0)
+                for i in range(3):
+                    when = crossing(curves[i][None, :], self._cumwork[m, needs])[:, 0]
+                    quantiles[needs, i] = np.maximum(quantiles[needs, i], when)
+        fan = (
+            np.quantile(worked, [0.1, 0.5, 0.9], axis=0) / total
+            if total > 0
+            else np.ones((3, self.months))
+        )
+        return Outcome(dict(zip(targets, done, strict=True)), quantiles, fan)
+
+    def _has_capacity(self, m: int) -> bool:
+        mine = self.units.method == m
+        return bool((self.units.team_days[mine] * self.units.rate[mine]).sum() > 0)
+
+
+def crossing(cumulative: np.ndarray, limits: np.ndarray) -> np.ndarray:
+    """Return (T, N): the fractional month each row of ``cumulative`` first reaches each limit.
+
+    ``cumulative`` is (N, H) and non-decreasing along each row; a limit of 0 is
+    reached at 0, one never reached is ``inf``.  All rows are searched at once:
+    each row is lifted by its own offset into one sorted array.
+    """
+    n, h = cumulative.shape
+    top = float(cumulative[:, -1].max()) if h else 0.0
+    lift = np.arange(n, dtype=float) * (top + max(float(limits.max(initial=0.0)), 1.0) + 1.0)
+    flat = (cumulative + lift[:, None]).ravel()
+    wanted = limits[None, :] + lift[:, None]  # (N, T)
+    index = np.searchsorted(flat, wanted, side="left") - (np.arange(n) * h)[:, None]
+    index = np.clip(index, 0, h)
+    inside = index < h
+    at = np.minimum(index, h - 1)
+    rows = np.arange(n)[:, None]
+    after = cumulative[rows, at]
+    before = np.where(at > 0, cumulative[rows, np.maximum(at - 1, 0)], 0.0)
+    step = np.maximum(after - before, 1e-12)
+    share = np.clip((limits[None, :] - before) / step, 0.0, 1.0)
+    months = np.where(inside, at + share, np.inf)
+    months = np.where(limits[None, :] <= 0, 0.0, months)
+    return months.T
