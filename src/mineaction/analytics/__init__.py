@@ -1,1 +1,1 @@
-"""Analytics: computations over the records (planning and forecasts, reports, risk)."""
+"""Analytics: reports (``analytics.reports``) and planning (``analytics.planning``)."""

@@ -1,0 +1,126 @@
+"""Charts as inline SVG (matplotlib, text kept as text so it is searchable and legible)."""
+
+from __future__ import annotations
+
+import io
+import re
+
+from mineaction.render.document import Chart, FanChart, tr
+from mineaction.render.labels import number
+
+#: Colour-blind-safe palette (Okabe–Ito), in series order.
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000")
+WIDTH_IN, HEIGHT_IN = 7.2, 3.2
+
+
+def _pyplot():  # type: ignore[no-untyped-def]
+    import matplotlib
+
+    matplotlib.use("Agg")
+    matplotlib.rcParams.update(
+        {
+            "svg.fonttype": "none",
+            "font.family": "DejaVu Sans",
+            "font.size": 9,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "svg.hashsalt": "mineaction",  # the same chart gives the same SVG
+        }
+    )
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _svg(figure) -> str:  # type: ignore[no-untyped-def]
+    buffer = io.StringIO()
+    figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+    _pyplot().close(figure)
+    text = buffer.getvalue()
+    text = text[text.index("<svg") :]
+    text = re.sub(r"<metadata>.*?</metadata>", "", text, flags=re.S)
+    # Let the page size the chart: keep the viewBox, drop the fixed size.
+    sized = r'<svg([^>]*?) width="[^"]*" height="[^"]*"'
+    return re.sub(sized, r'<svg\1 class="chart"', text, count=1)
+
+
+def _axis_formatter(lang: str):  # type: ignore[no-untyped-def]
+    from matplotlib.ticker import FuncFormatter
+
+    return FuncFormatter(lambda v, _pos: number(v, lang, 0 if float(v).is_integer() else 1))
+
+
+def chart_svg(chart: Chart, lang: str) -> str:
+    """Return ``chart`` as an SVG element."""
+    plt = _pyplot()
+    labels = [tr(c, lang) for c in chart.categories]
+    figure, axes = plt.subplots(figsize=(WIDTH_IN, HEIGHT_IN))
+    positions = list(range(len(labels)))
+    if chart.kind == "line":
+        for i, series in enumerate(chart.series):
+            axes.plot(
+                positions, series.values, marker="o", ms=3, color=PALETTE[i % len(PALETTE)],
+                label=tr(series.label, lang),
+            )  # fmt: skip
+    else:
+        stacked = chart.kind == "stacked_bar"
+        count = max(len(chart.series), 1)
+        width = 0.8 if stacked else 0.8 / count
+        bottom = [0.0] * len(labels)
+        for i, series in enumerate(chart.series):
+            offset = 0.0 if stacked else (i - (count - 1) / 2) * width
+            axes.bar(
+                [p + offset for p in positions], series.values, width,
+                bottom=bottom if stacked else None, color=PALETTE[i % len(PALETTE)],
+                label=tr(series.label, lang),
+            )  # fmt: skip
+            if stacked:
+                bottom = [b + v for b, v in zip(bottom, series.values, strict=True)]
+    axes.set_xticks(positions)
+    rotate = len(labels) > 8 or max((len(s) for s in labels), default=0) > 10
+    axes.set_xticklabels(labels, rotation=45 if rotate else 0, ha="right" if rotate else "center")
+    _finish(axes, chart.title, chart.unit, lang, legend=len(chart.series) > 1)
+    return _svg(figure)
+
+
+def fan_svg(chart: FanChart, lang: str) -> str:
+    """Return a fan chart: observed line, P10–P90 band and the P50 line."""
+    plt = _pyplot()
+    labels = [tr(x, lang) for x in chart.x]
+    positions = list(range(len(labels)))
+    figure, axes = plt.subplots(figsize=(WIDTH_IN, HEIGHT_IN))
+    band = [
+        (p, lo, hi)
+        for p, lo, hi in zip(positions, chart.p10, chart.p90, strict=True)
+        if lo is not None and hi is not None
+    ]
+    if band:
+        axes.fill_between(
+            [b[0] for b in band], [b[1] for b in band], [b[2] for b in band],
+            color=PALETTE[0], alpha=0.2, label="P10–P90",
+        )  # fmt: skip
+    mid = [(p, v) for p, v in zip(positions, chart.p50, strict=True) if v is not None]
+    if mid:
+        axes.plot([m[0] for m in mid], [m[1] for m in mid], color=PALETTE[0], ls="--", label="P50")
+    seen = [(p, v) for p, v in zip(positions, chart.observed, strict=True) if v is not None]
+    if seen:
+        axes.plot(
+            [s[0] for s in seen], [s[1] for s in seen], color="#222", lw=1.6,
+            label=tr(chart.observed_label, lang),
+        )  # fmt: skip
+    step = max(1, len(labels) // 12)
+    axes.set_xticks(positions[::step])
+    axes.set_xticklabels(labels[::step], rotation=45, ha="right")
+    _finish(axes, chart.title, chart.unit, lang, legend=True)
+    return _svg(figure)
+
+
+def _finish(axes, title, unit, lang: str, *, legend: bool) -> None:  # type: ignore[no-untyped-def]
+    axes.set_title(tr(title, lang), loc="left", fontsize=10, fontweight="bold")
+    if unit:
+        axes.set_ylabel(tr(unit, lang))
+    axes.yaxis.set_major_formatter(_axis_formatter(lang))
+    axes.grid(axis="y", color="#ddd", lw=0.6)
+    axes.set_axisbelow(True)
+    if legend:
+        axes.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
