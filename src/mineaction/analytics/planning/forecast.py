@@ -18,10 +18,8 @@ from mineaction.analytics.planning import allocation
 from mineaction.analytics.planning import weights as weights_mod
 from mineaction.analytics.planning.params import ForecastParams, PriorityParams
 from mineaction.analytics.planning.plan import METHODS, Plan, engine, month_date, prepare
-from mineaction.analytics.planning.simulate import MONTH_DAYS
+from mineaction.analytics.planning.simulate import MONTH_DAYS, quantile
 from mineaction.errors import ValidationError
-
-_NEVER = 1e9
 
 
 @dataclass
@@ -95,24 +93,20 @@ def forecast(session: Session, params: ForecastParams | None = None) -> Forecast
     if params.optimise:
         order, allocated = _optimised(plan, params)
     sim = engine(plan, order, params)
-    queue_of = np.empty(len(order), dtype=int)
-    queue_of[order] = np.arange(len(order))
     h = plan.data.hazards
     districts = sorted(set(h.districts))
-    targets: dict[str, np.ndarray] = {"national": np.arange(len(order))}
+    targets: dict[str, np.ndarray] = {"national": np.arange(len(h))}
     for d in districts:
-        targets[f"district:{d}"] = np.sort(
-            queue_of[[i for i, x in enumerate(h.districts) if x == d]]
-        )
+        targets[f"district:{d}"] = np.array([i for i, x in enumerate(h.districts) if x == d])
     for p in plan.data.projects:
-        targets[f"project:{p.id}"] = np.sort(queue_of[plan.blocked.get(p.id, np.array([], int))])
+        targets[f"project:{p.id}"] = plan.blocked.get(p.id, np.array([], int))
     outcome = sim.run(targets)
     when = outcome.completion
 
     def band(months: np.ndarray) -> dict[str, str | None]:
-        q = np.quantile(np.where(np.isfinite(months), months, _NEVER), [0.1, 0.5, 0.9])
+        q = quantile(months)
         return {
-            name: _iso(month_date(plan.as_of, v if v < _NEVER else float("inf")))
+            name: _iso(month_date(plan.as_of, float(v)))
             for name, v in zip(("p10", "p50", "p90"), q, strict=True)
         }
 
@@ -151,7 +145,7 @@ def forecast(session: Session, params: ForecastParams | None = None) -> Forecast
         )
     hazard_rows = []
     for s in plan.scores:
-        q = outcome.hazards[queue_of[s.position]]
+        q = outcome.hazards[s.position]
         hazard_rows.append(
             {"hazard": s.reference, "rank": s.rank, "district": s.district}
             | {

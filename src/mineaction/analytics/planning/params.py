@@ -57,6 +57,10 @@ class ForecastParams:
     #: Project the programme's growth (damped) instead of holding capacity level.
     trend: bool = True
     max_years: int = 50
+    #: How far the working order strays from the ranking (spread of a hazard's place, as a
+    #: share of the queue); simulations are split among ``queues`` jittered queues.
+    order_noise: float = 0.15
+    queues: int = 20
 
 
 @dataclass(frozen=True)
@@ -68,3 +72,4 @@ class BacktestParams:
     simulations: int = 2_000
     seed: int = 2020
     trend: bool = True
+    order_noise: float = 0.15

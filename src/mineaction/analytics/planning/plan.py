@@ -26,6 +26,9 @@ from mineaction.domain.vocab import ACTIVITY_TYPE
 from mineaction.services.status import is_synthetic
 
 METHODS = list(ACTIVITY_TYPE)
+#: The fitted trend's standard error is multiplied by this: a trend's future is less
+#: certain than its fit over the past eight quarters.
+TREND_SE_FACTOR = 2.0
 
 
 @dataclass
@@ -119,12 +122,12 @@ def engine(
         rate=np.array([x.rate for x in rates]),
         sigma_run=np.array([x.sigma_run for x in rates]),
     )
-    work = plan.work[:, order]
     trend = plan.capacity.trend if params.trend else capacity_mod.Trend()
     return Engine(
         methods=METHODS,
-        work=work,
+        work=plan.work,
         units=units,
+        orders=queues(order, params.order_noise, params.queues, params.seed),
         sigma_month=np.array([plan.table.methods[m].sigma_month for m in METHODS]),
         simulations=params.simulations,
         months=months or horizon(plan, units, params.max_years),
@@ -132,8 +135,24 @@ def engine(
         seasonal=np.array(plan.table.seasonal),
         first_month=plan.as_of.month - 1,
         growth=trend.per_month,
-        growth_se=trend.standard_error,
+        growth_se=TREND_SE_FACTOR * trend.standard_error,
     )
+
+
+def queues(order: np.ndarray, noise: float, count: int, seed: int) -> list[np.ndarray]:
+    """Return ``count`` queues: ``order`` with each hazard's place jittered by ``noise``.
+
+    A hazard's key is its place in ``order`` as a share of the queue plus a normal
+    draw of spread ``noise``; the first queue is ``order`` itself.
+    """
+    if noise <= 0 or count <= 1 or len(order) < 2:
+        return [np.asarray(order)]
+    rng = np.random.default_rng(seed + 7)
+    place = np.linspace(0.0, 1.0, len(order))
+    out = [np.asarray(order)]
+    for _ in range(count - 1):
+        out.append(np.asarray(order)[np.argsort(place + noise * rng.standard_normal(len(order)))])
+    return out
 
 
 def horizon(plan: Plan, units: Units, max_years: int) -> int:
@@ -153,6 +172,6 @@ def horizon(plan: Plan, units: Units, max_years: int) -> int:
 
 def month_date(as_of: dt.date, months: float) -> dt.date | None:
     """Return the day ``months`` (fractional) after ``as_of``; None for never (inf)."""
-    if not math.isfinite(months):
+    if not math.isfinite(months) or months > 12 * 1000:
         return None
     return as_of + dt.timedelta(days=round(months * MONTH_DAYS))

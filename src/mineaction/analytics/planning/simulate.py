@@ -5,16 +5,20 @@ unit draws its own average productivity (log-normal about its learned rate,
 spread ``sigma_run``), correlated across units through a shared factor, so
 that a good or bad year lifts or sinks every team together: drawing each
 team-day independently would average the uncertainty away and give a band
-far too narrow.  On top, each month wanders (AR(1), spread
-``sigma_month``), follows the seasonal factor, and the programme grows or
-shrinks along a damped trend drawn from its fitted growth.
+far too narrow.  On top, each month wanders (AR(1), spread ``sigma_month``;
+a month may see no work at all, with probability ``1 - active``), follows the
+seasonal factor, and the programme grows or shrinks along a damped trend
+drawn from its fitted growth.
 
-Each method's teams work down one queue (the hazards in allocation order).
+Each method's teams work down one queue of hazards.  Real teams do not keep
+to the ranking exactly, so the simulations are split into groups, each with
+its own queue (the ranking, jittered by ``order_noise`` in :mod:`.plan`).
 A hazard's part for a method is finished when the method's cumulative output
-reaches the cumulative work up to that hazard; a target (the whole country, a
-district, a project) is finished when its last hazard is, for every method.
-That is exact per simulation and needs one cumulative sum per method, not one
-step per hazard, which is why 10,000 runs over 50,000 hazards take seconds.
+reaches the cumulative work up to that hazard in the queue; a target (the
+whole country, a district, a project) is finished when its last hazard is,
+for every method.  That is exact per simulation and needs one cumulative sum
+per method, not one step per hazard: 10,000 runs over 50,000 hazards take
+seconds.
 
 >>> import numpy as np
 >>> units = Units(method=np.array([0]), team_days=np.array([10.0]),
@@ -34,6 +38,10 @@ import numpy as np
 
 #: Days in an average month: how fractional months become dates.
 MONTH_DAYS = 365.25 / 12
+#: Growth beyond this (per month, either way) is not believed.
+MAX_GROWTH = 0.05
+#: Stands for "never" where quantiles are taken.
+NEVER = 1e9
 
 
 @dataclass
@@ -51,32 +59,37 @@ class Outcome:
     """What one run of the engine found (see :meth:`Engine.run`)."""
 
     completion: dict[str, np.ndarray]  # target → (N,) months
-    hazards: np.ndarray  # (K, 3) months at P10, P50, P90
+    hazards: np.ndarray  # (K, 3) months at P10, P50, P90, by hazard position
     fan: np.ndarray  # (3, H) share of all work done by the end of each month
 
 
 @dataclass
 class Engine:
-    """One forecast's simulations: queue of work per method, units, and random settings."""
+    """One forecast's simulations: work per method and hazard, queues, units, settings."""
 
     methods: list[str]
-    work: np.ndarray  # (M, K) m² of each method's work per hazard, in queue order
+    work: np.ndarray  # (M, K) m² of each method's work, by hazard position
     units: Units
     sigma_month: np.ndarray  # (M,)
     simulations: int = 10_000
     months: int = 120
     seed: int = 0
+    orders: list[np.ndarray] = field(default_factory=list)  # queues; default: positions
     seasonal: np.ndarray = field(default_factory=lambda: np.ones(12))
     first_month: int = 0  # calendar month (0 = January) of the first simulated month
     correlation: float = 0.6
     growth: float = 0.0
     growth_se: float = 0.0
-    damping: float = 0.9
+    damping: float = 0.85
     autocorrelation: float = 0.5
+    active: np.ndarray | None = None  # (M,) chance a month has any work
 
     def __post_init__(self) -> None:
         rng = np.random.default_rng(self.seed)
         n, u = self.simulations, len(self.units.method)
+        k = self.work.shape[1]
+        if not self.orders:
+            self.orders = [np.arange(k)]
         shared = rng.standard_normal(n)[:, None]
         own = rng.standard_normal((n, u))
         z = np.sqrt(self.correlation) * shared + np.sqrt(1 - self.correlation) * own
@@ -85,10 +98,16 @@ class Engine:
         growth = self.growth + self.growth_se * rng.standard_normal(n)
         steps = np.arange(self.months) + 0.5
         damped = (1 - self.damping**steps) / (1 - self.damping)
-        self._growth = np.exp(np.clip(growth, -0.1, 0.1)[:, None] * damped[None, :])
+        self._growth = np.exp(np.clip(growth, -MAX_GROWTH, MAX_GROWTH)[:, None] * damped[None, :])
         self._season = self.seasonal[(self.first_month + np.arange(self.months)) % 12]
         self._noise_seeds = rng.integers(0, 2**63 - 1, size=len(self.methods))
-        self._cumwork = np.cumsum(self.work, axis=1)
+        self._group = np.arange(n) % len(self.orders)
+        self._cumwork = [np.cumsum(self.work[:, o], axis=1) for o in self.orders]
+        self._rank = []
+        for o in self.orders:
+            rank = np.empty(k, dtype=int)
+            rank[o] = np.arange(k)
+            self._rank.append(rank)
 
     def output(self, m: int) -> np.ndarray:
         """Return method ``m``'s cumulative output (m²) by the end of each month, (N, H)."""
@@ -104,19 +123,26 @@ class Engine:
             e = a * e + np.sqrt(1 - a * a) * rng.standard_normal(self.simulations)
         monthly = level[:, None] * np.exp(sigma * noise - sigma**2 / 2)
         monthly *= self._growth * self._season[None, :]
+        if self.active is not None and self.active[m] < 1:
+            p = max(float(self.active[m]), 0.01)
+            monthly *= (rng.random(monthly.shape) < p) / p
         return np.cumsum(monthly, axis=1)
 
     def outputs(self) -> Iterator[tuple[int, np.ndarray]]:
         """Yield (method index, cumulative output) for each method that has work."""
         for m in range(len(self.methods)):
-            if self._cumwork.shape[1] and self._cumwork[m, -1] > 0:
+            if self.work[m].sum() > 0:
                 yield m, self.output(m)
 
-    def thresholds(self, targets: dict[str, np.ndarray]) -> np.ndarray:
+    def groups(self) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """Yield, per queue: the simulations using it, its order and its cumulative work."""
+        for g, order in enumerate(self.orders):
+            yield np.flatnonzero(self._group == g), order, self._cumwork[g]
+
+    def thresholds(self, targets: dict[str, np.ndarray], g: int) -> np.ndarray:
         """Return (M, T) work each method must have done when each target is finished.
 
-        A target is a set of queue positions; its threshold for a method is the
-        cumulative work up to its last hazard that needs that method.
+        In queue ``g``: the cumulative work up to the target's last hazard needing the method.
         """
         out = np.zeros((len(self.methods), len(targets)))
         for j, positions in enumerate(targets.values()):
@@ -125,51 +151,71 @@ class Engine:
             for m in range(len(self.methods)):
                 needs = positions[self.work[m, positions] > 0]
                 if len(needs):
-                    out[m, j] = self._cumwork[m, needs.max()]
+                    out[m, j] = self._cumwork[g][m, self._rank[g][needs].max()]
         return out
 
-    def run(self, targets: dict[str, np.ndarray], *, hazards: bool = True) -> Outcome:
+    def run(
+        self, targets: dict[str, np.ndarray], *, hazards: bool = True, hazard_runs: int = 200
+    ) -> Outcome:
         """Simulate every method once and return what the forecast reports.
 
-        Per target, the month (fractional, from the start) it is finished in each
-        simulation (``inf`` when not within the horizon); per hazard, the months by
-        which it is finished at P10/P50/P90 (per method exact — the method's output
-        quantiles read at the hazard's cumulative work — and across methods the
-        latest, which treats methods as moving together, as they mostly do); and
-        the fan: P10/P50/P90 of the share of all work done by the end of each month.
+        Per target (a set of hazard positions), the month (fractional, from the
+        start) it is finished in each simulation (``inf`` when not within the
+        horizon); per hazard, its P10/P50/P90 months over the first
+        ``hazard_runs`` simulations; and the fan: P10/P50/P90 of the share of all
+        work done by the end of each month.
         """
-        limits = self.thresholds(targets)
-        k = self.work.shape[1]
-        done = np.zeros((len(targets), self.simulations))
-        quantiles = np.zeros((k, 3))
+        n, k = self.simulations, self.work.shape[1]
+        limits = [self.thresholds(targets, g) for g in range(len(self.orders))]
+        done = np.zeros((len(targets), n))
+        sample = min(hazard_runs, n) if hazards else 0
+        per_hazard = np.zeros((k, sample))
         total = float(self.work.sum())
-        worked = np.zeros((self.simulations, self.months))
+        worked = np.zeros((n, self.months))
         for m in range(len(self.methods)):
-            needs = self.work[m] > 0
-            if not needs.any():
+            needs = np.flatnonzero(self.work[m] > 0)
+            if not len(needs):
                 continue
             if not self._has_capacity(m):
-                done = np.maximum(done, np.where(limits[m][:, None] > 0, np.inf, 0.0))
-                quantiles[needs] = np.inf
+                for g, _ in enumerate(self.orders):
+                    rows = self._group == g
+                    done[:, rows] = np.maximum(
+                        done[:, rows], np.where(limits[g][m][:, None] > 0, np.inf, 0.0)
+                    )
+                per_hazard[needs] = np.inf
                 continue
             cumulative = self.output(m)
-            done = np.maximum(done, crossing(cumulative, limits[m]))
-            worked += np.minimum(cumulative, self._cumwork[m, -1])
-            if hazards:
-                curves = np.quantile(cumulative, [0.9, 0.5, 0.1], axis=0)
-                for i in range(3):
-                    when = crossing(curves[i][None, :], self._cumwork[m, needs])[:, 0]
-                    quantiles[needs, i] = np.maximum(quantiles[needs, i], when)
+            worked += np.minimum(cumulative, self.work[m].sum())
+            for g, (rows, _, cumwork) in enumerate(self.groups()):
+                done[:, rows] = np.maximum(done[:, rows], crossing(cumulative[rows], limits[g][m]))
+                picked = rows[rows < sample]
+                for chunk in np.array_split(needs, max(1, len(needs) // 4000)):
+                    at = crossing(cumulative[picked], cumwork[m, self._rank[g][chunk]])
+                    per_hazard[np.ix_(chunk, picked)] = np.maximum(
+                        per_hazard[np.ix_(chunk, picked)], at
+                    )
         fan = (
             np.quantile(worked, [0.1, 0.5, 0.9], axis=0) / total
             if total > 0
             else np.ones((3, self.months))
         )
+        quantiles = quantile(per_hazard, axis=1).T if sample else np.zeros((k, 3))
         return Outcome(dict(zip(targets, done, strict=True)), quantiles, fan)
 
     def _has_capacity(self, m: int) -> bool:
         mine = self.units.method == m
         return bool((self.units.team_days[mine] * self.units.rate[mine]).sum() > 0)
+
+
+def quantile(months: np.ndarray, axis: int = 0) -> np.ndarray:
+    """Return P10, P50, P90 of ``months`` along ``axis``; ``inf`` (never) stays ``inf``.
+
+    >>> quantile(np.array([1.0, 2.0, np.inf, np.inf, np.inf])).tolist()
+    [1.0, inf, inf]
+    """
+    finite = np.where(np.isfinite(months), months, NEVER)
+    q = np.quantile(finite, [0.1, 0.5, 0.9], axis=axis, method="inverted_cdf")
+    return np.where(q >= NEVER, np.inf, q)
 
 
 def crossing(cumulative: np.ndarray, limits: np.ndarray) -> np.ndarray:
@@ -180,7 +226,9 @@ def crossing(cumulative: np.ndarray, limits: np.ndarray) -> np.ndarray:
     each row is lifted by its own offset into one sorted array.
     """
     n, h = cumulative.shape
-    top = float(cumulative[:, -1].max()) if h else 0.0
+    if n == 0 or h == 0:
+        return np.zeros((len(limits), n))
+    top = float(cumulative[:, -1].max())
     lift = np.arange(n, dtype=float) * (top + max(float(limits.max(initial=0.0)), 1.0) + 1.0)
     flat = (cumulative + lift[:, None]).ravel()
     wanted = limits[None, :] + lift[:, None]  # (N, T)
