@@ -4,7 +4,12 @@ Each public function takes a session and one params dataclass, so that the CLI,
 the API and the web pages call the same thing.
 """
 
-from mineaction.analytics.planning.forecast import Forecast, forecast, priorities_report
+from mineaction.analytics.planning.forecast import (
+    Forecast,
+    forecast,
+    priorities_report,
+)
+from mineaction.analytics.planning.forecast import model_summary as forecast_model
 from mineaction.analytics.planning.params import (
     BacktestParams,
     ForecastParams,
@@ -19,5 +24,6 @@ __all__ = [
     "PriorityParams",
     "Scenario",
     "forecast",
+    "forecast_model",
     "priorities_report",
 ]

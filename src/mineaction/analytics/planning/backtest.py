@@ -135,7 +135,7 @@ def backtest_database(session: Session, params: BacktestParams) -> Backtest:
     observable = [t for t, e in enumerate(ends) if e is not None and e <= end]
     released = np.zeros((len(h), months))
     finished_on: dict[int, dt.date] = {}
-    cumulative = defaultdict(float)
+    cumulative: dict[int, float] = defaultdict(float)
     for r in plan.data.releases:
         if r.day < params.as_of or r.hazard_id not in position:
             continue

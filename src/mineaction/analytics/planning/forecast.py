@@ -8,6 +8,7 @@ beyond the horizon, i.e. not within ``max_years`` at that probability).
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +37,7 @@ class Forecast:
     projects: list[dict[str, Any]]
     hazards: list[dict[str, Any]]
     fan: list[dict[str, Any]]
+    history: list[dict[str, Any]]
     allocation: dict[str, Any]
     model: dict[str, Any]
     notes: list[str] = field(default_factory=list)
@@ -53,6 +55,7 @@ class Forecast:
             "projects": self.projects,
             "hazards": self.hazards,
             "fan": self.fan,
+            "history": self.history,
             "allocation": self.allocation,
             "model": self.model,
             "notes": self.notes,
@@ -195,6 +198,7 @@ def forecast(session: Session, params: ForecastParams | None = None) -> Forecast
         projects=project_rows,
         hazards=hazard_rows,
         fan=fan,
+        history=_history(plan),
         allocation=allocated,
         model=model_summary(plan),
         notes=notes,
@@ -256,6 +260,17 @@ def model_summary(plan: Plan) -> dict[str, Any]:
         "capacity": [r.as_dict() for r in plan.capacity.rows],
         "trend": plan.capacity.trend.as_dict(),
     }
+
+
+def _history(plan: Plan, months: int = 24) -> list[dict[str, Any]]:
+    """Return the land released in each of the last ``months`` months, in hectares."""
+    ends = [month_date(plan.as_of, float(-t)) for t in range(months, -1, -1)]
+    out = []
+    for start, end in itertools.pairwise(ends):
+        assert start is not None and end is not None
+        m2 = sum(r.area_m2 for r in plan.data.releases if start <= r.day < end)
+        out.append({"month_end": end.isoformat(), "released_ha": _ha(m2)})
+    return out
 
 
 def _iso(day: dt.date | None) -> str | None:
