@@ -66,7 +66,6 @@ def forecast_document(data: dict[str, Any]) -> Document:
     ]
     return Document(
         title=FORECAST_TITLE,
-        subtitle=f"as of {data['as_of']} — {data['scenario']}",
         parameters=[
             ("As of", data["as_of"]),
             ("Simulations", f"{data['simulations']:,}"),

@@ -109,8 +109,8 @@ class PlanningData:
 def load(session: Session, *, as_of: dt.date | None = None) -> PlanningData:
     """Read the planning data as it stood on the morning of ``as_of`` (default: all of it)."""
     day = as_of or _after_everything(session)
-    districts = dict(session.execute(select(AdminArea.id, AdminArea.name)).tuples().all())
-    operators = dict(session.execute(select(Organisation.id, Organisation.code)).tuples().all())
+    districts = dict(session.execute(select(AdminArea.id, AdminArea.name)).all())
+    operators = dict(session.execute(select(Organisation.id, Organisation.code)).all())
     releases = _releases(session, day, districts)
     hazards = _hazards(session, day, districts, releases)
     return PlanningData(
@@ -125,7 +125,7 @@ def load(session: Session, *, as_of: dt.date | None = None) -> PlanningData:
                 select(Accident.accident_date, Accident.geom).where(
                     Accident.accident_date < day, Accident.geom.is_not(None)
                 )
-            ).tuples()
+            )
         ],
         teams=_teams(session, operators),
     )
@@ -173,7 +173,7 @@ def _releases(session: Session, day: dt.date, districts: dict[int, str]) -> list
         .outerjoin(Activity, Activity.id == LandRelease.activity_id)
         .outerjoin(Hazard, Hazard.id == LandRelease.hazard_id)
         .order_by(LandRelease.release_date, LandRelease.id)
-    ).tuples()
+    )
     return [
         ReleaseRow(
             day=d,
@@ -198,7 +198,7 @@ def _hazards(
     blocked: dict[int, list[str]] = defaultdict(list)
     for hazard_id, blockage in session.execute(
         select(HazardBlockage.hazard_id, HazardBlockage.blockage).order_by(HazardBlockage.id)
-    ).tuples():
+    ):
         blocked[hazard_id].append(blockage)
     rows = session.scalars(
         select(Hazard).where(Hazard.recorded_date < day).order_by(Hazard.id)
@@ -249,7 +249,7 @@ def _reports(session: Session, day: dt.date, operators: dict[int, str]) -> list[
         .outerjoin(Hazard, Hazard.id == Activity.hazard_id)
         .where(ProgressReport.report_date < day)
         .order_by(ProgressReport.report_date, ProgressReport.id)
-    ).tuples()
+    )
     return [
         ReportRow(d, method, operators.get(org, "unknown"), cont, float(m2), float(td))
         for d, method, org, cont, m2, td in rows
@@ -267,7 +267,7 @@ def _teams(session: Session, operators: dict[int, str]) -> dict[tuple[str, str],
     counts: dict[tuple[str, str], int] = defaultdict(int)
     for org, capability in session.execute(
         select(Team.organisation_id, Team.capability).where(Team.active.is_(True))
-    ).tuples():
+    ):
         counts[(operators.get(org, "unknown"), capability)] += 1
     return dict(counts)
 
