@@ -5,7 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mineaction.analytics.planning.simulate import Engine, Units, crossing, quantile
+from mineaction.analytics.planning.simulate import (
+    Engine,
+    Units,
+    crossing,
+    crossing_sorted,
+    quantile,
+)
 
 
 def one_method(team_days: list[float], rate: float, sigma_run: float, **kw) -> Engine:
@@ -79,3 +85,12 @@ def test_jittered_queues_let_a_low_ranked_hazard_sometimes_come_first() -> None:
     last = {"last": np.array([9])}
     assert straight.run(last).completion["last"].min() == pytest.approx(10.0)
     assert jittered.run(last).completion["last"].min() < 10.0
+
+
+def test_the_fast_search_for_sorted_limits_agrees_with_the_general_one() -> None:
+    rng = np.random.default_rng(4)
+    cumulative = np.cumsum(rng.uniform(0, 5, size=40))
+    limits = np.sort(np.concatenate([[0.0, 0.0], rng.uniform(0, 250, size=300)]))
+    assert crossing_sorted(cumulative, limits) == pytest.approx(
+        crossing(cumulative[None, :], limits)[:, 0]
+    )

@@ -62,9 +62,11 @@ def split(
     """Return (M, K): each hazard's remaining m² divided between ``methods`` by its mix."""
     index = {m: i for i, m in enumerate(methods)}
     work = np.zeros((len(methods), len(remaining)))
-    for k, (m2, kind) in enumerate(zip(remaining, contamination, strict=True)):
+    kinds = np.asarray(contamination, dtype=object)
+    for kind in set(contamination):
+        mine = kinds == kind
         shares = mix.get(kind) or priors.METHOD_MIX.get(kind) or {"clearance_manual": 1.0}
         for method, share in shares.items():
             if method in index:
-                work[index[method], k] += m2 * share
+                work[index[method], mine] += remaining[mine] * share
     return work

@@ -116,17 +116,20 @@ class Engine:
         level = self._run[:, mine] @ base  # (N,) the run's average monthly output
         rng = np.random.default_rng(self._noise_seeds[m])
         sigma, a = float(self.sigma_month[m]), self.autocorrelation
-        noise = np.empty((self.simulations, self.months))
-        e = rng.standard_normal(self.simulations)
-        for t in range(self.months):
-            noise[:, t] = e
-            e = a * e + np.sqrt(1 - a * a) * rng.standard_normal(self.simulations)
-        monthly = level[:, None] * np.exp(sigma * noise - sigma**2 / 2)
-        monthly *= self._growth * self._season[None, :]
+        # Months as rows (H, N) so that the AR(1) recursion runs over contiguous rows.
+        noise = rng.standard_normal((self.months, self.simulations))
+        keep = np.sqrt(1 - a * a)
+        for t in range(1, self.months):
+            noise[t] *= keep
+            noise[t] += a * noise[t - 1]
+        monthly = np.exp(sigma * noise - sigma**2 / 2)
+        monthly *= level[None, :]
+        monthly *= self._growth.T
+        monthly *= self._season[:, None]
         if self.active is not None and self.active[m] < 1:
             p = max(float(self.active[m]), 0.01)
             monthly *= (rng.random(monthly.shape) < p) / p
-        return np.cumsum(monthly, axis=1)
+        return np.ascontiguousarray(np.cumsum(monthly, axis=0).T)
 
     def outputs(self) -> Iterator[tuple[int, np.ndarray]]:
         """Yield (method index, cumulative output) for each method that has work."""
@@ -145,14 +148,22 @@ class Engine:
         In queue ``g``: the cumulative work up to the target's last hazard needing the method.
         """
         out = np.zeros((len(self.methods), len(targets)))
-        for j, positions in enumerate(targets.values()):
-            if len(positions) == 0:
-                continue
-            for m in range(len(self.methods)):
-                needs = positions[self.work[m, positions] > 0]
-                if len(needs):
-                    out[m, j] = self._cumwork[g][m, self._rank[g][needs].max()]
+        for (m, j), needs in self._needs(targets).items():
+            out[m, j] = self._cumwork[g][m, self._rank[g][needs].max()]
         return out
+
+    def _needs(self, targets: dict[str, np.ndarray]) -> dict[tuple[int, int], np.ndarray]:
+        """Return, per (method, target), the target's hazards that need the method."""
+        key = id(targets)
+        if getattr(self, "_needs_key", None) != key:
+            found = {}
+            for j, positions in enumerate(targets.values()):
+                for m in range(len(self.methods)):
+                    needs = positions[self.work[m, positions] > 0] if len(positions) else positions
+                    if len(needs):
+                        found[(m, j)] = needs
+            self._needs_key, self._needs_found = key, found
+        return self._needs_found
 
     def run(
         self, targets: dict[str, np.ndarray], *, hazards: bool = True, hazard_runs: int = 200
@@ -169,37 +180,40 @@ class Engine:
         limits = [self.thresholds(targets, g) for g in range(len(self.orders))]
         done = np.zeros((len(targets), n))
         sample = min(hazard_runs, n) if hazards else 0
-        per_hazard = np.zeros((k, sample))
+        per_hazard = np.zeros((sample, k))  # runs as rows: each row is written at once
         total = float(self.work.sum())
         worked = np.zeros((n, self.months))
         for m in range(len(self.methods)):
-            needs = np.flatnonzero(self.work[m] > 0)
-            if not len(needs):
+            needs = self.work[m] > 0
+            if not needs.any():
                 continue
             if not self._has_capacity(m):
-                for g, _ in enumerate(self.orders):
+                for g in range(len(self.orders)):
                     rows = self._group == g
-                    done[:, rows] = np.maximum(
-                        done[:, rows], np.where(limits[g][m][:, None] > 0, np.inf, 0.0)
-                    )
-                per_hazard[needs] = np.inf
+                    never = np.where(limits[g][m][:, None] > 0, np.inf, 0.0)
+                    done[:, rows] = np.maximum(done[:, rows], never)
+                per_hazard[:, needs] = np.inf
                 continue
             cumulative = self.output(m)
             worked += np.minimum(cumulative, self.work[m].sum())
-            for g, (rows, _, cumwork) in enumerate(self.groups()):
+            for g, (rows, order, cumwork) in enumerate(self.groups()):
                 done[:, rows] = np.maximum(done[:, rows], crossing(cumulative[rows], limits[g][m]))
                 picked = rows[rows < sample]
-                for chunk in np.array_split(needs, max(1, len(needs) // 4000)):
-                    at = crossing(cumulative[picked], cumwork[m, self._rank[g][chunk]])
-                    per_hazard[np.ix_(chunk, picked)] = np.maximum(
-                        per_hazard[np.ix_(chunk, picked)], at
-                    )
+                if not len(picked):
+                    continue
+                # The queue's cumulative work is sorted, so one search serves every hazard.
+                needed = self.work[m, order] > 0
+                for run in picked:
+                    at = np.where(needed, crossing_sorted(cumulative[run], cumwork[m]), 0.0)
+                    np.maximum(per_hazard[run], at[self._rank[g]], out=per_hazard[run])
         fan = (
             np.quantile(worked, [0.1, 0.5, 0.9], axis=0) / total
             if total > 0
             else np.ones((3, self.months))
         )
-        quantiles = quantile(per_hazard, axis=1).T if sample else np.zeros((k, 3))
+        quantiles = (
+            quantile(np.ascontiguousarray(per_hazard.T), axis=1).T if sample else np.zeros((k, 3))
+        )
         return Outcome(dict(zip(targets, done, strict=True)), quantiles, fan)
 
     def _has_capacity(self, m: int) -> bool:
@@ -214,8 +228,29 @@ def quantile(months: np.ndarray, axis: int = 0) -> np.ndarray:
     [1.0, inf, inf]
     """
     finite = np.where(np.isfinite(months), months, NEVER)
-    q = np.quantile(finite, [0.1, 0.5, 0.9], axis=axis, method="inverted_cdf")
+    n = finite.shape[axis]
+    # The "inverted CDF" quantile: the smallest value with at least q of the runs at or below.
+    kth = [max(int(np.ceil(q * n)) - 1, 0) for q in (0.1, 0.5, 0.9)]
+    q = np.moveaxis(np.take(np.partition(finite, kth, axis=axis), kth, axis=axis), axis, 0)
     return np.where(q >= NEVER, np.inf, q)
+
+
+def crossing_sorted(cumulative: np.ndarray, limits: np.ndarray) -> np.ndarray:
+    """Return the fractional month one run's ``cumulative`` (H,) reaches each sorted limit.
+
+    The same answer as :func:`crossing` for one row, in time proportional to the
+    number of limits (no search per limit): count how many limits each month
+    reaches, and spread the months over the limits with one ``repeat``.
+    """
+    h, k = len(cumulative), len(limits)
+    reached = np.searchsorted(limits, cumulative, side="right")  # limits reached by month t
+    month = np.repeat(np.arange(h + 1), np.diff(np.concatenate(([0], reached, [k]))))
+    inside = month < h
+    at = np.minimum(month, h - 1)
+    after = cumulative[at]
+    before = np.where(at > 0, cumulative[np.maximum(at - 1, 0)], 0.0)
+    share = np.clip((limits - before) / np.maximum(after - before, 1e-12), 0.0, 1.0)
+    return np.where(limits <= 0, 0.0, np.where(inside, at + share, np.inf))
 
 
 def crossing(cumulative: np.ndarray, limits: np.ndarray) -> np.ndarray:
