@@ -30,6 +30,7 @@ from mineaction.analytics.planning import weights as weights_mod
 from mineaction.analytics.planning.inputs import FINISHED_M2, load
 from mineaction.analytics.planning.params import BacktestParams, ForecastParams
 from mineaction.analytics.planning.plan import TREND_SE_FACTOR, engine, month_date, prepare
+from mineaction.analytics.planning.productivity import persistent_spread
 from mineaction.analytics.planning.simulate import MONTH_DAYS, Engine, Units
 from mineaction.errors import ValidationError
 
@@ -39,6 +40,7 @@ class Check:
     """One outcome compared with its band."""
 
     scope: str
+    origin: dt.date
     month: int
     date: dt.date
     actual: float
@@ -56,6 +58,7 @@ class Check:
         k = 10_000 if unit == "ha" else 1.0
         return {
             "scope": self.scope,
+            "origin": self.origin.isoformat(),
             "month": self.month,
             "date": self.date.isoformat(),
             f"actual_{unit}": round(self.actual / k, 3),
@@ -88,7 +91,7 @@ class Backtest:
             "district_share_inside": _share([c for c in self.checks if c.scope != "national"]),
             "national_p50_error_median": _median_error(national),
             "national_p50_error_at_horizon": [
-                {"origin": _origin(c, self.horizon_months), "error": _error(c)} for c in final
+                {"origin": c.origin.isoformat(), "error": _error(c)} for c in final
             ],
             "hazards_finished_checked": len(self.hazard_checks),
             "hazards_share_inside_p10_p90": _share_dicts(self.hazard_checks),
@@ -171,7 +174,9 @@ def backtest_database(session: Session, params: BacktestParams) -> Backtest:
             day = ends[t]
             assert day is not None
             result.checks.append(
-                Check(name, t + 1, day, float(actual[t]), *(float(v) for v in q[:, t]))
+                Check(
+                    name, params.as_of, t + 1, day, float(actual[t]), *(float(v) for v in q[:, t])
+                )
             )
     result.hazard_checks = _hazard_checks(plan, order, fparams, finished_on, end)
     result.notes = [
@@ -295,7 +300,9 @@ def backtest_series(
             if starts[t] > last:
                 break
             result.checks.append(
-                Check(g, t + 1, starts[t + 1], float(actual[t]), *(float(v) for v in q[:, t]))
+                Check(
+                    g, as_of, t + 1, starts[t + 1], float(actual[t]), *(float(v) for v in q[:, t])
+                )
             )
     return result
 
@@ -319,8 +326,9 @@ def _series_engine(
     floor = 0.1 * level  # a quarter without work counts as a tenth of the level
     quarters = [sum(history[i : i + 3]) / 3 for i in range(len(history) % 3, len(history), 3)]
     quarter_logs = [math.log(max(v, floor) / level) for v in quarters]
-    sigma_run = (
-        float(np.sqrt(np.mean(np.square(quarter_logs)))) if len(quarters) >= 3 else priors.SIGMA_RUN
+    sigma_run = persistent_spread(
+        float(np.sqrt(np.mean(np.square(quarter_logs)))) if len(quarters) >= 3 else None,
+        sigma_month * math.sqrt(active),  # months without work are simulated too
     )
     growth, se = 0.0, 0.0
     if params.trend and len(quarters) >= 4:
@@ -382,8 +390,3 @@ def _error(c: Check) -> float | None:
 def _median_error(checks: list[Check]) -> float | None:
     errors = [abs(e) for c in checks if (e := _error(c)) is not None]
     return round(float(np.median(errors)), 3) if errors else None
-
-
-def _origin(c: Check, horizon: int) -> str:
-    index = c.date.year * 12 + c.date.month - 1 - horizon
-    return dt.date(index // 12, index % 12 + 1, 1).isoformat()

@@ -155,7 +155,9 @@ def _cell(method: str, rows: list[ReportRow], **key: str) -> Rate:
         p10=p10,
         p50=p50,
         p90=p90,
-        sigma_run=_sigma_between(rows, rate, "quarter") or priors.SIGMA_RUN,
+        sigma_run=persistent_spread(
+            _sigma_between(rows, rate, "quarter"), _sigma_between(rows, rate, "month")
+        ),
         sigma_month=_sigma_between(rows, rate, "month") or priors.SIGMA_MONTH,
         reports=len(rows),
         team_days=team_days,
@@ -206,6 +208,26 @@ def _sigma_between(rows: list[ReportRow], rate: float, grain: str) -> float | No
     if len(logs) < 3:
         return None
     return float(np.sqrt(np.mean(np.square(logs))))  # about the pooled rate, not the mean
+
+
+#: Share of a month's log-variance left in the mean of three months (AR(1), a = 0.5).
+_QUARTER_SHARE = (3 + 2 * (2 * 0.5 + 0.5**2)) / 9
+
+
+def persistent_spread(sigma_quarter: float | None, sigma_month: float | None) -> float:
+    """Return the spread of a run's lasting level: the quarters' spread less the months'.
+
+    A quarter's rate wanders for two reasons: the level moved, and its months were
+    noisy.  The months' noise is simulated month by month already, so only what is
+    left of the quarters' variance is drawn once per run (never below 0.1).
+
+    >>> round(persistent_spread(0.5, 0.4), 3)
+    0.412
+    """
+    if sigma_quarter is None:
+        return priors.SIGMA_RUN
+    month = sigma_month if sigma_month is not None else 0.0
+    return float(math.sqrt(max(sigma_quarter**2 - _QUARTER_SHARE * month**2, 0.01)))
 
 
 def _shrunk(
