@@ -1,1 +1,3 @@
 """Analytics: official statistics, reports and minefield-record verification, on ``render``."""
+
+"""Analytics: reports (``analytics.reports``) and planning (``analytics.planning``)."""

@@ -18,6 +18,7 @@ from mineaction.cli import (
     export,
     forms,
     intake,
+    plan,
     records,
     report,
     serve,
@@ -43,6 +44,8 @@ report.register(app)
 app.add_typer(admin_areas.app, name="admin-areas")
 app.add_typer(forms.app, name="forms")
 app.add_typer(records.app, name="records")
+
+app.add_typer(plan.app, name="plan")
 
 
 def main(argv: list[str] | None = None) -> None:
