@@ -1,0 +1,1 @@
+"""Analytics over the records: reports, verification, forecasts and the risk model."""
