@@ -68,6 +68,7 @@ class TrainSettings:
     monotone: bool = False
     drop_group_constant: bool = False
     calibration: str = "platt"
+    unlabelled: str = "skip"
     folds: int = 5
     seed: int = 0
     threads: int = 1
@@ -356,6 +357,19 @@ class _Prepared:
     dropped: list[str]
 
 
+def _labels(table: FeatureTable, label: str, settings: TrainSettings) -> NDArray[np.float64]:
+    """Return the training labels; unlabelled rows are NaN, or 0 as background if asked."""
+    labels = read_labels(table, label)
+    if settings.unlabelled == "negative":
+        return np.nan_to_num(labels, nan=0.0)
+    if settings.unlabelled != "skip":
+        raise ValidationError(
+            f"{settings.unlabelled!r} is not a way to treat unlabelled rows.",
+            hint="Use skip (leave them out) or negative (use them as background, 0).",
+        )
+    return labels
+
+
 def _prepare(
     table: FeatureTable,
     label: str,
@@ -363,7 +377,7 @@ def _prepare(
     features: list[str],
     settings: TrainSettings,
 ) -> _Prepared:
-    labels = read_labels(table, label)
+    labels = _labels(table, label, settings)
     keep = ~np.isnan(labels)
     dropped: list[str] = []
     if settings.drop_group_constant:
@@ -391,7 +405,7 @@ def train(
     by out-of-fold ROC-AUC; nothing outside ``table`` is looked at.
     """
     settings = settings or TrainSettings()
-    labels = read_labels(table, label)
+    labels = _labels(table, label, settings)
     keep = ~np.isnan(labels)
     if keep.sum() == 0 or np.nansum(labels) in (0, keep.sum()):
         raise ValidationError(
@@ -411,13 +425,7 @@ def train(
     if tune:
         best: tuple[float, str] | None = None
         for name, candidate in CANDIDATES.items():
-            candidate = replace(
-                candidate,
-                folds=settings.folds,
-                seed=settings.seed,
-                threads=settings.threads,
-                calibration=settings.calibration,
-            )
+            candidate = _run_options(candidate, settings)
             prepared = _prepare(table, label, groups, features, candidate)
             oof = cross_validate(prepared.x, prepared.y, prepared.groups, candidate)
             scores = evaluate(prepared.y, oof)
@@ -425,13 +433,7 @@ def train(
             if best is None or scores["roc_auc"] > best[0]:
                 best = (scores["roc_auc"], name)
         assert best is not None
-        settings = replace(
-            CANDIDATES[best[1]],
-            folds=settings.folds,
-            seed=settings.seed,
-            threads=settings.threads,
-            calibration=settings.calibration,
-        )
+        settings = _run_options(CANDIDATES[best[1]], settings)
     prepared = _prepare(table, label, groups, features, settings)
     oof = cross_validate(prepared.x, prepared.y, prepared.groups, settings)
     calibration = _fit_calibration(settings.calibration, oof, prepared.y)
@@ -477,17 +479,20 @@ def train(
     )
 
 
+def _run_options(candidate: TrainSettings, settings: TrainSettings) -> TrainSettings:
+    """Return ``candidate`` with the run's own choices (folds, seed, threads ...) kept."""
+    return replace(
+        candidate,
+        folds=settings.folds,
+        seed=settings.seed,
+        threads=settings.threads,
+        calibration=settings.calibration,
+        unlabelled=settings.unlabelled,
+    )
+
+
 def _name_of(settings: TrainSettings) -> str:
     for name, candidate in CANDIDATES.items():
-        if (
-            replace(
-                candidate,
-                folds=settings.folds,
-                seed=settings.seed,
-                threads=settings.threads,
-                calibration=settings.calibration,
-            )
-            == settings
-        ):
+        if _run_options(candidate, settings) == settings:
             return name
     return "custom"
