@@ -12,10 +12,12 @@ from typing import Annotated, Any
 import typer
 
 from mineaction.cli.common import (
+    DatabaseOption,
     FormatOption,
     check_format,
     console,
     err_console,
+    open_database,
     print_json,
 )
 
@@ -68,6 +70,10 @@ def train(
         bool, typer.Option("--monotone", help="Constrain risk to move one way with each feature.")
     ] = False,
     calibration: Annotated[str, typer.Option("--calibration", help="platt or isotonic.")] = "platt",
+    unlabelled: Annotated[
+        str,
+        typer.Option("--unlabelled", help="skip (default) or negative: use them as background."),
+    ] = "skip",
     folds: Annotated[int, typer.Option("--folds", help="Cross-validation folds.")] = 5,
     threads: Annotated[int, typer.Option("--threads", help="CPU threads for LightGBM.")] = 1,
     format: FormatOption = "text",
@@ -86,7 +92,11 @@ def train(
     pair = _coords(coords)
     groups, held_out = spatial_groups(table, group=group, coords=pair, block_km=block_km)
     settings = TrainSettings(
-        monotone=monotone, calibration=calibration, folds=folds, threads=threads
+        monotone=monotone,
+        calibration=calibration,
+        folds=folds,
+        threads=threads,
+        unlabelled=unlabelled,
     )
     skip = [*(exclude or []), *([group] if group else [])]
     model = fit(
@@ -204,3 +214,203 @@ def predict(
         out = with_explanations(out, trained.contributions(table.frame), trained.features, explain)
     write_table(out, output, geometry=table.geometry, crs=table.crs or "EPSG:4326")
     console.print(f"{output}: {len(out):,} rows with their risk written.")
+
+
+DistrictOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--district",
+        help="A district to cover (repeatable). Default: every district holding evidence.",
+    ),
+]
+CellOption = Annotated[float, typer.Option("--cell-m", help="Cell size in metres.")]
+
+
+def _day(value: str | None, option: str) -> Any:
+    import datetime as dt
+
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise typer.BadParameter(
+            f"{value!r} is not a date (YYYY-MM-DD)", param_hint=option
+        ) from exc
+
+
+@app.command("build-grid")
+def build_grid(
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Grid to write: .gpkg, .geojson or .csv.")
+    ],
+    cell_m: CellOption = 500.0,
+    district: DistrictOption = None,
+    layer: Annotated[
+        list[Path] | None,
+        typer.Option("--layer", help="A GIS layer whose distance becomes a feature (repeatable)."),
+    ] = None,
+    before: Annotated[
+        str | None, typer.Option("--before", help="Use only evidence dated before this day.")
+    ] = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Build a grid of cells with features and labels from the database and your layers.
+
+    Label: 1 where a cell holds a finding, 0 where land in it was released with
+    nothing found, -1 elsewhere.  Train on it with `risk train --label label`.
+    """
+    from mineaction.analytics.risk.output import write_table
+    from mineaction.analytics.risk.sources import grid_from_database
+
+    db = open_database(database)
+    with db.session() as session:
+        grid = grid_from_database(
+            session,
+            cell_m=cell_m,
+            districts=district,
+            layers=layer,
+            before=_day(before, "--before"),
+        )
+    write_table(grid.frame, output, geometry=grid.wkb(), layer="risk_grid")
+    counts = grid.frame["label"].value_counts()
+    console.print(
+        f"{output}: {len(grid.frame):,} cells of {cell_m:g} m (UTM EPSG:{grid.epsg}); "
+        f"{counts.get(1, 0):,} with finds, {counts.get(0, 0):,} released with nothing found, "
+        f"{counts.get(-1, 0):,} unlabelled."
+    )
+
+
+@app.command("map")
+def risk_map(
+    model: ModelOption,
+    grid: Annotated[Path, typer.Option("--grid", help="Grid from `risk build-grid` (.gpkg).")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="GeoPackage to write.")],
+    top_share: Annotated[
+        float, typer.Option("--top-share", help="Share of cells counted as high risk.")
+    ] = 0.05,
+    explain: Annotated[int, typer.Option("--explain", help="Features named per cell.")] = 3,
+    database: DatabaseOption = None,
+    format: FormatOption = "text",
+) -> None:
+    """Write a GeoPackage: cells with risk, risk per hazard, candidate new hazardous areas.
+
+    Layers: risk_cells (risk, why_1…), hazard_risk (each hazard's highest and
+    mean cell risk) and candidate_areas (touching high-risk cells outside
+    every recorded hazard, riskiest first).
+    """
+    from mineaction.analytics.risk.grid import Grid
+    from mineaction.analytics.risk.maps import candidate_areas, hazard_risk
+    from mineaction.analytics.risk.model import RiskModel
+    from mineaction.analytics.risk.output import with_explanations, write_table
+    from mineaction.analytics.risk.table import read_table
+
+    check_format(format, ("text", "json"))
+    if output.suffix.lower() != ".gpkg":
+        raise typer.BadParameter(
+            "the map is a GeoPackage: give a .gpkg file", param_hint="--output"
+        )
+    trained = RiskModel.load(model)
+    table = read_table(grid)
+    if table.geometry is None:
+        raise typer.BadParameter(
+            "give the .gpkg grid written by `risk build-grid`", param_hint="--grid"
+        )
+    cells = Grid.from_table(table.frame, table.geometry)
+    risk, missing = trained.predict(table.frame)
+    _note_missing(missing)
+    out = table.frame.copy()
+    out["risk"] = risk.round(5)
+    if explain > 0:
+        out = with_explanations(out, trained.contributions(table.frame), trained.features, explain)
+    output.unlink(missing_ok=True)
+    write_table(out, output, geometry=cells.wkb(), layer="risk_cells")
+    db = open_database(database)
+    with db.session() as session:
+        hazards, hazard_shapes = hazard_risk(session, cells, risk)
+        candidates, candidate_shapes = candidate_areas(session, cells, risk, top_share)
+    import shapely
+
+    for frame, shapes, name in (
+        (hazards, hazard_shapes, "hazard_risk"),
+        (candidates, candidate_shapes, "candidate_areas"),
+    ):
+        if len(frame):
+            write_table(frame, output, geometry=shapely.to_wkb(shapes), layer=name, append=True)
+    if format == "json":
+        print_json(
+            {
+                "output": str(output),
+                "cells": len(out),
+                "hazards": hazards.head(20).to_dict(orient="records"),
+                "candidates": candidates.head(20).to_dict(orient="records"),
+            }
+        )
+        return
+    console.print(
+        f"{output}: {len(out):,} cells, {len(hazards):,} hazards with their risk, "
+        f"{len(candidates):,} candidate areas outside every recorded hazard."
+    )
+    for row in candidates.head(10).itertuples():
+        console.print(
+            f"  candidate {row.candidate}: {row.area_ha} ha, {row.cells} cells, highest risk "
+            f"{row.risk_max:.2f}, at {row.centre_lat:.5f}, {row.centre_lon:.5f}"
+        )
+
+
+@app.command("backtest")
+def backtest(
+    cutoff: Annotated[
+        str, typer.Option("--cutoff", help="Train on what was known before this day.")
+    ],
+    cell_m: CellOption = 500.0,
+    district: DistrictOption = None,
+    block_km: Annotated[
+        float, typer.Option("--block-km", help="Cross-validation block size.")
+    ] = 10.0,
+    unlabelled: Annotated[
+        str,
+        typer.Option("--unlabelled", help="skip, or negative: unlabelled cells as background."),
+    ] = "negative",
+    database: DatabaseOption = None,
+    format: FormatOption = "text",
+) -> None:
+    """Train on the evidence before --cutoff and score the cells against the finds after it.
+
+    Reports ROC-AUC, PR-AUC and recall in the top 10%/20% of area for the
+    model and for two baselines (nearest earlier finding, nearest hazard).
+    """
+    from mineaction.analytics.risk.backtest import backtest as run
+    from mineaction.analytics.risk.model import TrainSettings
+
+    check_format(format, ("text", "json"))
+    db = open_database(database)
+    with db.session() as session:
+        result = run(
+            session,
+            cutoff=_day(cutoff, "--cutoff"),
+            cell_m=cell_m,
+            districts=district,
+            block_km=block_km,
+            settings=TrainSettings(unlabelled=unlabelled),
+        )
+    if format == "json":
+        print_json(result)
+        return
+    console.print(
+        f"Before {result['cutoff']}: {result['cells']:,} cells; {result['later_findings']:,} "
+        "findings made on or after it."
+    )
+    for population, title in (
+        ("all_cells", "every cell"),
+        ("cells_without_earlier_finds", "cells with no earlier find"),
+    ):
+        console.print(f"[bold]{title}[/]")
+        for name, f in result[population].items():
+            if "error" in f:
+                console.print(f"  {name}: {f['error']}")
+                continue
+            console.print(
+                f"  {name}: ROC-AUC {f['roc_auc']:.3f}, recall in top 10% {f['recall_top10']:.1%}, "
+                f"top 20% {f['recall_top20']:.1%}"
+            )

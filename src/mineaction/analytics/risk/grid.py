@@ -60,6 +60,22 @@ class Grid:
         xy = shapely.get_coordinates(_project(np.asarray(points, dtype=object), forward))
         return cell_index(xy, self.cells_utm, self.origin, self.cell_m)
 
+    @classmethod
+    def from_table(cls, frame: pd.DataFrame, wkb: NDArray[np.object_]) -> Grid:
+        """Return the grid written by ``build-grid`` (its cells as WKB, ``cell_epsg`` column)."""
+        if "cell_epsg" not in frame.columns or len(frame) == 0:
+            raise ValidationError(
+                "This table is not a grid written by `mineaction risk build-grid`.",
+                hint="Build the grid with `mineaction risk build-grid --output GRID.gpkg`.",
+            )
+        epsg = int(frame["cell_epsg"].iloc[0])
+        cells = np.asarray(shapely.from_wkb(wkb), dtype=object)
+        forward = Transformer.from_crs(4326, epsg, always_xy=True)
+        cells_utm = _project(cells, forward)
+        cell_m = float(np.sqrt(np.median(shapely.area(cells_utm))))
+        origin = np.round(shapely.bounds(cells_utm)[:, :2].min(axis=0), 3)
+        return cls(frame, cells, cells_utm, epsg, origin, cell_m)
+
     def wkb(self) -> NDArray[np.object_]:
         """Return the cells as WKB, for writing a GeoPackage."""
         return np.asarray(shapely.to_wkb(self.cells), dtype=object)
@@ -225,6 +241,7 @@ def build_grid(
             "cell_lon": lonlat[:, 0].round(6),
             "cell_lat": lonlat[:, 1].round(6),
             "cell_area_m2": shapely.area(cells_utm).round(1),
+            "cell_epsg": epsg,
             "cell_findings": finds_in_cell,
             "label": label,
             **{k: np.round(v, 4) for k, v in columns.items()},

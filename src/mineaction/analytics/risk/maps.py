@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mineaction.analytics.risk.grid import Grid
-from mineaction.geo.areas import m2_to_ha
+from mineaction.geo.areas import round_ha
 from mineaction.store.tables.operations import Hazard
 
 __all__ = ["candidate_areas", "hazard_risk"]
@@ -136,7 +136,7 @@ def candidate_areas(
         {
             "candidate": np.arange(1, n + 1),
             "cells": counts[order],
-            "area_ha": [m2_to_ha(a) for a in shapely.area(parts)[order]],
+            "area_ha": [round_ha(a) for a in shapely.area(parts)[order]],
             "risk_max": np.round(highest[order], 4),
             "risk_mean": np.round(mean[order], 4),
             "centre_lon": centres[order, 0].round(6),

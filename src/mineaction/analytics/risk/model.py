@@ -405,6 +405,7 @@ def train(
     by out-of-fold ROC-AUC; nothing outside ``table`` is looked at.
     """
     settings = settings or TrainSettings()
+    raw_labels = read_labels(table, label)
     labels = _labels(table, label, settings)
     keep = ~np.isnan(labels)
     if keep.sum() == 0 or np.nansum(labels) in (0, keep.sum()):
@@ -460,9 +461,10 @@ def train(
     training = {
         "source": table.source,
         "rows": len(table.frame),
-        "labelled": int(keep.sum()),
+        "labelled": int((~np.isnan(raw_labels)).sum()),
         "positives": int(np.nansum(labels)),
-        "unlabelled": int((~keep).sum()),
+        "unlabelled": int(np.isnan(raw_labels).sum()),
+        "unlabelled_used_as": "skipped" if settings.unlabelled == "skip" else "negative",
         "non_numeric_columns_ignored": non_numeric,
         "group_constant_columns_dropped": prepared.dropped,
     }
