@@ -24,6 +24,8 @@ from mineaction.cli import (
     serve,
     status,
 )
+
+from mineaction.cli import admin_areas, database, demo, export, forms, intake, risk, serve, status
 from mineaction.cli.common import console, err_console
 from mineaction.errors import MineActionError
 
@@ -46,6 +48,8 @@ app.add_typer(forms.app, name="forms")
 app.add_typer(records.app, name="records")
 
 app.add_typer(plan.app, name="plan")
+
+app.add_typer(risk.app, name="risk")
 
 
 def main(argv: list[str] | None = None) -> None:
