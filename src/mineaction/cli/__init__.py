@@ -21,11 +21,10 @@ from mineaction.cli import (
     plan,
     records,
     report,
+    risk,
     serve,
     status,
 )
-
-from mineaction.cli import admin_areas, database, demo, export, forms, intake, risk, serve, status
 from mineaction.cli.common import console, err_console
 from mineaction.errors import MineActionError
 
@@ -46,9 +45,7 @@ report.register(app)
 app.add_typer(admin_areas.app, name="admin-areas")
 app.add_typer(forms.app, name="forms")
 app.add_typer(records.app, name="records")
-
 app.add_typer(plan.app, name="plan")
-
 app.add_typer(risk.app, name="risk")
 
 
