@@ -12,6 +12,7 @@ import sys
 import typer
 
 from mineaction.cli import admin_areas, database, demo, export, forms, intake, serve, status
+from mineaction.cli import users as users_cli
 from mineaction.cli.common import console, err_console
 from mineaction.errors import MineActionError
 
@@ -30,6 +31,7 @@ intake.register(app)
 export.register(app)
 app.add_typer(admin_areas.app, name="admin-areas")
 app.add_typer(forms.app, name="forms")
+app.add_typer(users_cli.app, name="users")
 
 
 def main(argv: list[str] | None = None) -> None:
