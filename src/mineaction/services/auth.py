@@ -10,6 +10,7 @@ limit.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import secrets
@@ -27,8 +28,12 @@ from mineaction.store.tables import ApiToken, LoginFailure, User, UserSession
 
 #: What a wrong user name or a wrong password both answer (say nothing about which).
 WRONG = "The user name or the password is wrong."
-#: Verified when the user does not exist, so that both cases take as long.
-_DUMMY_HASH = users.hash_password("no user has this password")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Return a hash to verify when the user does not exist, so both cases take as long."""
+    return users.hash_password("no user has this password")
 
 
 class SignInRefused(MineActionError):
@@ -107,7 +112,7 @@ def _sign_in(
         )
     user = session.scalars(select(User).where(User.username == username)).one_or_none()
     if user is None:
-        users.HASHER.verify(_DUMMY_HASH, "no user has this password")
+        users.verify_hash(_dummy_hash(), "no user has this password")
         ok = False
     else:
         ok = users.verify_password(user, password)

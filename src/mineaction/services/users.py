@@ -76,13 +76,17 @@ def hash_password(password: str) -> str:
     return HASHER.hash(password)
 
 
+def verify_hash(password_hash: str, password: str) -> bool:
+    """Tell whether ``password`` matches ``password_hash``."""
+    try:
+        return bool(HASHER.verify(password_hash, password))
+    except (VerificationError, InvalidHashError):
+        return False
+
+
 def verify_password(user: User, password: str) -> bool:
     """Tell whether ``password`` is the user's; upgrade an outdated hash in place."""
-    if not user.password_hash:
-        return False
-    try:
-        HASHER.verify(user.password_hash, password)
-    except (VerificationError, InvalidHashError):
+    if not user.password_hash or not verify_hash(user.password_hash, password):
         return False
     if HASHER.check_needs_rehash(user.password_hash):
         user.password_hash = HASHER.hash(password)
