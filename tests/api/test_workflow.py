@@ -105,7 +105,11 @@ def test_the_api_refuses_a_row_with_the_same_problems_as_an_import(
 
 
 def test_an_operators_upload_arrives_submitted_with_the_cli_report(world: World) -> None:
-    text = "date,category,quantity,lon,lat\n2024-06-01,uxo,1,46.95,39.98\n2024-06-02,ap_mine,2,46.96,39.97\n"
+    text = (
+        "date,category,quantity,lon,lat\n"
+        "2024-06-01,uxo,1,46.95,39.98\n"
+        "2024-06-02,ap_mine,2,46.96,39.97\n"
+    )
     leyla = world.client("leyla")
     files = {"file": ("week23.csv", io.BytesIO(text.encode()), "text/csv")}
     dry = leyla.post("/api/import/findings", files=files, data={"dry_run": "true"}).json()
