@@ -13,10 +13,15 @@ browser's cookie sign in through /api/session.
 from __future__ import annotations
 
 import datetime as dt
+import socket
+import threading
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import pytest
+import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -39,8 +44,15 @@ PERSONAS = {
     "aysel": ("qa_officer", None),
     "rauf": ("viewer", None),
 }
-#: The persona of each role (public: nobody signed in).
-BY_ROLE = {role: name for name, (role, _) in PERSONAS.items()} | {"public": None}
+#: The persona of each role (public: nobody signed in); Leyla is the operator officer.
+BY_ROLE = {
+    "admin": "nigar",
+    "im_officer": "elvin",
+    "operator_officer": "leyla",
+    "qa_officer": "aysel",
+    "viewer": "rauf",
+    "public": None,
+}
 
 
 @dataclass
@@ -51,10 +63,14 @@ class World:
     app: FastAPI
     tokens: dict[str, str] = field(default_factory=dict)
 
+    clients: dict[str | None, TestClient] = field(default_factory=dict)
+
     def client(self, persona: str | None) -> TestClient:
-        """Return a client acting as ``persona`` (None: the public)."""
-        headers = {"Authorization": f"Bearer {self.tokens[persona]}"} if persona else {}
-        return TestClient(self.app, headers=headers)
+        """Return a client acting as ``persona`` (None: the public), one per persona."""
+        if persona not in self.clients:
+            headers = {"Authorization": f"Bearer {self.tokens[persona]}"} if persona else {}
+            self.clients[persona] = TestClient(self.app, headers=headers)
+        return self.clients[persona]
 
     def signed_in(self, persona: str) -> tuple[TestClient, str]:
         """Return a client signed in with the session cookie, and its CSRF token."""
@@ -130,3 +146,26 @@ def build_national_data(db: Database) -> None:
         )
         for outcome in ("killed", "injured"):
             casualties.add_victim(session=session, accident=accident, outcome=outcome)
+
+
+@contextmanager
+def served(app: FastAPI) -> Iterator[str]:
+    """Serve ``app`` with uvicorn on a free loopback port; yield its base URL."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(200):
+        if server.started:
+            break
+        time.sleep(0.05)
+    assert server.started, "uvicorn did not start"
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

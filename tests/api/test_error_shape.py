@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fastapi.testclient import TestClient
+
 from tests.api.conftest import World
 
 SHAPE = {"code", "message", "hint", "problems"}
@@ -39,8 +41,7 @@ def test_every_kind_of_error_has_the_same_shape(world: World) -> None:
     assert refused["problems"][0]["field"] == "quantity"
     assert set(refused["problems"][0]) == {"source", "row", "field", "value", "reason", "hint"}
     _assert_shape(elvin.get("/api/records/victims?period=2024"), 422, "invalid")
-    bad_token = world.client(None)
-    bad_token.headers["Authorization"] = "Bearer not-a-token"
+    bad_token = TestClient(world.app, headers={"Authorization": "Bearer not-a-token"})
     _assert_shape(bad_token.get("/api/me"), 401, "unauthenticated")
 
 

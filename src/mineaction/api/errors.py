@@ -16,7 +16,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
+from mineaction import __version__
 from mineaction.errors import MineActionError, Problem
+from mineaction.services.policy import ANONYMOUS
 
 log = logging.getLogger("mineaction.api")
 
@@ -43,9 +45,15 @@ def _respond(request: Request, status: int, body: dict[str, Any]) -> Response:
     if status == 401:
         return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
     templates = request.app.state.templates
-    return templates.TemplateResponse(
-        request, "error.html", {"error": body["error"], "status": status}, status_code=status
-    )
+    context = {
+        "error": body["error"],
+        "status": status,
+        "who": getattr(request.state, "principal", ANONYMOUS),
+        "csrf": getattr(request.state, "csrf", None),
+        "nav": [("/", "Home"), ("/map", "Map")],
+        "version": __version__,
+    }
+    return templates.TemplateResponse(request, "error.html", context, status_code=status)
 
 
 def install(app: FastAPI) -> None:
