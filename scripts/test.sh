@@ -20,6 +20,13 @@ if [ "$available" != "1" ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15-postgis-3 >/dev/null
 fi
 
+# The browser tests drive Debian's Chromium (Playwright never downloads a browser).
+if ! [ -x /usr/bin/chromium ]; then
+  echo "== installing Chromium for the browser tests"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+
 if [ -z "${VIRTUAL_ENV:-}" ]; then
   [ -x .venv/bin/python ] || python3 -m venv .venv
   # shellcheck disable=SC1091

@@ -33,13 +33,28 @@ class Settings(BaseSettings):
         1000.0, description="How far outside the country boundary a position may lie (m)."
     )
     actor: str = Field("cli", description="Name recorded in the history for CLI changes.")
+    secure_cookies: bool = Field(
+        False, description="Send the session cookie only over HTTPS (set behind TLS)."
+    )
+    session_hours: float = Field(8.0, gt=0, description="How long a sign-in lasts, in hours.")
+    login_attempts: int = Field(
+        5, ge=1, description="Failed sign-ins allowed per user name within the window."
+    )
+    login_window_minutes: int = Field(
+        15, ge=1, description="The window in which failed sign-ins are counted, in minutes."
+    )
 
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> Settings:
-        if self.environment == "production" and self.secret_key == DEV_SECRET:
+        if self.environment != "development" and self.secret_key == DEV_SECRET:
             raise ValueError(
                 "MINEACTION_SECRET_KEY is still the development default; set a long random "
-                "value before running in production"
+                f"value before running in {self.environment}"
+            )
+        if self.environment != "development" and len(self.secret_key) < 32:
+            raise ValueError(
+                "MINEACTION_SECRET_KEY is shorter than 32 characters; use a long random value "
+                "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))')"
             )
         return self
 

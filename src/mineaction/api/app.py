@@ -1,48 +1,87 @@
-"""The FastAPI application: JSON under /api, pages at /, assets from the package."""
+"""The FastAPI application: JSON under /api, OGC API – Features under /ogc, pages at /.
+
+Every asset is served from the package under /static (nothing from a CDN).
+Every response carries security headers; every error has one JSON shape
+(``mineaction.api.errors``) or, for a browser, an error page.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from importlib import resources
 from typing import Any
 
-from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from mineaction import __version__
-from mineaction.errors import MineActionError
-from mineaction.services import admin_areas
+from mineaction.api import errors, ogc
+from mineaction.api.routes import auth, imports, records
+from mineaction.config import Settings, get_settings
+from mineaction.services import public
 from mineaction.services import status as status_service
 from mineaction.store.database import Database
+from mineaction.web import pages
+
+#: Scripts and styles only from this server; map tiles are not fetched at all.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; "
+    "form-action 'self'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Permissions-Policy": "geolocation=(), camera=(), microphone=()",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
 
 
-def create_app(database_url: str) -> FastAPI:
+def create_app(database_url: str, *, settings: Settings | None = None) -> FastAPI:
     """Return the application serving the database at ``database_url``."""
+    settings = settings or get_settings()
     db = Database(database_url)
     app = FastAPI(
         title="mineaction",
         version=__version__,
+        description="National mine action information management. Sign in with "
+        "POST /api/session or send `Authorization: Bearer TOKEN` (`mineaction users token`).",
         openapi_url="/api/openapi.json",
         docs_url=None,
         redoc_url=None,
     )
     app.state.db = db
+    app.state.settings = settings
     web = resources.files("mineaction.web")
-    templates = Jinja2Templates(directory=str(web.joinpath("templates")))
+    app.state.templates = Jinja2Templates(directory=str(web.joinpath("templates")))
     app.mount("/static", StaticFiles(directory=str(web.joinpath("static"))), name="static")
+    errors.install(app)
 
-    @app.exception_handler(MineActionError)
-    async def _error(request: Request, exc: MineActionError) -> JSONResponse:
-        return JSONResponse(exc.as_dict(), status_code=exc.http_status)
+    @app.middleware("http")
+    async def _security_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if settings.secure_cookies:
+            response.headers.setdefault(
+                "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
+            )
+        if not request.url.path.startswith("/static"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
 
-    @app.get("/api/health")
+    @app.get("/api/health", tags=["service"])
     def health() -> dict[str, str]:
         """Answer whether the service and its database are up."""
         db.check_connection()
         return {"status": "ok", "version": __version__}
 
-    @app.get("/api/status")
+    @app.get("/api/status", tags=["service"])
     def status() -> dict[str, Any]:
         """Return one count per kind of record, and whether the data is synthetic."""
         with db.session() as session:
@@ -51,22 +90,15 @@ def create_app(database_url: str) -> FastAPI:
                 "synthetic": status_service.is_synthetic(session),
             }
 
-    @app.get("/", response_class=HTMLResponse)
-    def home(request: Request) -> HTMLResponse:
-        """Show what the database holds."""
+    @app.get("/api/public/summary", tags=["public"])
+    def public_summary() -> dict[str, Any]:
+        """Public statistics of approved records: hectares by district, items, casualties."""
         with db.session() as session:
-            counts = status_service.counts(session)
-            synthetic = status_service.is_synthetic(session)
-        return templates.TemplateResponse(
-            request,
-            "home.html",
-            {
-                "counts": counts,
-                "labels": status_service.KIND_LABELS,
-                "synthetic": synthetic,
-                "version": __version__,
-                "attribution": admin_areas.AZE_ATTRIBUTION,
-            },
-        )
+            return public.summary(session)
 
+    app.include_router(auth.router)
+    app.include_router(records.router)
+    app.include_router(imports.router)
+    app.include_router(ogc.router)
+    app.include_router(pages.router)
     return app

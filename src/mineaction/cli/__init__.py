@@ -25,6 +25,7 @@ from mineaction.cli import (
     serve,
     status,
 )
+from mineaction.cli import users as users_cli
 from mineaction.cli.common import console, err_console
 from mineaction.errors import MineActionError
 
@@ -47,6 +48,7 @@ app.add_typer(forms.app, name="forms")
 app.add_typer(records.app, name="records")
 app.add_typer(plan.app, name="plan")
 app.add_typer(risk.app, name="risk")
+app.add_typer(users_cli.app, name="users")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -460,6 +460,7 @@ APPROVAL = Vocabulary(
         "submitted": ("Submitted", "Təqdim edilib", "Представлено"),
         "approved": ("Approved", "Təsdiqlənib", "Утверждено"),
         "rejected": ("Rejected", "Rədd edilib", "Отклонено"),
+        "superseded": ("Superseded", "Əvəz edilib", "Заменено"),
     },
 )
 

@@ -22,6 +22,8 @@ from mineaction.store.tables.system import AuditEntry
 
 #: Bookkeeping fields that change on every write and say nothing by themselves.
 _SKIP = frozenset({"version", "updated_at", "created_at", "min_x", "min_y", "max_x", "max_y"})
+#: Secrets whose change is recorded, but never their value (not even a hash).
+_REDACT = frozenset({"password_hash"})
 
 
 def to_json_value(value: Any) -> Any:
@@ -39,10 +41,14 @@ def snapshot(obj: Any) -> dict[str, Any]:
     """Return every column of ``obj`` as a JSON-ready dict (bookkeeping left out)."""
     state = inspect(obj)
     return {
-        attr.key: to_json_value(getattr(obj, attr.key))
+        attr.key: _redacted(attr.key, to_json_value(getattr(obj, attr.key)))
         for attr in state.mapper.column_attrs
         if attr.key not in _SKIP
     }
+
+
+def _redacted(key: str, value: Any) -> Any:
+    return "<redacted>" if key in _REDACT and value is not None else value
 
 
 def _changes(obj: Any) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -59,8 +65,8 @@ def _changes(obj: Any) -> tuple[dict[str, Any], dict[str, Any]]:
         new = hist.added[0] if hist.added else None
         if _same(old, new):
             continue
-        before[attr.key] = to_json_value(old)
-        after[attr.key] = to_json_value(new)
+        before[attr.key] = _redacted(attr.key, to_json_value(old))
+        after[attr.key] = _redacted(attr.key, to_json_value(new))
     return before, after
 
 

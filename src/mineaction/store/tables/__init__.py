@@ -1,6 +1,7 @@
 """Every table of the national database, importable from one place."""
 
 from mineaction.store.base import Base
+from mineaction.store.tables.access import ApiToken, LoginFailure, Submission, UserSession
 from mineaction.store.tables.assets import Equipment, EquipmentStatusChange, Project
 from mineaction.store.tables.casualties import Accident, Victim
 from mineaction.store.tables.operations import (
@@ -41,6 +42,7 @@ __all__ = [
     "Activity",
     "AdminArea",
     "AdminAreaAlias",
+    "ApiToken",
     "Assistance",
     "AuditEntry",
     "Base",
@@ -54,6 +56,7 @@ __all__ = [
     "HazardBlockage",
     "Inspection",
     "LandRelease",
+    "LoginFailure",
     "MinefieldRecord",
     "NonConformity",
     "Organisation",
@@ -62,7 +65,9 @@ __all__ = [
     "RecordAttachment",
     "RecordMineType",
     "ReleaseAcceptance",
+    "Submission",
     "Team",
     "User",
+    "UserSession",
     "Victim",
 ]

@@ -1,0 +1,94 @@
+"""What routes share: the database, who is asking (session cookie or API token), CSRF."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from mineaction.config import Settings
+from mineaction.errors import MineActionError
+from mineaction.services import auth
+from mineaction.services.policy import ANONYMOUS, AuthenticationRequired, Principal
+from mineaction.store.database import Database
+
+SESSION_COOKIE = "mineaction_session"
+#: The cookie a sign-in form's CSRF token is checked against (before any session exists).
+LOGIN_CSRF_COOKIE = "mineaction_login_csrf"
+CSRF_HEADER = "x-csrf-token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class CsrfRefused(MineActionError):
+    """A change came with the session cookie but without the page's CSRF token."""
+
+    code = "csrf"
+    http_status = 403
+
+
+def get_db(request: Request) -> Database:
+    """Return the application's database."""
+    db: Database = request.app.state.db
+    return db
+
+
+def get_settings(request: Request) -> Settings:
+    """Return the application's settings."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def _resolve(request: Request) -> tuple[Principal, str | None, bool]:
+    """Return who is asking, the session's CSRF token, and whether a token was used."""
+    if hasattr(request.state, "principal"):
+        return request.state.principal, request.state.csrf, request.state.bearer
+    db, secret = get_db(request), get_settings(request).secret_key
+    header = request.headers.get("authorization", "")
+    principal, csrf, bearer = ANONYMOUS, None, False
+    if header.lower().startswith("bearer "):
+        with db.session() as session:
+            found = auth.token_principal(session=session, token=header[7:].strip(), secret=secret)
+        if found is None:
+            raise AuthenticationRequired(
+                "The API token is not valid (unknown, revoked, or its user is disabled).",
+                hint="Ask an administrator for a new one: `mineaction users token NAME`.",
+            )
+        principal, bearer = found, True
+    elif cookie := request.cookies.get(SESSION_COOKIE):
+        with db.session() as session:
+            signed = auth.session_principal(session=session, cookie=cookie, secret=secret)
+        if signed is not None:
+            principal, csrf = signed
+    request.state.principal, request.state.csrf, request.state.bearer = principal, csrf, bearer
+    return principal, csrf, bearer
+
+
+async def current_principal(request: Request) -> Principal:
+    """Return who is asking; refuse a cookie-signed change that lacks the CSRF token."""
+    principal, csrf, bearer = _resolve(request)
+    if request.method in SAFE_METHODS or bearer or csrf is None:
+        return principal
+    given = request.headers.get(CSRF_HEADER)
+    if given is None and request.headers.get("content-type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        form = await request.form()
+        value = form.get("csrf_token")
+        given = value if isinstance(value, str) else None
+    if not given or not hmac.compare_digest(given, csrf):
+        raise CsrfRefused(
+            "This change came without the page's security token, so it was refused.",
+            hint="Reload the page and try again; scripts send X-CSRF-Token or use an API token.",
+        )
+    return principal
+
+
+def csrf_token(request: Request) -> str | None:
+    """Return the CSRF token of the signed-in session (for forms), or None."""
+    return _resolve(request)[1]
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+DatabaseDep = Annotated[Database, Depends(get_db)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]

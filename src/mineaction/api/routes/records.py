@@ -1,0 +1,204 @@
+"""Records of every kind: list (filters, pages, GeoJSON), read, create, update, workflow steps."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from mineaction.api.deps import CurrentPrincipal, DatabaseDep
+from mineaction.services import approval, browse, records
+from mineaction.services.catalogue import KINDS, get_kind_info
+from mineaction.services.policy import may, read_scope, require
+
+router = APIRouter(prefix="/api", tags=["records"])
+
+Format = Literal["json", "geojson"]
+
+
+class RecordCreate(BaseModel):
+    """A new record: one canonical row of its import columns (docs/import-formats.md)."""
+
+    row: dict[str, Any] = Field(description="The import columns and their values.")
+    submit: bool = Field(False, description="Submit it for approval at once.")
+
+
+class RecordUpdate(RecordCreate):
+    """A change: the whole row as it should be, and the version it was based on."""
+
+    version: int = Field(description="The version the change was made to (lost updates).")
+
+
+class StepRequest(BaseModel):
+    """A workflow step: the version seen, and a reason (required to reject)."""
+
+    version: int | None = None
+    reason: str | None = Field(None, max_length=2000)
+
+
+class Filters(BaseModel):
+    """The filters every list takes."""
+
+    period: str | None = Field(None, description="YYYY, YYYY-MM, a day, or FROM/TO days.")
+    operator: str | None = Field(None, description="Organisation code.")
+    district: str | None = Field(None, description="Name or alias of an area.")
+    status: str | None = Field(None, description="The kind's own status (e.g. open, cleared).")
+    approval: str | None = Field(None, description="draft, submitted, approved, rejected …")
+    bbox: str | None = Field(None, description="minlon,minlat,maxlon,maxlat (WGS84).")
+    limit: int = Field(100, ge=1, le=browse.MAX_LIMIT)
+    offset: int = Field(0, ge=0)
+    format: Format = "json"
+
+    def to_service(self) -> browse.Filters:
+        """Return the filters as the browse service takes them."""
+        start, end = browse.parse_period(self.period)
+        return browse.Filters(
+            date_from=start,
+            date_to=end,
+            operator=self.operator,
+            district=self.district,
+            status=self.status,
+            approval=self.approval,
+            bbox=browse.parse_bbox(self.bbox),
+        )
+
+
+@router.get("/kinds")
+def kinds(who: CurrentPrincipal) -> list[dict[str, Any]]:
+    """List the kinds of record, with what the caller may do with each."""
+    return [
+        {
+            "name": k.name,
+            "label": k.label,
+            "spatial": k.geometry is not None,
+            "read": may(who, "read", k.name),
+            "create": k.writable is not None and may(who, "create", k.name),
+        }
+        for k in KINDS.values()
+    ]
+
+
+@router.get("/records/{kind}")
+def list_records(
+    kind: str, who: CurrentPrincipal, db: DatabaseDep, q: Annotated[Filters, Query()]
+) -> dict[str, Any]:
+    """List records of ``kind`` the caller may read: filtered, one page; GeoJSON on request."""
+    info = get_kind_info(kind)
+    require(who, "read", info.name)
+    with db.session() as session:
+        rows, total = browse.list_records(
+            session,
+            info,
+            scope=read_scope(who, info.name),
+            filters=q.to_service(),
+            limit=q.limit,
+            offset=q.offset,
+        )
+        if q.format == "geojson":
+            return {
+                "type": "FeatureCollection",
+                "numberMatched": total,
+                "numberReturned": len(rows),
+                "features": [browse.as_feature(r, info) for r in rows],
+            }
+        items = [browse.as_dict(r) for r in rows]
+    return {"kind": info.name, "count": total, "limit": q.limit, "offset": q.offset, "items": items}
+
+
+@router.get("/records/{kind}/{record_id}")
+def read_record(
+    kind: str, record_id: int, who: CurrentPrincipal, db: DatabaseDep, format: Format = "json"
+) -> dict[str, Any]:
+    """Return one record (GeoJSON Feature with ``format=geojson``)."""
+    info = get_kind_info(kind)
+    with db.session() as session:
+        record = records.get_record(session, info.model, record_id)
+        require(who, "read", info.name, browse.facts(session, info, record))
+        if format == "geojson":
+            return browse.as_feature(record, info)
+        return browse.as_dict(record)
+
+
+@router.get("/records/{kind}/{record_id}/history")
+def record_history(
+    kind: str, record_id: int, who: CurrentPrincipal, db: DatabaseDep
+) -> list[dict[str, Any]]:
+    """Return every change of the record, oldest first: who, when, what and why."""
+    info = get_kind_info(kind)
+    with db.session() as session:
+        record = records.get_record(session, info.model, record_id)
+        require(who, "read", info.name, browse.facts(session, info, record))
+        return approval.history(session, info, record)
+
+
+@router.post("/records/{kind}", status_code=201)
+def create_record(
+    kind: str, body: RecordCreate, who: CurrentPrincipal, db: DatabaseDep
+) -> dict[str, Any]:
+    """Create a draft from a canonical row, checked exactly as an import row is."""
+    info = get_kind_info(kind)
+    with db.session(actor=who.username) as session:
+        record = approval.create(
+            session=session, info=info, row=body.row, who=who, submit=body.submit
+        )
+        session.flush()
+        return browse.as_dict(record)
+
+
+@router.put("/records/{kind}/{record_id}")
+def update_record(
+    kind: str, record_id: int, body: RecordUpdate, who: CurrentPrincipal, db: DatabaseDep
+) -> dict[str, Any]:
+    """Change a draft in place; a change to an approved record is a new superseding draft."""
+    info = get_kind_info(kind)
+    with db.session(actor=who.username) as session:
+        record = records.get_record(session, info.model, record_id)
+        changed = approval.update(
+            session=session,
+            info=info,
+            record=record,
+            row=body.row,
+            who=who,
+            version=body.version,
+            submit=body.submit,
+        )
+        session.flush()
+        return browse.as_dict(changed)
+
+
+@router.post("/records/{kind}/{record_id}/{step}")
+def workflow_step(
+    kind: str,
+    record_id: int,
+    step: Literal["submit", "approve", "reject"],
+    body: StepRequest,
+    who: CurrentPrincipal,
+    db: DatabaseDep,
+) -> dict[str, Any]:
+    """Submit, approve or reject the record (a rejection needs a reason)."""
+    info = get_kind_info(kind)
+    with db.session(actor=who.username) as session:
+        record = records.get_record(session, info.model, record_id)
+        approval.step(
+            session=session,
+            info=info,
+            record=record,
+            who=who,
+            action=step,
+            reason=body.reason,
+            version=body.version,
+        )
+        return browse.as_dict(record)
+
+
+@router.get("/review")
+def review(who: CurrentPrincipal, db: DatabaseDep) -> dict[str, list[dict[str, Any]]]:
+    """Return the IM officer's queue: submitted records of every kind, oldest first."""
+    require(who, "approve")
+    with db.session() as session:
+        return {
+            info.name: [browse.as_dict(r) for r in approval.review_queue(session, info)]
+            for info in KINDS.values()
+            if info.writable is not None
+        }

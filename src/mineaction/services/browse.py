@@ -1,0 +1,224 @@
+"""Reading records for the API, the map, /ogc and the pages: filters, pages, JSON, GeoJSON.
+
+Every list takes the policy's ``ReadScope`` (which records the reader may
+see) and the same filters: period, operator, district, status, approval
+and a bounding box (a record is in the box when its indexed bounding box
+meets it, so pages and totals stay consistent).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from shapely.geometry import mapping
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import Select, and_, func, inspect, or_, select
+from sqlalchemy.orm import Session
+
+from mineaction.errors import Problem, ValidationError
+from mineaction.services import admin_areas, organisations
+from mineaction.services.catalogue import KindInfo
+from mineaction.services.policy import PUBLISHED, ReadScope, RecordFacts
+from mineaction.store.history import to_json_value
+from mineaction.store.tables import Submission
+
+#: Columns a reader never gets: index bookkeeping and secrets.
+HIDDEN = frozenset({"min_x", "min_y", "max_x", "max_y", "password_hash"})
+MAX_LIMIT = 1000
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a list is narrowed to; every field is optional."""
+
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    operator: str | None = None
+    district: str | None = None
+    status: str | None = None
+    approval: str | None = None
+    bbox: tuple[float, float, float, float] | None = None
+
+
+def parse_period(period: str | None) -> tuple[dt.date | None, dt.date | None]:
+    """Return the first and last day of ``period`` (YYYY, YYYY-MM or FROM/TO dates).
+
+    >>> parse_period("2024-02")
+    (datetime.date(2024, 2, 1), datetime.date(2024, 2, 29))
+    >>> parse_period("2023-11-10/2023-11-16")
+    (datetime.date(2023, 11, 10), datetime.date(2023, 11, 16))
+    """
+    if not period:
+        return None, None
+    text = period.strip()
+    try:
+        if re.fullmatch(r"\d{4}", text):
+            year = int(text)
+            return dt.date(year, 1, 1), dt.date(year, 12, 31)
+        if re.fullmatch(r"\d{4}-\d{2}", text):
+            first = dt.date.fromisoformat(text + "-01")
+            after = (first + dt.timedelta(days=32)).replace(day=1)
+            return first, after - dt.timedelta(days=1)
+        start, sep, end = text.partition("/")
+        if sep:
+            return (
+                dt.date.fromisoformat(start) if start not in ("", "..") else None,
+                dt.date.fromisoformat(end) if end not in ("", "..") else None,
+            )
+        day = dt.date.fromisoformat(text)
+        return day, day
+    except ValueError as exc:
+        raise ValidationError(
+            f"{period!r} is not a period.",
+            hint="Use a year (2024), a month (2024-05), a day or FROM/TO days "
+            "(2024-04-29/2024-05-05, open ends as ..).",
+            problems=[Problem(reason="not a period", field="period", value=period)],
+        ) from exc
+
+
+def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
+    """Return ``minlon,minlat,maxlon,maxlat`` as four floats, or refuse it."""
+    if not text:
+        return None
+    try:
+        parts = [float(p) for p in text.split(",")]
+    except ValueError:
+        parts = []
+    if len(parts) != 4 or parts[0] > parts[2] or parts[1] > parts[3]:
+        raise ValidationError(
+            f"{text!r} is not a bounding box.",
+            hint="Give minlon,minlat,maxlon,maxlat in WGS84 degrees, e.g. 46.5,39.5,47.5,40.2.",
+            problems=[Problem(reason="not a bounding box", field="bbox", value=text)],
+        )
+    return parts[0], parts[1], parts[2], parts[3]
+
+
+def scoped(query: Select[Any], info: KindInfo, scope: ReadScope) -> Select[Any]:
+    """Return ``query`` narrowed to the records of ``info`` that ``scope`` lets one read."""
+    model = info.model
+    if scope.nothing:
+        return query.where(model.id.is_(None))
+    if scope.everything:
+        return query
+    own = model.id.in_(
+        select(Submission.record_id).where(
+            Submission.kind == info.name, Submission.organisation_id == scope.organisation_id
+        )
+    )
+    mine = [own]
+    if info.has_organisation and scope.organisation_id is not None:
+        mine.append(model.organisation_id == scope.organisation_id)
+    return query.where(or_(model.approval.in_(PUBLISHED), *mine))
+
+
+def _filtered(
+    session: Session, query: Select[Any], info: KindInfo, filters: Filters
+) -> Select[Any]:
+    model = info.model
+    problems: list[Problem] = []
+    if filters.date_from or filters.date_to:
+        if info.date is None:
+            problems.append(Problem(reason=f"{info.name} have no date", field="period"))
+        else:
+            column = getattr(model, info.date)
+            if filters.date_from:
+                query = query.where(column >= filters.date_from)
+            if filters.date_to:
+                query = query.where(column <= filters.date_to)
+    if filters.operator:
+        if not info.has_organisation:
+            problems.append(Problem(reason=f"{info.name} name no operator", field="operator"))
+        else:
+            org = organisations.require_by_code(session, filters.operator)
+            query = query.where(model.organisation_id == org.id)
+    if filters.district:
+        if not info.has_district:
+            problems.append(Problem(reason=f"{info.name} name no district", field="district"))
+        else:
+            query = query.where(
+                model.admin_area_id == admin_areas.find_area(session, filters.district).id
+            )
+    if filters.status:
+        if info.status is None:
+            problems.append(Problem(reason=f"{info.name} have no status", field="status"))
+        else:
+            query = query.where(getattr(model, info.status) == filters.status)
+    if filters.approval:
+        query = query.where(model.approval == filters.approval)
+    if filters.bbox:
+        if info.geometry is None:
+            problems.append(Problem(reason=f"{info.name} have no geometry", field="bbox"))
+        else:
+            x0, y0, x1, y1 = filters.bbox
+            query = query.where(
+                and_(model.max_x >= x0, model.min_x <= x1, model.max_y >= y0, model.min_y <= y1)
+            )
+    if problems:
+        raise ValidationError(
+            f"This filter does not apply to {info.name}: {problems[0].reason}.",
+            hint="Leave that filter out for this kind of record.",
+            problems=problems,
+        )
+    return query
+
+
+def list_records(
+    session: Session,
+    info: KindInfo,
+    *,
+    scope: ReadScope,
+    filters: Filters,
+    limit: int = 100,
+    offset: int = 0,
+) -> tuple[list[Any], int]:
+    """Return one page of the records of ``info`` the scope and filters allow, and the total."""
+    if not 1 <= limit <= MAX_LIMIT or offset < 0:
+        raise ValidationError(
+            f"limit must be 1 to {MAX_LIMIT} and offset 0 or more.",
+            hint="Page through a long list with offset.",
+        )
+    query = _filtered(session, scoped(select(info.model), info, scope), info, filters)
+    total = int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+    rows = list(session.scalars(query.order_by(info.model.id).limit(limit).offset(offset)))
+    return rows, total
+
+
+def facts(session: Session, info: KindInfo, record: Any) -> RecordFacts:
+    """Return what the policy needs to know of ``record``: approval and organisation."""
+    org = session.scalar(
+        select(Submission.organisation_id).where(
+            Submission.kind == info.name, Submission.record_id == record.id
+        )
+    )
+    if org is None:
+        org = getattr(record, "organisation_id", None)
+    return RecordFacts(approval=record.approval, organisation_id=org)
+
+
+def as_dict(record: Any, *, geometry: bool = True) -> dict[str, Any]:
+    """Return the record's columns as JSON-ready values (geometries as GeoJSON)."""
+    out: dict[str, Any] = {}
+    for attr in inspect(record).mapper.column_attrs:
+        if attr.key in HIDDEN:
+            continue
+        value = getattr(record, attr.key)
+        if isinstance(value, BaseGeometry):
+            if geometry:
+                out[attr.key] = mapping(value)
+        else:
+            out[attr.key] = to_json_value(value)
+    return out
+
+
+def as_feature(record: Any, info: KindInfo) -> dict[str, Any]:
+    """Return the record as a GeoJSON Feature: its main geometry and the other columns."""
+    geom = getattr(record, info.geometry) if info.geometry else None
+    return {
+        "type": "Feature",
+        "id": record.id,
+        "geometry": mapping(geom) if geom is not None else None,
+        "properties": as_dict(record, geometry=False),
+    }

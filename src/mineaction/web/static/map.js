@@ -1,0 +1,66 @@
+// The map page: one Leaflet layer per kind the user may read, loaded for the view (bbox).
+(function () {
+  "use strict";
+  var el = document.getElementById("map");
+  if (!el) { return; }
+  var layers = JSON.parse(el.dataset.layers || "[]");
+  var colours = {
+    "districts": "#6b7785", "hazards": "#c62828", "land-releases": "#2e7d32",
+    "findings": "#ef6c00", "accidents": "#6a1b9a", "minefield-records": "#ad1457",
+    "activities": "#1565c0", "projects": "#00838f", "eore-sessions": "#827717"
+  };
+  var map = L.map(el, { preferCanvas: true }).setView([39.85, 46.9], 9);
+  var control = L.control.layers(null, null, { collapsed: false }).addTo(map);
+  var groups = {};
+  var filters = { period: "", operator: "" };
+
+  layers.forEach(function (layer) {
+    var colour = colours[layer.name] || "#37474f";
+    var group = L.geoJSON(null, {
+      style: function () {
+        return { color: colour, weight: layer.name === "districts" ? 1 : 2, fillOpacity: layer.name === "districts" ? 0.03 : 0.25 };
+      },
+      pointToLayer: function (_f, latlng) {
+        return L.circleMarker(latlng, { radius: 5, color: colour, weight: 1, fillOpacity: 0.8 });
+      },
+      onEachFeature: function (feature, lyr) {
+        var p = feature.properties || {};
+        var title = p.name || p.reference || p.category || p.method || (layer.label + " " + feature.id);
+        lyr.bindPopup(title + (layer.name === "districts" ? "" : " · <a href=\"/records/" + layer.name + "/" + feature.id + "\">record " + feature.id + "</a>"));
+      }
+    });
+    groups[layer.name] = { group: group, layer: layer };
+    control.addOverlay(group, layer.label);
+    if (["districts", "hazards", "findings", "land-releases"].indexOf(layer.name) >= 0) { group.addTo(map); }
+  });
+
+  function load() {
+    var b = map.getBounds();
+    var bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (v) { return v.toFixed(5); }).join(",");
+    Object.keys(groups).forEach(function (name) {
+      var entry = groups[name];
+      if (!map.hasLayer(entry.group)) { return; }
+      var params = new URLSearchParams({ format: "geojson", bbox: bbox, limit: "1000" });
+      if (entry.layer.filters && filters.period) { params.set("period", filters.period); }
+      if (entry.layer.operator && filters.operator) { params.set("operator", filters.operator); }
+      fetch("/api/records/" + name + "?" + params.toString(), { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : { features: [] }; })
+        .then(function (data) {
+          entry.group.clearLayers();
+          entry.group.addData(data);
+          el.dataset["loaded" + name.replace(/-/g, "")] = String(data.features.length);
+        });
+    });
+  }
+  map.on("moveend overlayadd", load);
+  var form = document.getElementById("map-filters");
+  if (form) {
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      filters.period = form.elements.period.value.trim();
+      filters.operator = form.elements.operator.value.trim();
+      load();
+    });
+  }
+  load();
+})();

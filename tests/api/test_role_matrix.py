@@ -1,0 +1,185 @@
+"""Every role × endpoint pair: allowed or refused exactly as the roles of issue 6 say.
+
+Each endpoint names the roles that may use it; every other role must be
+refused (401 for the public, 403 for a signed-in user) and every named role
+must not be.  The operator officer is Leyla of MES; records she acts on are
+MES's own.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from mineaction.services import approval
+from mineaction.services.catalogue import KINDS
+from mineaction.services.policy import ROLES, Principal
+from mineaction.store.tables import Finding, Organisation
+from tests.api.conftest import BY_ROLE, World
+
+ALL = frozenset(ROLES)
+SIGNED_IN = ALL - {"public"}
+NATIONAL = frozenset({"admin", "im_officer"})
+WRITERS = NATIONAL | {"operator_officer"}
+READ_ALL = frozenset({"admin", "im_officer", "qa_officer", "viewer"})
+ROW = {"date": "2024-05-02", "category": "uxo", "quantity": 1, "lon": 46.93, "lat": 39.99}
+CSV = b"date,category,quantity,lon,lat\n2024-05-02,uxo,1,46.93,39.99\n"
+
+
+def _mes_finding(world: World, state: str) -> int:
+    """Return a new MES finding in ``state`` (draft, submitted or approved)."""
+    with world.db.session() as s:
+        mes = s.scalars(select(Organisation).where(Organisation.code == "MES")).one()
+        leyla = Principal("leyla", "operator_officer", mes.id)
+        elvin = Principal("elvin", "im_officer")
+        record = approval.create(
+            session=s, info=KINDS["findings"], row=ROW, who=leyla, submit=state != "draft"
+        )
+        if state == "approved":
+            approval.step(
+                session=s, info=KINDS["findings"], record=record, who=elvin, action="approve"
+            )
+        s.flush()
+        return record.id
+
+
+def _version(world: World, record_id: int) -> int:
+    with world.db.session() as s:
+        return s.get_one(Finding, record_id).version
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    method: str
+    path: str | Callable[[World], str]
+    allowed: frozenset[str]
+    body: Callable[[World, str], dict[str, Any]] | None = None
+    page: bool = False
+
+    def url(self, world: World) -> str:
+        return self.path(world) if callable(self.path) else self.path
+
+
+def _step(state: str, step: str, allowed: frozenset[str], reason: str | None = None) -> Endpoint:
+    ids: dict[str, int] = {}
+
+    def path(world: World) -> str:
+        ids["id"] = _mes_finding(world, state)
+        return f"/api/records/findings/{ids['id']}/{step}"
+
+    return Endpoint(
+        "POST",
+        path,
+        allowed,
+        body=lambda w, _url: {"version": _version(w, ids["id"]), "reason": reason},
+    )
+
+
+def _put(state: str, allowed: frozenset[str]) -> Endpoint:
+    ids: dict[str, int] = {}
+
+    def path(world: World) -> str:
+        ids["id"] = _mes_finding(world, state)
+        return f"/api/records/findings/{ids['id']}"
+
+    return Endpoint(
+        "PUT", path, allowed, body=lambda w, _url: {"row": ROW, "version": _version(w, ids["id"])}
+    )
+
+
+ENDPOINTS: dict[str, Endpoint] = {
+    "health": Endpoint("GET", "/api/health", ALL),
+    "status": Endpoint("GET", "/api/status", ALL),
+    "public summary": Endpoint("GET", "/api/public/summary", ALL),
+    "me": Endpoint("GET", "/api/me", ALL),
+    "kinds": Endpoint("GET", "/api/kinds", ALL),
+    "openapi": Endpoint("GET", "/api/openapi.json", ALL),
+    **{
+        f"list {k.name}": Endpoint(
+            "GET", f"/api/records/{k.name}?limit=5", ALL if k.public else SIGNED_IN
+        )
+        for k in KINDS.values()
+    },
+    "read approved finding": Endpoint(
+        "GET", lambda w: f"/api/records/findings/{_mes_finding(w, 'approved')}", SIGNED_IN
+    ),
+    "read own organisation's draft": Endpoint(
+        "GET",
+        lambda w: f"/api/records/findings/{_mes_finding(w, 'draft')}",
+        READ_ALL | {"operator_officer"},
+    ),
+    "history of a draft": Endpoint(
+        "GET",
+        lambda w: f"/api/records/findings/{_mes_finding(w, 'draft')}/history",
+        READ_ALL | {"operator_officer"},
+    ),
+    "create finding": Endpoint(
+        "POST", "/api/records/findings", WRITERS, body=lambda w, u: {"row": ROW}
+    ),
+    "create organisation": Endpoint(
+        "POST",
+        "/api/records/organisations",
+        NATIONAL,
+        body=lambda w, u: {
+            "row": {"code": f"ORG{abs(hash(u)) % 10**8}", "name": "New", "type": "ngo"}
+        },
+    ),
+    "create hazard": Endpoint(
+        "POST", "/api/records/hazards", frozenset(), body=lambda w, u: {"row": {}}
+    ),
+    "edit a draft": _put("draft", WRITERS),
+    "correct an approved record": _put("approved", NATIONAL),
+    "submit a draft": _step("draft", "submit", WRITERS),
+    "approve": _step("submitted", "approve", NATIONAL),
+    "reject": _step("submitted", "reject", NATIONAL, reason="Position outside the task"),
+    "review queue": Endpoint("GET", "/api/review", NATIONAL),
+    "import findings": Endpoint("POST", "/api/import/findings", WRITERS),
+    "ogc landing": Endpoint("GET", "/ogc", ALL),
+    "ogc conformance": Endpoint("GET", "/ogc/conformance", ALL),
+    "ogc collections": Endpoint("GET", "/ogc/collections", ALL),
+    "ogc districts": Endpoint("GET", "/ogc/collections/districts/items?limit=2", ALL),
+    "ogc hazards": Endpoint("GET", "/ogc/collections/hazards/items?limit=2", SIGNED_IN),
+    "ogc findings": Endpoint("GET", "/ogc/collections/findings/items?limit=2", SIGNED_IN),
+    "ogc accidents": Endpoint("GET", "/ogc/collections/accidents/items?limit=2", SIGNED_IN),
+    "home page": Endpoint("GET", "/", ALL, page=True),
+    "map page": Endpoint("GET", "/map", ALL, page=True),
+    "dashboard page": Endpoint("GET", "/dashboard", SIGNED_IN, page=True),
+    "review page": Endpoint("GET", "/review", NATIONAL, page=True),
+    "new finding page": Endpoint("GET", "/records/findings/new", WRITERS, page=True),
+    "findings list page": Endpoint("GET", "/records/findings", SIGNED_IN, page=True),
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", list(ENDPOINTS))
+def test_each_role_is_allowed_or_refused(world: World, role: str, name: str) -> None:
+    endpoint = ENDPOINTS[name]
+    client = world.client(BY_ROLE[role])
+    url = endpoint.url(world)
+    kwargs: dict[str, Any] = {"follow_redirects": False}
+    if endpoint.page:
+        kwargs["headers"] = {"Accept": "text/html"}
+    if endpoint.body is not None:
+        kwargs["json"] = endpoint.body(world, url + role)
+    if name == "import findings":
+        kwargs["files"] = {"file": ("week.csv", io.BytesIO(CSV), "text/csv")}
+        kwargs["data"] = {"dry_run": "true"}
+    answer = client.request(endpoint.method, url, **kwargs)
+    if role in endpoint.allowed:
+        assert answer.status_code < 300, f"{role} refused {name}: {answer.text[:300]}"
+    elif endpoint.page and role == "public":
+        assert answer.status_code == 303 and answer.headers["location"].startswith("/login")
+    else:
+        expected = 401 if role == "public" else 403
+        assert answer.status_code == expected, f"{role} allowed {name}: {answer.text[:300]}"
+
+
+def test_an_operator_cannot_read_another_organisations_draft(world: World) -> None:
+    url = f"/api/records/findings/{_mes_finding(world, 'draft')}"
+    assert world.client("kamran").get(url).status_code == 403
+    assert world.client("leyla").get(url).status_code == 200
