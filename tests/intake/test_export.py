@@ -74,7 +74,6 @@ TOO_BIG_FOR_XLSX = {"admin-areas"}
 CUT_BY_SHAPEFILE = {
     "accidents": "device_category",
     "victims": "accident_id",
-    "eore": "female_child",
     "hazards": "hazard_type",
     "activities": "activity_type",
     "progress": "activity_id",

@@ -18,7 +18,7 @@ from alembic import op
 import mineaction.store.types
 
 revision: str = "0009"
-down_revision: str | None = "0002"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
