@@ -17,7 +17,7 @@ from fastapi.templating import Jinja2Templates
 
 from mineaction import __version__
 from mineaction.api import errors, ogc
-from mineaction.api.routes import auth, imports, records
+from mineaction.api.routes import analytics, auth, imports, records
 from mineaction.config import Settings, get_settings
 from mineaction.services import public
 from mineaction.services import status as status_service
@@ -99,6 +99,7 @@ def create_app(database_url: str, *, settings: Settings | None = None) -> FastAP
     app.include_router(auth.router)
     app.include_router(records.router)
     app.include_router(imports.router)
+    app.include_router(analytics.router)
     app.include_router(ogc.router)
     app.include_router(pages.router)
     return app

@@ -1,0 +1,191 @@
+"""Reports, minefield-record verification and planning over HTTP: the CLI's data, as JSON or files.
+
+Each route parses its query, calls the same analytics function as the command
+line and returns the same JSON (or the same rendered file).  Official
+statistics built from approved records are public; anything with unapproved
+records, per-hazard detail or record verification needs a signed-in user.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Response
+
+from mineaction.api.deps import CurrentPrincipal, DatabaseDep
+from mineaction.errors import ValidationError
+from mineaction.services.policy import AuthenticationRequired, Principal
+
+router = APIRouter(prefix="/api", tags=["reports and analysis"])
+
+#: Reports of aggregates only: anyone may read them (approved records only).
+PUBLIC_REPORTS = frozenset(
+    {"operations", "casualties", "eore", "assistance", "landmine-monitor", "article7"}
+)
+ReportFormat = Literal["json", "csv", "xlsx", "html", "pdf", "text"]
+
+
+def _require_user(who: Principal, what: str) -> None:
+    if not who.signed_in:
+        raise AuthenticationRequired(
+            f"{what} is shown to signed-in users only.",
+            hint="Sign in at /login, or send an API token.",
+        )
+
+
+def _day(value: str | None, name: str) -> dt.date | None:
+    if value is None or not value.strip():
+        return None
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise ValidationError(
+            f"{name}={value!r} is not a date.", hint="Write dates as YYYY-MM-DD."
+        ) from None
+
+
+@router.get("/reports")
+def list_reports() -> dict[str, Any]:
+    """List the reports, their groupings and formats, and which are public."""
+    from mineaction.analytics.reports import FORMATS, REPORTS, get_report
+
+    return {
+        "reports": [
+            {
+                "name": name,
+                "groupings": list(get_report(name).groupings),
+                "public": name in PUBLIC_REPORTS,
+            }
+            for name in REPORTS
+        ],
+        "formats": list(FORMATS),
+    }
+
+
+@router.get("/reports/{name}", response_model=None)
+def report(
+    name: str,
+    who: CurrentPrincipal,
+    db: DatabaseDep,
+    date_from: Annotated[
+        str | None, Query(alias="from", description="First day (YYYY-MM-DD).")
+    ] = None,
+    date_to: Annotated[str | None, Query(alias="to", description="Last day, inclusive.")] = None,
+    week: Annotated[str | None, Query(description="An ISO week instead, e.g. 2024-W18.")] = None,
+    group_by: Annotated[str | None, Query(description="operator, district, week or month.")] = None,
+    format: ReportFormat = "json",
+    lang: Literal["en", "az", "ru"] = "en",
+    include_unapproved: bool = False,
+) -> Any:
+    """Return report ``name`` for the period: the CLI's JSON, or the rendered file."""
+    from mineaction.analytics.reports import ReportParams, get_report, render_report
+
+    get_report(name)  # an unknown name is a 400 naming the reports
+    if name not in PUBLIC_REPORTS:
+        _require_user(who, f"The {name} report")
+    if include_unapproved:
+        _require_user(who, "A report that counts unapproved records")
+    options: dict[str, Any] = {"group_by": group_by, "include_unapproved": include_unapproved}
+    if week:
+        params = ReportParams.for_week(week, **options)
+    else:
+        start, end = _day(date_from, "from"), _day(date_to, "to")
+        if start is None or end is None:
+            raise ValidationError(
+                "A report needs a period: from and to, or week.",
+                hint="E.g. ?from=2024-04-29&to=2024-05-05 or ?week=2024-W18.",
+            )
+        params = ReportParams(start, end, **options)
+    with db.session() as session:
+        output = render_report(session=session, name=name, params=params, fmt=format, lang=lang)
+    if format == "json":
+        import json
+
+        return json.loads(output.content)
+    disposition = "inline" if format in ("html", "text") else "attachment"
+    return Response(
+        output.content,
+        media_type=output.media_type,
+        headers={"Content-Disposition": f'{disposition}; filename="{output.filename}"'},
+    )
+
+
+@router.get("/minefield-records/verification")
+def verification(
+    who: CurrentPrincipal,
+    db: DatabaseDep,
+    date_from: Annotated[str | None, Query(alias="from")] = None,
+    date_to: Annotated[str | None, Query(alias="to")] = None,
+    buffer_m: Annotated[float | None, Query(gt=0, le=10_000)] = None,
+) -> dict[str, Any]:
+    """Verify every minefield record: the same JSON as `mineaction records verify`."""
+    from mineaction.analytics.verification import load_rules, verify_records
+
+    _require_user(who, "Minefield-record verification")
+    rules = load_rules(None).with_buffer(buffer_m)
+    with db.session() as session:
+        result = verify_records(
+            session,
+            start=_day(date_from, "from"),
+            end=_day(date_to, "to"),
+            rules=rules,
+        )
+    data: dict[str, Any] = result.as_dict()
+    return data
+
+
+def _teams(values: list[str], name: str) -> tuple[tuple[str, float], ...]:
+    pairs = []
+    for value in values:
+        method, _, number = value.partition(":")
+        try:
+            pairs.append((method.strip(), float(number)))
+        except ValueError:
+            raise ValidationError(
+                f"{name}={value!r} is not METHOD:NUMBER.", hint="E.g. clearance_manual:5."
+            ) from None
+    return tuple(pairs)
+
+
+@router.get("/plan/forecast")
+def plan_forecast(
+    who: CurrentPrincipal,
+    db: DatabaseDep,
+    as_of: str | None = None,
+    simulations: Annotated[int, Query(ge=100, le=10_000)] = 2_000,
+    seed: int = 2020,
+    add_teams: Annotated[list[str] | None, Query(description="METHOD:N, repeatable.")] = None,
+    scale_teams: Annotated[list[str] | None, Query(description="METHOD:FACTOR.")] = None,
+) -> dict[str, Any]:
+    """Completion forecast P10/P50/P90: the same JSON as `mineaction plan forecast`."""
+    from mineaction.analytics import planning
+
+    _require_user(who, "The completion forecast")
+    scenario = planning.Scenario(
+        add_teams=_teams(add_teams or [], "add_teams"),
+        scale_teams=_teams(scale_teams or [], "scale_teams"),
+    )
+    params = planning.ForecastParams(
+        as_of=_day(as_of, "as_of"), simulations=simulations, seed=seed, scenario=scenario
+    )
+    with db.session() as session:
+        data: dict[str, Any] = planning.forecast(session, params).as_dict()
+    return data
+
+
+@router.get("/plan/priorities")
+def plan_priorities(
+    who: CurrentPrincipal,
+    db: DatabaseDep,
+    as_of: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=50_000)] = 100,
+) -> dict[str, Any]:
+    """Open hazards ranked by priority, each score explained (`mineaction plan priorities`)."""
+    from mineaction.analytics import planning
+
+    _require_user(who, "The priority list")
+    params = planning.PriorityParams(as_of=_day(as_of, "as_of"), limit=limit)
+    with db.session() as session:
+        data: dict[str, Any] = planning.priorities_report(session, params)
+    return data
