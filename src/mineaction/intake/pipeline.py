@@ -293,9 +293,8 @@ def _run(
     return report
 
 
-def _import_row(
-    kind: Kind, ctx: Context, row: Any, problems: Problems, seen: set[str], report: ImportReport
-) -> None:
+def _parse_row(kind: Kind, row: Any, problems: Problems) -> dict[str, Any]:
+    """Return a row's canonical values, typed; record every cell that is wrong or missing."""
     values = {}
     for column in kind.columns:
         raw = row.values.get(column.name)
@@ -309,6 +308,51 @@ def _import_row(
                 f"Fill it in, e.g. {column.example}." if column.example else None,
             )
     _take_file_geometry(kind, row, values)
+    return values
+
+
+def change_record(
+    session: Session,
+    kind_name: str,
+    record: Any,
+    row: Mapping[str, Any],
+    *,
+    source: str = "request",
+) -> Any:
+    """Give a stored record that is not approved the values of a canonical ``row``.
+
+    The same parsing and service rules as a changed row of an import (a new
+    version, with history); raises ImportRefused with the row's problems.
+    """
+    kind = get_kind(kind_name)
+    if kind.update is None:
+        raise ValidationError(
+            f"Records of {kind.name} cannot be changed in place.",
+            hint="Reject the record and enter the corrected one anew.",
+        )
+    problems = Problems(source=source, row=1)
+    cells, shape = dict(row), _shape_of(row.get("geometry"))
+    if shape is not None:
+        cells.pop("geometry")
+    values = _parse_row(kind, SourceRow(1, cells, shape), problems)
+    ctx = Context(session=session, approval=record.approval, country=configured_country(session))
+    if not problems.items:
+        try:
+            kind.update(ctx, record, values)
+        except ValidationError as exc:
+            for p in exc.problems or [Problem(reason=exc.message, hint=exc.hint)]:
+                problems.add(p.field or "", p.value, p.reason, p.hint or exc.hint)
+    if problems.items:
+        report = ImportReport(kind=kind.name, source=source, rows=1)
+        report.problems, report.problem_count = problems.items, len(problems.items)
+        raise ImportRefused(report)
+    return record
+
+
+def _import_row(
+    kind: Kind, ctx: Context, row: Any, problems: Problems, seen: set[str], report: ImportReport
+) -> None:
+    values = _parse_row(kind, row, problems)
     source_id = parse_text(row.values.get("id"), "id", problems)
     if source_id is not None:
         if source_id in seen:
