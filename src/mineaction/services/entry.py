@@ -86,12 +86,16 @@ def write_row(
 
 
 def rewrite(session: Session, kind_name: str, record: Record, row: dict[str, Any]) -> None:
-    """Change ``record`` in place to what ``row`` says, checked exactly like a new row.
+    """Change ``record`` in place to what ``row`` says, checked exactly like a changed row.
 
-    The row is written as a new record, whose values are copied onto
+    Kinds with an ``update`` rule go through it (``pipeline.change_record``).  For
+    the others the row is written as a new record, whose values are copied onto
     ``record`` before the new one is dropped again (nothing of it is saved).
     """
     row = {k: v for k, v in row.items() if k != "id"}
+    if get_kind(kind_name).update is not None:  # the kind's own rules for a changed row
+        pipeline.change_record(session, kind_name, record, row)
+        return
     with session.no_autoflush:
         fresh = write_row(session, kind_name, row, approval=record.approval)
         mapper = type(record).__mapper__  # type: ignore[attr-defined]
