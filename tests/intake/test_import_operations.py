@@ -15,7 +15,7 @@ from shapely.geometry import Polygon
 from sqlalchemy import func, select
 
 from mineaction.geo import geodesic_area_m2
-from mineaction.intake.pipeline import ImportRefused, import_file
+from mineaction.intake.pipeline import ImportRefused, import_file, import_rows
 from mineaction.services import activities, admin_areas
 from mineaction.store.database import Database
 from mineaction.store.tables import Activity, Hazard, LandRelease, ProgressReport, Team
@@ -446,3 +446,30 @@ def test_clearance_progress_from_kobo_moves_the_task_to_completed(
     result = run("import", "progress", str(again), "-d", db.url)
     assert result.code == 1 and "has a progress report for 2024-05-02" in result.err
     assert "Traceback" not in result.err
+
+
+def test_the_api_records_a_hazard_from_a_geojson_geometry_through_the_same_rules(
+    db: Database,
+) -> None:
+    """A web form posts a hazard as a dict; import_rows gives it the file's rules."""
+    with db.session() as s:
+        operator(s)
+    area = metres_box(*AGDAM, 0, 0, 120, 80)
+    row = {
+        "id": "WEB-1",
+        "hazard_type": "sha",
+        "contamination": "uxo",
+        "recorded_date": "2024-02-01",
+        "operator": "ANAMA",
+        "blockages": "housing",
+        "geometry": shapely.geometry.mapping(area),
+    }
+    report = import_rows(db, "hazards", [row], actor="murad")
+    assert report.created == 1
+    with db.session() as s:
+        web = s.scalars(select(Hazard).where(Hazard.source_id == "WEB-1")).one()
+        assert (web.reference, web.approval) == ("WEB-1", "submitted")
+    with pytest.raises(ImportRefused) as refused:
+        import_rows(db, "hazards", [{**row, "id": "WEB-2", "blockages": "pastur"}], actor="murad")
+    problem = refused.value.report.problems[0]
+    assert problem.field == "blockages" and "Did you mean 'pasture'" in (problem.hint or "")
