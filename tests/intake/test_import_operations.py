@@ -15,7 +15,7 @@ from shapely.geometry import Polygon
 from sqlalchemy import func, select
 
 from mineaction.geo import geodesic_area_m2
-from mineaction.intake.pipeline import ImportRefused, import_file
+from mineaction.intake.pipeline import ImportRefused, import_file, import_rows
 from mineaction.services import activities, admin_areas
 from mineaction.store.database import Database
 from mineaction.store.tables import Activity, Hazard, LandRelease, ProgressReport, Team
@@ -102,36 +102,36 @@ def test_an_operators_hazard_file_is_recorded_with_its_areas_and_blockages(
     )
     assert import_file(db, "land-releases", release).created == 2
     with db.session() as s:
-        released = dict(s.execute(select(Hazard.source_id, Hazard.released_m2)).tuples().all())
+        query = select(Hazard.source_id, Hazard.released_m2)
+        released = {source_id: m2 for source_id, m2 in s.execute(query)}
     assert released == {"H-1": 2000.0, "H-2": 1000.0}
 
 
 FUTURE = (dt.date.today() + dt.timedelta(days=3)).isoformat()
 
 
-@pytest.mark.parametrize(
-    ("column", "value", "says"),
-    [
-        ("contamination", "ap_mine", "Did you mean 'ap_mines'"),
-        ("recorded_date", FUTURE, "in the future"),
-        ("operator", "UNMAS", "UNMAS"),
-        ("geometry", "POLYGON((10 50, 10.1 50, 10.1 50.1, 10 50))", "outside"),
-        ("blockages", "road railway", "railway"),
-    ],
-)
-def test_it_refuses_a_bad_hazard_row_and_writes_nothing(
-    db: Database, tmp_path: Path, column: str, value: str, says: str
-) -> None:
+#: One bad cell of the second hazard row, and what the refusal says.
+BAD_HAZARD_CELLS = [
+    ("contamination", "ap_mine", "Did you mean 'ap_mines'"),
+    ("recorded_date", FUTURE, "in the future"),
+    ("operator", "UNMAS", "UNMAS"),
+    ("geometry", "POLYGON((10 50, 10.1 50, 10.1 50.1, 10 50))", "outside"),
+    ("blockages", "road railway", "railway"),
+]
+
+
+def test_it_refuses_a_bad_hazard_row_and_writes_nothing(db: Database, tmp_path: Path) -> None:
     with db.session() as s:
         operator(s)
-    rows = hazard_rows()
-    rows[1][HAZARD_HEADER.index(column)] = value
-    with pytest.raises(ImportRefused) as refused:
-        import_file(db, "hazards", hazards_file(tmp_path, rows))
-    problem = refused.value.report.problems[0]
-    assert problem.row == 3
-    assert says in f"{problem.reason} {problem.hint}"
-    assert count(db, Hazard) == 0
+    for column, value, says in BAD_HAZARD_CELLS:
+        rows = hazard_rows()
+        rows[1][HAZARD_HEADER.index(column)] = value
+        with pytest.raises(ImportRefused) as refused:
+            import_file(db, "hazards", hazards_file(tmp_path, rows))
+        problem = refused.value.report.problems[0]
+        assert problem.row == 3, column
+        assert says in f"{problem.reason} {problem.hint}", column
+        assert count(db, Hazard) == 0
 
 
 def test_a_submitted_hazard_is_corrected_and_redrawn_but_an_approved_one_is_not(
@@ -299,30 +299,37 @@ def test_a_survey_without_evidence_cancels_land_of_the_hazard_it_revisited(
         assert s.scalar(select(func.count()).select_from(Hazard)) == 1
 
 
-@pytest.mark.parametrize(
-    ("change", "column", "says"),
-    [
-        ({"boundary": "40.0 46.9 0 5;40.0 46.91 0 5"}, "boundary", "distinct corner"),
-        ({"boundary": "40.0 46.9 0 5;forty 46.91;40.01 46.9 0 5"}, "boundary", "Corner 2"),
-        ({"boundary": ""}, "boundary", "needs the hazard's boundary"),
-        ({"cancelled_m2": 300_000}, "cancelled_m2", "more than the 250,000"),
-        ({"task__activity_id": "CL-2024-0153", "task__operator": "ANAMA"}, "activity_id", "not a"),
-        ({"task__operator": "ANAMA"}, "operator", "task of HALO"),
-        ({"task__date": "2024-03-02"}, "date", "before activity"),
-    ],
-)
+SELF_CROSSING = "39.99 46.93 0 5;40.0 46.94 0 5;39.99 46.94 0 5;40.0 46.93 0 5"
+LON_FIRST = "46.93 39.99 0 5;46.94 39.99 0 5;46.94 40.0 0 5"
+#: One bad answer of the second submission, the column named and what the refusal says.
+BAD_SUBMISSIONS = [
+    ({"boundary": "40.0 46.9 0 5;40.0 46.91 0 5"}, "boundary", "distinct corner"),
+    ({"boundary": "40.0 46.9 0 5;forty 46.91;40.01 46.9 0 5"}, "boundary", "Corner 2"),
+    ({"boundary": ""}, "boundary", "needs the hazard's boundary"),
+    ({"cancelled_m2": 300_000}, "cancelled_m2", "more than the 250,000"),
+    ({"task__activity_id": "CL-2024-0153", "task__operator": "ANAMA"}, "activity_id", "not a"),
+    ({"task__operator": "ANAMA"}, "operator", "task of HALO"),
+    ({"task__date": "2024-03-02"}, "date", "before activity"),
+    ({"task__date": "2024-05-01"}, "date", "has a progress report for 2024-05-01"),
+    ({"boundary": SELF_CROSSING}, "boundary", "crosses itself"),
+    ({"boundary": LON_FIRST}, "boundary", "swapped"),
+]
+
+
 def test_it_refuses_a_bad_submission_and_keeps_the_good_ones_out_too(
-    db: Database, tmp_path: Path, change: dict[str, object], column: str, says: str
+    db: Database, tmp_path: Path
 ) -> None:
     survey_setup(db)
     outline = metres_box(*AGDAM, 100, 100, 400, 350)
     good = nts_row("d" * 36, outline, task__date="2024-05-01")
-    bad = nts_row("e" * 36, outline, **change)
-    with pytest.raises(ImportRefused) as refused:
-        import_file(db, "nts", nts_file(tmp_path, [good, bad]))
-    problem = refused.value.report.problems[0]
-    assert (problem.row, problem.field) == (3, column) and says in problem.reason
-    assert (count(db, Hazard), count(db, LandRelease), count(db, ProgressReport)) == (1, 0, 0)
+    for change, column, says in BAD_SUBMISSIONS:
+        bad = nts_row("e" * 36, outline, **change)
+        with pytest.raises(ImportRefused) as refused:
+            import_file(db, "nts", nts_file(tmp_path, [good, bad]))
+        problem = refused.value.report.problems[0]
+        assert (problem.row, problem.field) == (3, column) and says in problem.reason, change
+        counts = (count(db, Hazard), count(db, LandRelease), count(db, ProgressReport))
+        assert counts == (1, 0, 0)
 
 
 def test_activities_name_their_team_and_hazard_and_end_after_they_start(
@@ -439,3 +446,30 @@ def test_clearance_progress_from_kobo_moves_the_task_to_completed(
     result = run("import", "progress", str(again), "-d", db.url)
     assert result.code == 1 and "has a progress report for 2024-05-02" in result.err
     assert "Traceback" not in result.err
+
+
+def test_the_api_records_a_hazard_from_a_geojson_geometry_through_the_same_rules(
+    db: Database,
+) -> None:
+    """A web form posts a hazard as a dict; import_rows gives it the file's rules."""
+    with db.session() as s:
+        operator(s)
+    area = metres_box(*AGDAM, 0, 0, 120, 80)
+    row = {
+        "id": "WEB-1",
+        "hazard_type": "sha",
+        "contamination": "uxo",
+        "recorded_date": "2024-02-01",
+        "operator": "ANAMA",
+        "blockages": "housing",
+        "geometry": shapely.geometry.mapping(area),
+    }
+    report = import_rows(db, "hazards", [row], actor="murad")
+    assert report.created == 1
+    with db.session() as s:
+        web = s.scalars(select(Hazard).where(Hazard.source_id == "WEB-1")).one()
+        assert (web.reference, web.approval) == ("WEB-1", "submitted")
+    with pytest.raises(ImportRefused) as refused:
+        import_rows(db, "hazards", [{**row, "id": "WEB-2", "blockages": "pastur"}], actor="murad")
+    problem = refused.value.report.problems[0]
+    assert problem.field == "blockages" and "Did you mean 'pasture'" in (problem.hint or "")

@@ -193,10 +193,9 @@ def _record_hazard(
                 "is then released from it); change the hazard itself with `import hazards`.",
             )
     shape = validate_polygon(v["boundary"], country=ctx.country, field="boundary")
-    suffix = sid[:8] if sid else v["date"].isoformat()
     return hazards.create_hazard(
         session=ctx.session,
-        reference=v["hazard_id"] or f"{activity.reference}-{suffix}",
+        reference=v["hazard_id"] or _new_reference(ctx, activity, sid, v["date"]),
         hazard_type=v["hazard_type"],
         contamination=v["contamination"],
         geom=shape,
@@ -320,6 +319,15 @@ def _update_hazard(ctx: Context, hazard: Hazard, v: dict[str, Any], district: in
         organisation_id=hazard.organisation_id,
         admin_area_id=district,
     )
+
+
+def _new_reference(ctx: Context, activity: Activity, sid: str | None, day: Any) -> str:
+    """Return the task reference and 8 characters of the submission id (all, if taken)."""
+    if not sid:
+        return f"{activity.reference}-{day.isoformat()}"
+    short = f"{activity.reference}-{sid[:8]}"
+    taken = ctx.session.scalar(select(Hazard.id).where(Hazard.reference == short))
+    return short if taken is None else f"{activity.reference}-{sid}"[:60]
 
 
 def _nts_row(report: ProgressReport) -> dict[str, Any]:
