@@ -270,17 +270,21 @@ def _proposed_areas(
         return []
     x, y = outside.x[unknown], outside.y[unknown]
     labels = dbscan(x, y, eps=rules.cluster_eps_m, min_points=rules.cluster_min_points)
-    order = np.argsort(labels, kind="stable")
-    sorted_labels = labels[order]
-    starts = np.searchsorted(sorted_labels, np.arange(int(labels.max()) + 2))
-    shapes, parts = [], []
-    for label in range(int(labels.max()) + 1):
-        members = unknown[order[starts[label] : starts[label + 1]]]
-        hull = shapely.convex_hull(
-            shapely.multipoints(np.column_stack([outside.x[members], outside.y[members]]))
+    clustered = labels >= 0
+    if not clustered.any():
+        return []
+    members_of = unknown[clustered]
+    label_of = labels[clustered]
+    hulls = shapely.convex_hull(
+        shapely.multipoints(
+            np.column_stack([outside.x[members_of], outside.y[members_of]]), indices=label_of
         )
-        shapes.append(polygonal(metric.to_lonlat(hull.buffer(max(rules.buffer_m, 25.0)))))
-        parts.append(members)
+    )
+    grown = metric.to_lonlat(shapely.buffer(hulls, max(rules.buffer_m, 25.0)))
+    shapes = [polygonal(g) for g in grown]
+    order = np.argsort(label_of, kind="stable")
+    bounds = np.searchsorted(label_of[order], np.arange(len(shapes) + 1))
+    parts = [members_of[order[bounds[k] : bounds[k + 1]]] for k in range(len(shapes))]
     districts = _district_names(session, shapes)
     areas = []
     for number, (members, area, district) in enumerate(
