@@ -53,7 +53,7 @@ def read_inputs(db: Database) -> tuple[np.ndarray, np.ndarray, list[Any], float]
         xs, ys = [], []
         for model in (Finding, Accident):
             query = select(model.min_x, model.min_y).where(model.min_x.is_not(None))
-            result = session.execute(query.execution_options(yield_per=100_000))
+            result = session.connection().execute(query.execution_options(yield_per=100_000))
             for batch in result.partitions():
                 x, y = zip(*batch, strict=True)
                 xs.append(np.fromiter(x, np.float64, len(batch)))

@@ -273,8 +273,9 @@ def _proposed_areas(
     clustered = labels >= 0
     if not clustered.any():
         return []
-    members_of = unknown[clustered]
-    label_of = labels[clustered]
+    order = np.argsort(labels[clustered], kind="stable")  # shapely wants sorted indices
+    members_of = unknown[clustered][order]
+    label_of = labels[clustered][order]
     hulls = shapely.convex_hull(
         shapely.multipoints(
             np.column_stack([outside.x[members_of], outside.y[members_of]]), indices=label_of
@@ -282,9 +283,8 @@ def _proposed_areas(
     )
     grown = metric.to_lonlat(shapely.buffer(hulls, max(rules.buffer_m, 25.0)))
     shapes = [polygonal(g) for g in grown]
-    order = np.argsort(label_of, kind="stable")
-    bounds = np.searchsorted(label_of[order], np.arange(len(shapes) + 1))
-    parts = [members_of[order[bounds[k] : bounds[k + 1]]] for k in range(len(shapes))]
+    bounds = np.searchsorted(label_of, np.arange(len(shapes) + 1))
+    parts = [members_of[bounds[k] : bounds[k + 1]] for k in range(len(shapes))]
     districts = _district_names(session, shapes)
     areas = []
     for number, (members, area, district) in enumerate(

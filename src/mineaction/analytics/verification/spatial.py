@@ -112,7 +112,8 @@ def _points(session: Session, query: Any) -> Points:
     """Read (id, lon, lat, category, quantity, date) rows into arrays, a batch at a time."""
     ids, lon, lat, codes, quantity, day = [], [], [], [], [], []
     names: dict[str, int] = {}
-    result = session.execute(query.execution_options(yield_per=BATCH_ROWS))
+    # A Core result (no ORM row handling): plain tuples, streamed in batches.
+    result = session.connection().execute(query.execution_options(yield_per=BATCH_ROWS))
     for batch in result.partitions():
         i, x, y, c, q, d = zip(*batch, strict=True)
         n = len(batch)
@@ -257,8 +258,14 @@ def nearest_polygons(
     distance[:] = shapely.distance(points, polygons[candidate])
     unsure = np.flatnonzero(distance > centre_distance - radius)
     if len(unsure):
-        (p_idx, r_idx), dist = shapely.STRtree(polygons).query_nearest(
-            points[unsure], return_distance=True, all_matches=False
+        # The nearest polygon lies within the candidate's distance: ask the STRtree for
+        # those only (a bounded query per point), then keep the nearest of them.
+        p_idx, r_idx = shapely.STRtree(polygons).query(
+            points[unsure], predicate="dwithin", distance=distance[unsure] + 1e-6
         )
-        nearest[unsure[p_idx]], distance[unsure[p_idx]] = r_idx, dist
+        exact = shapely.distance(points[unsure[p_idx]], polygons[r_idx])
+        order = np.lexsort((exact, p_idx))
+        first = order[np.r_[True, p_idx[order][1:] != p_idx[order][:-1]]]
+        nearest[unsure[p_idx[first]]] = r_idx[first]
+        distance[unsure[p_idx[first]]] = exact[first]
     return nearest, distance
