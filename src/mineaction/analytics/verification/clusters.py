@@ -17,6 +17,8 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 import shapely
+from scipy.sparse import coo_matrix  # type: ignore[import-untyped]
+from scipy.sparse.csgraph import connected_components  # type: ignore[import-untyped]
 
 __all__ = ["dbscan"]
 
@@ -34,18 +36,11 @@ def dbscan(
     a, b = tree.query(points, predicate="dwithin", distance=eps)
     counts = np.bincount(a, minlength=n)
     core = counts >= min_points
-    # Connected components of core points over core–core edges: propagate the
-    # smallest index along the edges until nothing changes (pointer jumping).
+    # Connected components of core points over core–core edges (one pass, scipy).
     both = core[a] & core[b]
-    ca, cb = a[both], b[both]
-    root = np.arange(n, dtype=np.int64)
-    while True:
-        before = root.copy()
-        np.minimum.at(root, ca, root[cb])
-        np.minimum.at(root, cb, root[ca])
-        root = root[root]
-        if np.array_equal(root, before):
-            break
+    graph = coo_matrix((np.ones(int(both.sum()), dtype=np.int8), (a[both], b[both])), (n, n))
+    _count, root = connected_components(graph, directed=False)
+    root = root.astype(np.int64)
     labels[core] = root[core]
     # Border points join the cluster of their first core neighbour.
     border = ~core[a] & core[b]

@@ -43,13 +43,13 @@ from mineaction.analytics.verification.spatial import (
     load_accidents,
     load_findings,
     load_hazards,
+    nearest_polygons,
     worked_polygons,
 )
 from mineaction.domain.ledger import polygonal
 from mineaction.errors import ValidationError
 from mineaction.geo import geodesic_area_m2
-from mineaction.services import admin_areas
-from mineaction.store.tables import MinefieldRecord
+from mineaction.store.tables import AdminArea, MinefieldRecord
 
 __all__ = ["verify_records"]
 
@@ -136,7 +136,7 @@ def verify_records(
     step("tested points outside records against hazards", 1, 1)
 
     outside = _outside_events(
-        tree,
+        perimeters,
         records,
         [(finds, find_pts, find_out, find_unknown), (accidents, acc_pts, acc_out, acc_unknown)],
     )
@@ -226,7 +226,7 @@ def _outside_hazards(
 
 
 def _outside_events(
-    tree: shapely.STRtree,
+    perimeters: npt.NDArray[np.object_],
     records: list[MinefieldRecord],
     parts: list[tuple[Points, npt.NDArray[np.object_], Ints, npt.NDArray[np.bool_]]],
 ) -> OutsideEvents:
@@ -238,11 +238,8 @@ def _outside_events(
     for (points, geoms, index, unknown), kind in zip(parts, ("finding", "accident"), strict=True):
         nearest = np.full(len(index), -1, np.int64)
         distance = np.full(len(index), np.nan)
-        if len(index) and len(tree):
-            (p_idx, r_idx), dist = tree.query_nearest(
-                geoms[index], return_distance=True, all_matches=False
-            )
-            nearest[p_idx], distance[p_idx] = r_idx, dist
+        if len(index) and len(perimeters):
+            nearest, distance = nearest_polygons(geoms[index], perimeters)
         chunks["kind"].append(np.full(len(index), kind, dtype=object))
         chunks["ids"].append(points.ids[index])
         chunks["category"].append(points.category[index])
@@ -273,35 +270,57 @@ def _proposed_areas(
         return []
     x, y = outside.x[unknown], outside.y[unknown]
     labels = dbscan(x, y, eps=rules.cluster_eps_m, min_points=rules.cluster_min_points)
-    areas = []
-    for label in range(int(labels.max()) + 1):
-        members = unknown[labels == label]
-        hull = shapely.convex_hull(
-            shapely.multipoints(np.column_stack([outside.x[members], outside.y[members]]))
+    clustered = labels >= 0
+    if not clustered.any():
+        return []
+    order = np.argsort(labels[clustered], kind="stable")  # shapely wants sorted indices
+    members_of = unknown[clustered][order]
+    label_of = labels[clustered][order]
+    hulls = shapely.convex_hull(
+        shapely.multipoints(
+            np.column_stack([outside.x[members_of], outside.y[members_of]]), indices=label_of
         )
-        area = polygonal(metric.to_lonlat(hull.buffer(max(rules.buffer_m, 25.0))))
+    )
+    grown = metric.to_lonlat(shapely.buffer(hulls, max(rules.buffer_m, 25.0)))
+    shapes = [polygonal(g) for g in grown]
+    bounds = np.searchsorted(label_of, np.arange(len(shapes) + 1))
+    parts = [members_of[bounds[k] : bounds[k + 1]] for k in range(len(shapes))]
+    districts = _district_names(session, shapes)
+    areas = []
+    for number, (members, area, district) in enumerate(
+        zip(parts, shapes, districts, strict=True), start=1
+    ):
         is_find = outside.kind[members] == "finding"
         days = outside.day[members]
         areas.append(
             ProposedArea(
-                number=label + 1,
+                number=number,
                 findings=int(np.count_nonzero(is_find)),
                 mines=int(outside.quantity[members][is_find].sum()),
                 accidents=int(np.count_nonzero(~is_find)),
                 first_date=dt.date.fromordinal(int(days.min())),
                 last_date=dt.date.fromordinal(int(days.max())),
                 area_m2=geodesic_area_m2(area),
-                district=_district_name(session, area),
+                district=district,
                 geom=area,
             )
         )
     return areas
 
 
-def _district_name(session: Session, geom: BaseGeometry) -> str | None:
-    area_id = admin_areas.district_id_of(session, geom)
-    if area_id is None:
-        return None
-    from mineaction.store.tables import AdminArea
-
-    return session.get_one(AdminArea, area_id).name
+def _district_names(session: Session, shapes: list[BaseGeometry]) -> list[str | None]:
+    """Return the name of the district holding each shape (at a point surely inside it)."""
+    if not shapes:
+        return []
+    areas = list(
+        session.execute(select(AdminArea.name, AdminArea.geom).where(AdminArea.level == "district"))
+    )
+    names: list[str | None] = [None] * len(shapes)
+    if not areas:
+        return names
+    tree = shapely.STRtree([g for _, g in areas])
+    inside = shapely.point_on_surface(np.array(shapes, dtype=object))
+    point_idx, area_idx = tree.query(inside, predicate="within")
+    for p, a in zip(point_idx.tolist(), area_idx.tolist(), strict=True):
+        names[p] = names[p] or areas[a][0]
+    return names

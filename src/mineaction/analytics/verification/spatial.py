@@ -104,26 +104,34 @@ def _period(column: Any, start: dt.date | None, end: dt.date | None) -> list[Any
     return clauses
 
 
+#: Rows read from the database at a time (memory stays flat however many points there are).
+BATCH_ROWS = 100_000
+
+
 def _points(session: Session, query: Any) -> Points:
-    rows = session.execute(query).all()
-    if not rows:
-        empty = np.empty(0)
-        return Points(
-            np.empty(0, np.int64),
-            empty,
-            empty,
-            np.empty(0, object),
-            np.empty(0, np.int64),
-            np.empty(0, np.int64),
-        )
-    ids, lon, lat, category, quantity, day = zip(*rows, strict=True)
+    """Read (id, lon, lat, category, quantity, date) rows into arrays, a batch at a time."""
+    ids, lon, lat, codes, quantity, day = [], [], [], [], [], []
+    names: dict[str, int] = {}
+    # A Core result (no ORM row handling): plain tuples, streamed in batches.
+    result = session.connection().execute(query.execution_options(yield_per=BATCH_ROWS))
+    for batch in result.partitions():
+        i, x, y, c, q, d = zip(*batch, strict=True)
+        n = len(batch)
+        ids.append(np.fromiter(i, np.int64, n))
+        lon.append(np.fromiter(x, np.float64, n))
+        lat.append(np.fromiter(y, np.float64, n))
+        codes.append(np.fromiter((names.setdefault(k, len(names)) for k in c), np.int16, n))
+        quantity.append(np.fromiter(q, np.int64, n))
+        day.append(np.fromiter((v.toordinal() for v in d), np.int64, n))
+    labels = np.array(list(names), dtype=object)
+    code = np.concatenate(codes) if codes else np.empty(0, np.int16)
     return Points(
-        ids=np.fromiter(ids, np.int64, len(rows)),
-        lon=np.fromiter(lon, np.float64, len(rows)),
-        lat=np.fromiter(lat, np.float64, len(rows)),
-        category=np.array(category, dtype=object),
-        quantity=np.fromiter(quantity, np.int64, len(rows)),
-        day=np.fromiter((d.toordinal() for d in day), np.int64, len(rows)),
+        ids=np.concatenate(ids) if ids else np.empty(0, np.int64),
+        lon=np.concatenate(lon) if lon else np.empty(0),
+        lat=np.concatenate(lat) if lat else np.empty(0),
+        category=labels[code] if len(labels) else np.empty(0, object),
+        quantity=np.concatenate(quantity) if quantity else np.empty(0, np.int64),
+        day=np.concatenate(day) if day else np.empty(0, np.int64),
     )
 
 
@@ -221,3 +229,43 @@ def worked_polygons(
     )
     shapes = [g for (g,) in session.execute(releases)] + [g for (g,) in session.execute(activities)]
     return [g for g in shapes if g is not None and not g.is_empty]
+
+
+def nearest_polygons(
+    points: npt.NDArray[np.object_], polygons: npt.NDArray[np.object_]
+) -> tuple[npt.NDArray[np.int64], Floats]:
+    """Return, for each point, the index of the nearest polygon and the distance to it.
+
+    Exact, and much faster than ``STRtree.query_nearest`` for millions of points
+    far from a few hundred polygons: the nearest *centre* (a KD-tree over the
+    polygons' centroids) gives a candidate whose exact distance is computed;
+    no other polygon can be nearer when that distance is at most the centre's
+    distance less the largest polygon radius.  The few points for which that
+    does not prove it (those close to a polygon) are settled by the STRtree.
+    """
+    from scipy.spatial import cKDTree  # type: ignore[import-untyped]
+
+    n = len(points)
+    nearest = np.full(n, -1, dtype=np.int64)
+    distance = np.full(n, np.nan)
+    if n == 0 or len(polygons) == 0:
+        return nearest, distance
+    centres = shapely.get_coordinates(shapely.centroid(polygons))
+    coords, owner = shapely.get_coordinates(polygons, return_index=True)
+    radius = float(np.hypot(*(coords - centres[owner]).T).max())
+    centre_distance, candidate = cKDTree(centres).query(shapely.get_coordinates(points))
+    nearest[:] = candidate
+    distance[:] = shapely.distance(points, polygons[candidate])
+    unsure = np.flatnonzero(distance > centre_distance - radius)
+    if len(unsure):
+        # The nearest polygon lies within the candidate's distance: ask the STRtree for
+        # those only (a bounded query per point), then keep the nearest of them.
+        p_idx, r_idx = shapely.STRtree(polygons).query(
+            points[unsure], predicate="dwithin", distance=distance[unsure] + 1e-6
+        )
+        exact = shapely.distance(points[unsure[p_idx]], polygons[r_idx])
+        order = np.lexsort((exact, p_idx))
+        first = order[np.r_[True, p_idx[order][1:] != p_idx[order][:-1]]]
+        nearest[unsure[p_idx[first]]] = r_idx[first]
+        distance[unsure[p_idx[first]]] = exact[first]
+    return nearest, distance
