@@ -308,7 +308,7 @@ MEMORY_SCRIPT = textwrap.dedent(
 
 def test_memory_stays_bounded_on_a_large_file(sqlite_db: Database, tmp_path: Path) -> None:
     # Memory depends on the chunks, not on the backend: one backend keeps the suite short.
-    rows = 200_000
+    rows = 100_000  # four chunks of 25,000
     result = subprocess.run(
         [
             sys.executable,

@@ -33,7 +33,7 @@ from mineaction.services.country import configured_country
 from mineaction.store.database import Database
 
 #: Rows parsed and written together; memory grows with it, not with the file.
-CHUNK_ROWS = 50_000
+CHUNK_ROWS = 25_000
 
 #: The kinds the bulk path knows.
 BULK_KINDS = frozenset({"findings"})
