@@ -24,9 +24,8 @@ from typing import Any
 
 import numpy as np
 import pytest
-import shapely
 from shapely.geometry import Point
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mineaction.intake.bulk import import_table
@@ -307,10 +306,18 @@ MEMORY_SCRIPT = textwrap.dedent(
 )
 
 
-def test_memory_stays_bounded_on_a_large_file(db: Database, tmp_path: Path) -> None:
-    rows = 200_000 if db.dialect == "sqlite" else 100_000
+def test_memory_stays_bounded_on_a_large_file(sqlite_db: Database, tmp_path: Path) -> None:
+    # Memory depends on the chunks, not on the backend: one backend keeps the suite short.
+    rows = 100_000  # four chunks of 25,000
     result = subprocess.run(
-        [sys.executable, "-c", MEMORY_SCRIPT, db.url, str(tmp_path / "large.csv"), str(rows)],
+        [
+            sys.executable,
+            "-c",
+            MEMORY_SCRIPT,
+            sqlite_db.url,
+            str(tmp_path / "large.csv"),
+            str(rows),
+        ],
         capture_output=True,
         text=True,
         check=True,
@@ -320,5 +327,6 @@ def test_memory_stays_bounded_on_a_large_file(db: Database, tmp_path: Path) -> N
     created, peak_kb = map(int, result.stdout.split())
     assert created == rows
     assert peak_kb < 1024 * 1024  # under 1 GB
-    with db.session() as s:
-        assert shapely.get_num_geometries(s.scalars(select(Finding.geom).limit(1)).one()) == 1
+    with sqlite_db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Finding)) == rows
+        assert s.scalar(select(func.count()).select_from(AuditEntry)) >= rows

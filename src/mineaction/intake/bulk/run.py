@@ -33,7 +33,7 @@ from mineaction.services.country import configured_country
 from mineaction.store.database import Database
 
 #: Rows parsed and written together; memory grows with it, not with the file.
-CHUNK_ROWS = 50_000
+CHUNK_ROWS = 25_000
 
 #: The kinds the bulk path knows.
 BULK_KINDS = frozenset({"findings"})
@@ -61,11 +61,14 @@ def import_table(
     with db.session(actor=actor, note=note, dry_run=dry_run) as session:
         ctx = Context(session=session, approval=approval, country=configured_country(session))
         run = _Run(kind, ctx, table, report)
-        for chunk in _chunks(table.rows(), chunk_rows):
-            report.rows += len(chunk)
-            run.chunk(chunk, parse_findings(chunk, run.lookups, ctx.country, today))
-            if progress:
-                progress(table.source, report.rows, max(total, report.rows))
+        try:
+            for chunk in _chunks(table.rows(), chunk_rows):
+                report.rows += len(chunk)
+                run.chunk(chunk, parse_findings(chunk, run.lookups, ctx.country, today))
+                if progress:
+                    progress(table.source, report.rows, max(total, report.rows))
+        finally:
+            run.writer.close()
         if not report.rows:
             raise ValidationError(
                 f"{table.source} has a header but no rows to import.",

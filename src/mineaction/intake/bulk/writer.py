@@ -51,10 +51,18 @@ class FindingWriter:
         self._models: dict[tuple[str, str], int | None] = {}
         self.findings: Table = Finding.__table__  # type: ignore[assignment]
         self.audit: Table = AuditEntry.__table__  # type: ignore[assignment]
+        self._cache_size: int | None = None
         if self.dialect.name == "sqlite":
             # Ten indexes and an R*Tree take random inserts: with SQLite's default
             # 2 MB page cache they thrash.  For this connection only, while it imports.
-            session.connection().exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
+            conn = session.connection()
+            self._cache_size = int(conn.exec_driver_sql("PRAGMA cache_size").scalar_one())
+            conn.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
+
+    def close(self) -> None:
+        """Give the connection back its own page cache size (SQLite)."""
+        if self._cache_size is not None:
+            self.session.connection().exec_driver_sql(f"PRAGMA cache_size = {self._cache_size}")
 
     def write(self, parsed: ParsedFindings, rows: Sequence[int]) -> int:
         """Write rows ``rows`` of ``parsed`` (in that order); return how many were written."""
@@ -213,8 +221,7 @@ def _copy(conn: Connection, table: Table, values: dict[str, Any], n: int) -> Non
     for name in names:
         value = values[name]
         if name == "geom":
-            ewkb = shapely.to_wkb(shapely.set_srid(value, 4326), hex=True, include_srid=True)
-            column = ewkb.tolist()
+            column = _point_ewkb_hex(value)
         elif name in ("before", "after"):  # JSON null, as SQLAlchemy's JSON type stores None
             column = [json.dumps(v) for v in _per_row(value, n)]
         else:
@@ -224,3 +231,27 @@ def _copy(conn: Connection, table: Table, values: dict[str, Any], n: int) -> Non
     with cursor.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
         for row in zip(*columns, strict=True):
             copy.write_row(row)
+
+
+#: A 2D point as extended WKB: little-endian, type Point with the SRID flag, SRID, x, y.
+_EWKB_POINT = np.dtype(
+    [("order", "u1"), ("type", "<u4"), ("srid", "<u4"), ("x", "<f8"), ("y", "<f8")]
+)
+
+
+def _point_ewkb_hex(points: Any) -> list[str | None]:
+    """Return each point as hex EWKB with SRID 4326 (what PostGIS reads in text COPY), or None.
+
+    Built with numpy for the whole chunk: the bytes ``shapely.to_wkb(...,
+    include_srid=True)`` gives for a 2D point, without a call per point.
+    """
+    placed = np.array([p is not None for p in points], dtype=bool)
+    packed = np.zeros(int(placed.sum()), dtype=_EWKB_POINT)
+    packed["order"], packed["type"], packed["srid"] = 1, 0x20000001, 4326
+    packed["x"], packed["y"] = shapely.get_x(points[placed]), shapely.get_y(points[placed])
+    text = packed.tobytes().hex().upper()
+    size = 2 * _EWKB_POINT.itemsize
+    out: list[str | None] = [None] * len(points)
+    for slot, i in enumerate(np.flatnonzero(placed).tolist()):
+        out[i] = text[slot * size : (slot + 1) * size]
+    return out
