@@ -64,58 +64,64 @@ class _Tally:
 
 
 def compute(session: Session, params: ReportParams) -> Data:
-    """Return the operations figures of the period (approved records unless asked otherwise)."""
+    """Return the operations figures of the period (approved records unless asked otherwise).
+
+    One scan of the findings and one of the releases: each grouped in SQL by
+    category (and model) or method, operator, district and, only when the
+    report is by week or month, by day.
+    """
+    grouping = params.group_by if params.group_by in ("week", "month") else None
+    find_keys: list[Any] = [
+        Finding.category,
+        Finding.eo_model_id,
+        Finding.organisation_id,
+        Finding.admin_area_id,
+    ]
+    release_keys: list[Any] = [
+        LandRelease.method,
+        LandRelease.organisation_id,
+        LandRelease.admin_area_id,
+    ]
+    if grouping:
+        find_keys.append(Finding.found_date)
+        release_keys.append(LandRelease.release_date)
     finds = session.execute(
-        select(
-            Finding.category,
-            Finding.organisation_id,
-            Finding.admin_area_id,
-            Finding.found_date,
-            func.sum(Finding.quantity),
-        )
+        select(*find_keys, func.sum(Finding.quantity))
         .where(in_period(Finding.found_date, params), approved(Finding, params))
-        .group_by(
-            Finding.category, Finding.organisation_id, Finding.admin_area_id, Finding.found_date
-        )
+        .group_by(*find_keys)
     ).all()
     releases = session.execute(
-        select(
-            LandRelease.method,
-            LandRelease.organisation_id,
-            LandRelease.admin_area_id,
-            LandRelease.release_date,
-            func.sum(LandRelease.area_m2),
-        )
+        select(*release_keys, func.sum(LandRelease.area_m2))
         .where(in_period(LandRelease.release_date, params), approved(LandRelease, params))
-        .group_by(
-            LandRelease.method,
-            LandRelease.organisation_id,
-            LandRelease.admin_area_id,
-            LandRelease.release_date,
-        )
+        .group_by(*release_keys)
     ).all()
-    models = session.execute(
-        select(Finding.category, EOModel.model, func.sum(Finding.quantity))
-        .outerjoin(EOModel, EOModel.id == Finding.eo_model_id)
-        .where(in_period(Finding.found_date, params), approved(Finding, params))
-        .group_by(Finding.category, EOModel.model)
-    ).all()
-    grouping = params.group_by if params.group_by in ("week", "month") else None
     total = _Tally()
     by_org: dict[int | None, _Tally] = defaultdict(_Tally)
     by_area: dict[int | None, _Tally] = defaultdict(_Tally)
     by_time: dict[str, _Tally] = defaultdict(_Tally)
-    for category, org, area, day, quantity in finds:
+    by_model: dict[tuple[str, int | None], int] = defaultdict(int)
+    for category, model, org, area, *rest in finds:
+        day, quantity = (rest[0], rest[1]) if grouping else (None, rest[0])
         key = CATEGORY_KEYS.get(category, "other")
+        quantity = int(quantity or 0)
         for tally in (total, by_org[org], by_area[area]):
-            tally.items[key] += int(quantity or 0)
-        if grouping:
-            by_time[bucket(day, grouping)].items[key] += int(quantity or 0)
-    for method, org, area, day, m2 in releases:
+            tally.items[key] += quantity
+        by_model[(category, model)] += quantity
+        if grouping and day is not None:
+            by_time[bucket(day, grouping)].items[key] += quantity
+    for method, org, area, *rest in releases:
+        day, m2 = (rest[0], rest[1]) if grouping else (None, rest[0])
         for tally in (total, by_org[org], by_area[area]):
             tally.m2[method] += float(m2 or 0.0)
-        if grouping:
+        if grouping and day is not None:
             by_time[bucket(day, grouping)].m2[method] += float(m2 or 0.0)
+    model_ids = {m for _c, m in by_model if m is not None}
+    model_names: dict[int | None, str] = dict(
+        session.execute(select(EOModel.id, EOModel.model).where(EOModel.id.in_(model_ids))).all()
+    )
+    models: dict[tuple[str, str | None], int] = defaultdict(int)
+    for (category, model), quantity in by_model.items():
+        models[(category, model_names.get(model))] += quantity
     orgs = operator_names(session, set(by_org))
     areas = district_names(session, set(by_area))
     data: Data = {
@@ -133,10 +139,11 @@ def compute(session: Session, params: ReportParams) -> Data:
             key=lambda r: (r["district"] is None, r["district"] or ""),
         ),
         "by_model": sorted(
-            ({"category": c, "model": m, "items": int(n or 0)} for c, m, n in models),
+            ({"category": c, "model": m, "items": n} for (c, m), n in models.items()),
             key=lambda r: (
                 list(CATEGORY_KEYS).index(r["category"]) if r["category"] in CATEGORY_KEYS else 99,
                 -r["items"],
+                r["model"] or "",
             ),
         ),
     }
