@@ -9,7 +9,8 @@ fan chart and P10/P50/P90 per hazard.  Median of ``--repeat`` runs.
 
 With ``--database URL`` it also times the whole ``mineaction plan forecast``
 pipeline (reading, learning, scoring, simulating) on that database, e.g. one
-written by ``bench/generate.py --scale 1.0``.
+written by ``bench/generate.py --scale 1.0``; ``--capacity FILE`` gives it a
+capacity table when the database has no progress reports to learn one from.
 
     python bench/bench_forecast.py --hazards 50000 --simulations 10000
 """
@@ -81,6 +82,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--database", help="also time `plan forecast` on this database")
+    parser.add_argument("--capacity", type=Path, help="capacity file for --database")
     parser.add_argument("--output", type=Path, help="write the figures as JSON here")
     args = parser.parse_args()
     times, cpu = [], []
@@ -107,16 +109,19 @@ def main() -> None:
         "numpy": np.__version__,
     }
     if args.database:
-        from mineaction.analytics.planning import ForecastParams, forecast
+        from mineaction.analytics.planning import ForecastParams, Scenario, forecast
         from mineaction.store.database import Database
 
         db = Database(args.database)
         with db.session() as session:
             start, start_cpu = time.perf_counter(), time.process_time()
-            answer = forecast(session, ForecastParams(simulations=args.simulations))
+            scenario = Scenario(capacity_file=args.capacity)
+            params = ForecastParams(simulations=args.simulations, scenario=scenario)
+            answer = forecast(session, params)
             result["pipeline_seconds"] = round(time.perf_counter() - start, 3)
             result["pipeline_cpu_seconds"] = round(time.process_time() - start_cpu, 3)
             result["pipeline_hazards"] = answer.national["hazards"]
+            result["pipeline_national"] = answer.national
         print(
             f"plan forecast on {db.display_url()}: {result['pipeline_seconds']} s wall, "
             f"{result['pipeline_cpu_seconds']} s CPU "

@@ -122,6 +122,11 @@ def backtest_database(session: Session, params: BacktestParams) -> Backtest:
             hint="Choose an --as-of date at least a month before the end of the data.",
         )
     plan = prepare(session, as_of=params.as_of, weights=weights_mod.load())
+    if not len(plan.data.hazards):
+        raise ValidationError(
+            f"No hazard was open on {params.as_of}: there is nothing to forecast.",
+            hint="Choose an --as-of date after the first hazards were recorded.",
+        )
     order = allocation.priority_order(plan.ranked_positions())
     fparams = ForecastParams(
         as_of=params.as_of,
@@ -280,7 +285,14 @@ def backtest_series(
     """
     as_of = params.as_of.replace(day=1)
     months = params.horizon_months
+    if not rows:
+        raise ValidationError(f"{source} holds no rows.", hint="Check the file.")
     last = max(d for d, _, _ in rows)
+    if as_of > last:
+        raise ValidationError(
+            f"{source} ends in {last:%B %Y}: nothing happened after {as_of} to compare with.",
+            hint="Choose an --as-of date inside the series.",
+        )
     by_group: dict[str, dict[dt.date, float]] = defaultdict(lambda: defaultdict(float))
     for d, g, m2 in rows:
         by_group[g][d] += m2
@@ -304,6 +316,12 @@ def backtest_series(
                     g, as_of, t + 1, starts[t + 1], float(actual[t]), *(float(v) for v in q[:, t])
                 )
             )
+    if not result.checks:
+        raise ValidationError(
+            f"Nothing was released in {source} in the 12 months before {as_of}: "
+            "there is no level to forecast from.",
+            hint="Choose a later --as-of date.",
+        )
     return result
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from mineaction.domain.vocab import Labels
+from mineaction.analytics.planning.weights import GROUPS
+from mineaction.domain.vocab import CONTAMINATION, Labels
 from mineaction.render import Column, Document, FanChart, Paragraph, Section, Table
 from mineaction.render.labels import SYNTHETIC
 
@@ -145,12 +146,14 @@ def priorities_document(data: dict[str, Any]) -> Document:
     rows = []
     for h in data["hazards"]:
         row = {k: h[k] for k in ("rank", "hazard", "district", "contamination", "remaining_ha")}
+        row["contamination"] = CONTAMINATION.get(h["contamination"], h["contamination"])
         row["score"] = h["score"]
         row["projects"] = ", ".join(h["projects"])
-        for name, part in h["explanation"].items():
-            row[name] = part["points"]
+        for group in GROUPS:
+            row[f"group_{group}"] = sum(
+                part["points"] for part in h["explanation"].values() if part["group"] == group
+            )
         rows.append(row)
-    criteria = list(data["hazards"][0]["explanation"]) if data["hazards"] else []
     return Document(
         title=PRIORITIES_TITLE,
         subtitle=f"as of {data['as_of']}",
@@ -168,12 +171,18 @@ def priorities_document(data: dict[str, Any]) -> Document:
                             Column("contamination", "Contamination"),
                             Column("remaining_ha", "Remaining", "ha", unit="ha"),
                             Column("score", "Score", "decimal2"),
-                            *[Column(c, c.capitalize(), "decimal2") for c in criteria],
+                            Column("group_impact", "Impact", "decimal"),
+                            Column("group_threat", "Threat", "decimal"),
+                            Column("group_cost", "Cost", "decimal"),
                             Column("projects", "Blocks projects"),
                         ],
                         rows,
                         name="priorities",
-                    )
+                    ),
+                    Paragraph(
+                        "Impact and threat add points, cost takes them away; the points of "
+                        "every criterion are in the JSON and CSV outputs."
+                    ),
                 ],
                 name="priorities",
             ),

@@ -8,7 +8,6 @@ beyond the horizon, i.e. not within ``max_years`` at that probability).
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -265,12 +264,17 @@ def model_summary(plan: Plan) -> dict[str, Any]:
 def _history(plan: Plan, months: int = 24) -> list[dict[str, Any]]:
     """Return the land released in each of the last ``months`` months, in hectares."""
     ends = [month_date(plan.as_of, float(-t)) for t in range(months, -1, -1)]
-    out = []
-    for start, end in itertools.pairwise(ends):
-        assert start is not None and end is not None
-        m2 = sum(r.area_m2 for r in plan.data.releases if start <= r.day < end)
-        out.append({"month_end": end.isoformat(), "released_ha": _ha(m2)})
-    return out
+    edges = np.array([e.toordinal() for e in ends if e is not None])
+    days = np.array([r.day.toordinal() for r in plan.data.releases])
+    area = np.array([r.area_m2 for r in plan.data.releases])
+    bucket = np.searchsorted(edges, days, side="right") - 1  # month of each release
+    inside = (bucket >= 0) & (bucket < months)
+    totals = np.bincount(bucket[inside], weights=area[inside], minlength=months)
+    return [
+        {"month_end": end.isoformat(), "released_ha": _ha(totals[t])}
+        for t, end in enumerate(ends[1:])
+        if end is not None
+    ]
 
 
 def _iso(day: dt.date | None) -> str | None:

@@ -12,6 +12,7 @@ import datetime as dt
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import shapely
@@ -55,7 +56,7 @@ class HazardRows:
         return len(self.ids)
 
 
-@dataclass
+@dataclass(slots=True)
 class ReportRow:
     """One progress report with what it was about."""
 
@@ -67,7 +68,7 @@ class ReportRow:
     team_days: float
 
 
-@dataclass
+@dataclass(slots=True)
 class ReleaseRow:
     """One land release: when, where, how much, and which kind of work did it."""
 
@@ -200,18 +201,31 @@ def _hazards(
         select(HazardBlockage.hazard_id, HazardBlockage.blockage).order_by(HazardBlockage.id)
     ):
         blocked[hazard_id].append(blockage)
-    rows = session.scalars(
-        select(Hazard).where(Hazard.recorded_date < day).order_by(Hazard.id)
-    ).all()
+    columns = (
+        Hazard.id,
+        Hazard.reference,
+        Hazard.admin_area_id,
+        Hazard.contamination,
+        Hazard.hazard_type,
+        Hazard.evidence,
+        Hazard.expected_beneficiaries,
+        Hazard.area_m2,
+        Hazard.released_m2,
+        Hazard.status,
+        Hazard.closed_date,
+    )
     keep = []
-    for h in rows:
-        remaining = max(h.area_m2 - released_before[h.id], 0.0)
-        if h.closed_date is not None and h.closed_date < day:
+    for row in session.execute(
+        select(*columns).where(Hazard.recorded_date < day).order_by(Hazard.id)
+    ):
+        remaining = max(row.area_m2 - released_before[row.id], 0.0)
+        if row.closed_date is not None and row.closed_date < day:
             continue
-        if h.status != "open" and h.closed_date is None:
+        if row.status != "open" and row.closed_date is None:
             continue  # closed without a date: it cannot be placed in time, so it is not work
         if remaining >= FINISHED_M2:
-            keep.append((h, remaining))
+            keep.append((row, remaining))
+    shapes = _shapes(session, [(row.id, _now(row, m2)) for row, m2 in keep])
     return HazardRows(
         ids=[h.id for h, _ in keep],
         references=[h.reference for h, _ in keep],
@@ -222,17 +236,31 @@ def _hazards(
         beneficiaries=np.array([float(h.expected_beneficiaries or 0) for h, _ in keep]),
         remaining_m2=np.array([m2 for _, m2 in keep], dtype=float),
         blockages=[blocked.get(h.id, []) for h, _ in keep],
-        # The remaining shape is known only for today; an earlier day gets the recorded one.
-        shapes=[
-            h.remaining_geom if h.remaining_geom is not None and _now(h, m2) else h.geom
-            for h, m2 in keep
-        ],
+        shapes=shapes,
     )
 
 
-def _now(hazard: Hazard, remaining: float) -> bool:
+def _now(row: Any, remaining: float) -> bool:
     """Tell whether the stored remaining shape is the shape on the day asked for."""
-    return math.isclose(hazard.remaining_m2, remaining, rel_tol=1e-6, abs_tol=1.0)
+    stored = max(row.area_m2 - row.released_m2, 0.0)
+    return math.isclose(stored, remaining, rel_tol=1e-6, abs_tol=1.0)
+
+
+def _shapes(session: Session, wanted: list[tuple[int, bool]]) -> list[BaseGeometry]:
+    """Return each hazard's shape: the remaining one when it is today's, else the recorded one.
+
+    Read for the hazards planning keeps only, a few thousand at a time.
+    """
+    found: dict[int, BaseGeometry] = {}
+    ids = [hazard_id for hazard_id, _ in wanted]
+    current = dict(wanted)
+    for start in range(0, len(ids), 5_000):
+        chunk = ids[start : start + 5_000]
+        for hazard_id, geom, remaining in session.execute(
+            select(Hazard.id, Hazard.geom, Hazard.remaining_geom).where(Hazard.id.in_(chunk))
+        ):
+            found[hazard_id] = remaining if remaining is not None and current[hazard_id] else geom
+    return [found[hazard_id] for hazard_id in ids]
 
 
 def _reports(session: Session, day: dt.date, operators: dict[int, str]) -> list[ReportRow]:

@@ -222,7 +222,7 @@ def persistent_spread(sigma_quarter: float | None, sigma_month: float | None) ->
     left of the quarters' variance is drawn once per run (never below 0.1).
 
     >>> round(persistent_spread(0.5, 0.4), 3)
-    0.412
+    0.39
     """
     if sigma_quarter is None:
         return priors.SIGMA_RUN
