@@ -7,6 +7,9 @@ evidence around says "look here" but no hazard has been recorded yet.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import shapely
@@ -16,10 +19,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mineaction.analytics.risk.grid import Grid
+from mineaction.analytics.risk.model import RiskModel
+from mineaction.analytics.risk.output import with_explanations, write_table
+from mineaction.analytics.risk.table import read_table
+from mineaction.errors import ValidationError
 from mineaction.geo.areas import round_ha
 from mineaction.store.tables.operations import Hazard
 
-__all__ = ["candidate_areas", "hazard_risk"]
+__all__ = ["MapResult", "candidate_areas", "hazard_risk", "write_map"]
 
 
 def _to_utm(geoms: NDArray[np.object_], epsg: int) -> NDArray[np.object_]:
@@ -144,3 +151,49 @@ def candidate_areas(
         }
     )
     return table, parts_wgs[order]
+
+
+@dataclass
+class MapResult:
+    """What ``write_map`` wrote: cell count, per-hazard table, candidates, columns missing."""
+
+    cells: int
+    hazards: pd.DataFrame
+    candidates: pd.DataFrame
+    missing: list[str]
+
+
+def write_map(
+    session: Session,
+    *,
+    model: Path,
+    grid: Path,
+    output: Path,
+    top_share: float = 0.05,
+    explain: int = 3,
+) -> MapResult:
+    """Score the grid with the model; write risk_cells, hazard_risk and candidate_areas."""
+    trained = RiskModel.load(model)
+    table = read_table(grid)
+    if table.geometry is None:
+        raise ValidationError(
+            f"{table.source} has no cells (no geometry).",
+            hint="Give the .gpkg grid written by `mineaction risk build-grid`.",
+        )
+    cells = Grid.from_table(table.frame, table.geometry)
+    risk, missing = trained.predict(table.frame)
+    out = table.frame.copy()
+    out["risk"] = risk.round(5)
+    if explain > 0:
+        out = with_explanations(out, trained.contributions(table.frame), trained.features, explain)
+    output.unlink(missing_ok=True)
+    write_table(out, output, geometry=cells.wkb(), layer="risk_cells")
+    hazards, hazard_shapes = hazard_risk(session, cells, risk)
+    candidates, candidate_shapes = candidate_areas(session, cells, risk, top_share)
+    for frame, shapes, name in (
+        (hazards, hazard_shapes, "hazard_risk"),
+        (candidates, candidate_shapes, "candidate_areas"),
+    ):
+        if len(frame):
+            write_table(frame, output, geometry=shapely.to_wkb(shapes), layer=name, append=True)
+    return MapResult(cells=len(out), hazards=hazards, candidates=candidates, missing=missing)
