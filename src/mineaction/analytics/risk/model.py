@@ -88,7 +88,9 @@ class RiskModel:
 
     def raw(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
         """Return the boosting log-odds for a prepared matrix."""
-        return np.asarray(self.booster.predict(x, raw_score=True), dtype=float)
+        return np.asarray(
+            self.booster.predict(x, raw_score=True, num_threads=self.settings.threads), dtype=float
+        )
 
     def calibrate(self, log_odds: NDArray[np.float64]) -> NDArray[np.float64]:
         """Turn log-odds into calibrated probabilities with the stored calibration map."""
@@ -105,7 +107,10 @@ class RiskModel:
         They sum, per row, to the model's log-odds before calibration.
         """
         x, _ = self.matrix(frame)
-        return np.asarray(self.booster.predict(x, pred_contrib=True), dtype=float)
+        return np.asarray(
+            self.booster.predict(x, pred_contrib=True, num_threads=self.settings.threads),
+            dtype=float,
+        )
 
     # -- the model file ------------------------------------------------------------
     def save(self, path: str | Path) -> Path:
@@ -252,7 +257,7 @@ def cross_validate(
     for train_rows, test_rows in group_folds(groups, settings.folds, settings.seed):
         signs = _monotone_signs(x[train_rows], y[train_rows]) if settings.monotone else []
         booster = _fit_booster(x[train_rows], y[train_rows], settings, signs)
-        oof[test_rows] = booster.predict(x[test_rows], raw_score=True)
+        oof[test_rows] = booster.predict(x[test_rows], raw_score=True, num_threads=settings.threads)
     return oof
 
 
