@@ -130,6 +130,8 @@ def train(
         f"{output}: trained on {model.training['labelled']:,} labelled rows "
         f"({model.training['positives']:,} with finds), {len(model.features)} features."
     )
+    if model.training["unlabelled_used_as"] == "negative" and model.training["unlabelled"]:
+        console.print(f"{model.training['unlabelled']:,} unlabelled rows used as background (0).")
     console.print(
         f"Spatial cross-validation ({cv['held_out']}, {cv['folds']} folds): "
         f"ROC-AUC {cv['roc_auc']:.3f}, PR-AUC {cv['pr_auc']:.3f}, "
