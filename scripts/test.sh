@@ -35,6 +35,13 @@ if ! [ -x /usr/bin/chromium ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 
+# LightGBM (the risk model) links against the GNU OpenMP runtime.
+if ! ldconfig -p | grep -q 'libgomp\.so\.1'; then
+  echo "== installing libgomp1 (for LightGBM)"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libgomp1 >/dev/null
+fi
+
 if [ -z "${VIRTUAL_ENV:-}" ]; then
   [ -x .venv/bin/python ] || python3 -m venv .venv
   # shellcheck disable=SC1091

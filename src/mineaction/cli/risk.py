@@ -69,6 +69,12 @@ def train(
     monotone: Annotated[
         bool, typer.Option("--monotone", help="Constrain risk to move one way with each feature.")
     ] = False,
+    drop_group_constant: Annotated[
+        bool,
+        typer.Option(
+            "--drop-group-constant", help="Leave out columns constant within every group."
+        ),
+    ] = False,
     calibration: Annotated[str, typer.Option("--calibration", help="platt or isotonic.")] = "platt",
     unlabelled: Annotated[
         str,
@@ -93,6 +99,7 @@ def train(
     groups, held_out = spatial_groups(table, group=group, coords=pair, block_km=block_km)
     settings = TrainSettings(
         monotone=monotone,
+        drop_group_constant=drop_group_constant,
         calibration=calibration,
         folds=folds,
         threads=threads,
@@ -123,6 +130,8 @@ def train(
         f"{output}: trained on {model.training['labelled']:,} labelled rows "
         f"({model.training['positives']:,} with finds), {len(model.features)} features."
     )
+    if model.training["unlabelled_used_as"] == "negative" and model.training["unlabelled"]:
+        console.print(f"{model.training['unlabelled']:,} unlabelled rows used as background (0).")
     console.print(
         f"Spatial cross-validation ({cv['held_out']}, {cv['folds']} folds): "
         f"ROC-AUC {cv['roc_auc']:.3f}, PR-AUC {cv['pr_auc']:.3f}, "
@@ -299,56 +308,32 @@ def risk_map(
     mean cell risk) and candidate_areas (touching high-risk cells outside
     every recorded hazard, riskiest first).
     """
-    from mineaction.analytics.risk.grid import Grid
-    from mineaction.analytics.risk.maps import candidate_areas, hazard_risk
-    from mineaction.analytics.risk.model import RiskModel
-    from mineaction.analytics.risk.output import with_explanations, write_table
-    from mineaction.analytics.risk.table import read_table
+    from mineaction.analytics.risk.maps import write_map
 
     check_format(format, ("text", "json"))
     if output.suffix.lower() != ".gpkg":
         raise typer.BadParameter(
             "the map is a GeoPackage: give a .gpkg file", param_hint="--output"
         )
-    trained = RiskModel.load(model)
-    table = read_table(grid)
-    if table.geometry is None:
-        raise typer.BadParameter(
-            "give the .gpkg grid written by `risk build-grid`", param_hint="--grid"
-        )
-    cells = Grid.from_table(table.frame, table.geometry)
-    risk, missing = trained.predict(table.frame)
-    _note_missing(missing)
-    out = table.frame.copy()
-    out["risk"] = risk.round(5)
-    if explain > 0:
-        out = with_explanations(out, trained.contributions(table.frame), trained.features, explain)
-    output.unlink(missing_ok=True)
-    write_table(out, output, geometry=cells.wkb(), layer="risk_cells")
     db = open_database(database)
     with db.session() as session:
-        hazards, hazard_shapes = hazard_risk(session, cells, risk)
-        candidates, candidate_shapes = candidate_areas(session, cells, risk, top_share)
-    import shapely
-
-    for frame, shapes, name in (
-        (hazards, hazard_shapes, "hazard_risk"),
-        (candidates, candidate_shapes, "candidate_areas"),
-    ):
-        if len(frame):
-            write_table(frame, output, geometry=shapely.to_wkb(shapes), layer=name, append=True)
+        result = write_map(
+            session, model=model, grid=grid, output=output, top_share=top_share, explain=explain
+        )
+    _note_missing(result.missing)
+    hazards, candidates = result.hazards, result.candidates
     if format == "json":
         print_json(
             {
                 "output": str(output),
-                "cells": len(out),
+                "cells": result.cells,
                 "hazards": hazards.head(20).to_dict(orient="records"),
                 "candidates": candidates.head(20).to_dict(orient="records"),
             }
         )
         return
     console.print(
-        f"{output}: {len(out):,} cells, {len(hazards):,} hazards with their risk, "
+        f"{output}: {result.cells:,} cells, {len(hazards):,} hazards with their risk, "
         f"{len(candidates):,} candidate areas outside every recorded hazard."
     )
     for row in candidates.head(10).itertuples():

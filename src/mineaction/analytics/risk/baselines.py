@@ -76,5 +76,7 @@ def run_baselines(
         lgb.Dataset(x_train, label=y_train, feature_name=names),
         num_boost_round=100,
     )
-    results["gradient boosting, default settings"] = evaluate(y_test, default.predict(x_test))
+    results["gradient boosting, default settings"] = evaluate(
+        y_test, default.predict(x_test, num_threads=1)
+    )
     return results

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,11 +25,16 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 from scipy.stats import spearmanr
-from sklearn.isotonic import IsotonicRegression
-from sklearn.linear_model import LogisticRegression
 
+from mineaction.analytics.risk.calibration import apply_calibration, fit_calibration
 from mineaction.analytics.risk.folds import blocks_from_coordinates, group_folds
 from mineaction.analytics.risk.metrics import evaluate, reliability
+from mineaction.analytics.risk.settings import (
+    CANDIDATES,
+    TrainSettings,
+    run_options,
+    settings_name,
+)
 from mineaction.analytics.risk.table import (
     FeatureTable,
     align,
@@ -52,75 +57,6 @@ FORMAT = "mineaction-risk-model"
 VERSION = 1
 _LON_NAMES = ("lon", "lng", "longitude", "longitud", "longitud_x", "cell_lon", "x")
 _LAT_NAMES = ("lat", "latitude", "latitud", "latitud_y", "cell_lat", "y")
-
-
-@dataclass(frozen=True)
-class TrainSettings:
-    """Boosting parameters and training choices; the defaults are LightGBM's own."""
-
-    n_estimators: int = 100
-    learning_rate: float = 0.1
-    num_leaves: int = 31
-    min_child_samples: int = 20
-    feature_fraction: float = 1.0
-    bagging_fraction: float = 1.0
-    reg_lambda: float = 0.0
-    monotone: bool = False
-    drop_group_constant: bool = False
-    calibration: str = "platt"
-    unlabelled: str = "skip"
-    folds: int = 5
-    seed: int = 0
-    threads: int = 1
-
-    def lgb_params(self) -> dict[str, Any]:
-        """Return the LightGBM parameters these settings stand for."""
-        return {
-            "objective": "binary",
-            "learning_rate": self.learning_rate,
-            "num_leaves": self.num_leaves,
-            "min_child_samples": self.min_child_samples,
-            "feature_fraction": self.feature_fraction,
-            "bagging_fraction": self.bagging_fraction,
-            "bagging_freq": 1 if self.bagging_fraction < 1 else 0,
-            "lambda_l2": self.reg_lambda,
-            "seed": self.seed,
-            "num_threads": self.threads,
-            "deterministic": True,
-            "force_row_wise": True,
-            "verbosity": -1,
-        }
-
-
-#: What ``--tune`` searches, by spatial cross-validation on the training table only:
-#: LightGBM's defaults, a regularised and a shallow setting, each with and without
-#: monotone constraints and with and without the columns constant within a group.
-CANDIDATES: dict[str, TrainSettings] = {}
-for _shape, _base in {
-    "default": TrainSettings(),
-    "regularised": TrainSettings(
-        n_estimators=200,
-        learning_rate=0.03,
-        num_leaves=7,
-        min_child_samples=100,
-        feature_fraction=0.5,
-        bagging_fraction=0.8,
-        reg_lambda=5.0,
-    ),
-    "shallow": TrainSettings(
-        n_estimators=400,
-        learning_rate=0.02,
-        num_leaves=4,
-        min_child_samples=200,
-        feature_fraction=0.5,
-    ),
-}.items():
-    for _mono in (False, True):
-        for _drop in (False, True):
-            _name = (
-                _shape + ("+monotone" if _mono else "") + ("+no-group-constant" if _drop else "")
-            )
-            CANDIDATES[_name] = replace(_base, monotone=_mono, drop_group_constant=_drop)
 
 
 @dataclass
@@ -152,7 +88,9 @@ class RiskModel:
 
     def raw(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
         """Return the boosting log-odds for a prepared matrix."""
-        return np.asarray(self.booster.predict(x, raw_score=True), dtype=float)
+        return np.asarray(
+            self.booster.predict(x, raw_score=True, num_threads=self.settings.threads), dtype=float
+        )
 
     def calibrate(self, log_odds: NDArray[np.float64]) -> NDArray[np.float64]:
         """Turn log-odds into calibrated probabilities with the stored calibration map."""
@@ -169,7 +107,10 @@ class RiskModel:
         They sum, per row, to the model's log-odds before calibration.
         """
         x, _ = self.matrix(frame)
-        return np.asarray(self.booster.predict(x, pred_contrib=True), dtype=float)
+        return np.asarray(
+            self.booster.predict(x, pred_contrib=True, num_threads=self.settings.threads),
+            dtype=float,
+        )
 
     # -- the model file ------------------------------------------------------------
     def save(self, path: str | Path) -> Path:
@@ -230,34 +171,6 @@ class RiskModel:
             cv=dict(body.get("cv", {})),
             training=dict(body.get("training", {})),
         )
-
-
-def apply_calibration(
-    calibration: dict[str, Any], log_odds: NDArray[np.float64]
-) -> NDArray[np.float64]:
-    """Map log-odds to probabilities with a stored Platt or isotonic calibration."""
-    if calibration["method"] == "platt":
-        z = calibration["a"] * log_odds + calibration["b"]
-        return np.asarray(1.0 / (1.0 + np.exp(-z)), dtype=float)
-    return np.asarray(np.interp(log_odds, calibration["x"], calibration["y"]), dtype=float)
-
-
-def _fit_calibration(
-    method: str, log_odds: NDArray[np.float64], y: NDArray[np.float64]
-) -> dict[str, Any]:
-    if method == "platt":
-        # Platt scaling keeps the ranking exactly (a strictly increasing map),
-        # so ROC-AUC and recall at k% are those of the boosting itself.
-        fit = LogisticRegression(C=1e6).fit(log_odds.reshape(-1, 1), y)
-        return {"method": "platt", "a": float(fit.coef_[0, 0]), "b": float(fit.intercept_[0])}
-    if method == "isotonic":
-        iso = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(log_odds, y)
-        return {
-            "method": "isotonic",
-            "x": [float(v) for v in iso.X_thresholds_],
-            "y": [float(v) for v in iso.y_thresholds_],
-        }
-    raise ValidationError(f"{method!r} is not a calibration method.", hint="Use platt or isotonic.")
 
 
 def spatial_groups(
@@ -344,7 +257,7 @@ def cross_validate(
     for train_rows, test_rows in group_folds(groups, settings.folds, settings.seed):
         signs = _monotone_signs(x[train_rows], y[train_rows]) if settings.monotone else []
         booster = _fit_booster(x[train_rows], y[train_rows], settings, signs)
-        oof[test_rows] = booster.predict(x[test_rows], raw_score=True)
+        oof[test_rows] = booster.predict(x[test_rows], raw_score=True, num_threads=settings.threads)
     return oof
 
 
@@ -426,7 +339,7 @@ def train(
     if tune:
         best: tuple[float, str] | None = None
         for name, candidate in CANDIDATES.items():
-            candidate = _run_options(candidate, settings)
+            candidate = run_options(candidate, settings)
             prepared = _prepare(table, label, groups, features, candidate)
             oof = cross_validate(prepared.x, prepared.y, prepared.groups, candidate)
             scores = evaluate(prepared.y, oof)
@@ -434,10 +347,10 @@ def train(
             if best is None or scores["roc_auc"] > best[0]:
                 best = (scores["roc_auc"], name)
         assert best is not None
-        settings = _run_options(CANDIDATES[best[1]], settings)
+        settings = run_options(CANDIDATES[best[1]], settings)
     prepared = _prepare(table, label, groups, features, settings)
     oof = cross_validate(prepared.x, prepared.y, prepared.groups, settings)
-    calibration = _fit_calibration(settings.calibration, oof, prepared.y)
+    calibration = fit_calibration(settings.calibration, oof, prepared.y)
     oof_p = apply_calibration(calibration, oof)
     signs = (
         _monotone_signs(prepared.x, prepared.y)
@@ -457,7 +370,7 @@ def train(
         "reliability": reliability(prepared.y, oof_p),
     }
     if tried:
-        cv["tuning"] = {"chosen": _name_of(settings), "candidates": tried}
+        cv["tuning"] = {"chosen": settings_name(settings), "candidates": tried}
     training = {
         "source": table.source,
         "rows": len(table.frame),
@@ -479,22 +392,3 @@ def train(
         cv=cv,
         training=training,
     )
-
-
-def _run_options(candidate: TrainSettings, settings: TrainSettings) -> TrainSettings:
-    """Return ``candidate`` with the run's own choices (folds, seed, threads ...) kept."""
-    return replace(
-        candidate,
-        folds=settings.folds,
-        seed=settings.seed,
-        threads=settings.threads,
-        calibration=settings.calibration,
-        unlabelled=settings.unlabelled,
-    )
-
-
-def _name_of(settings: TrainSettings) -> str:
-    for name, candidate in CANDIDATES.items():
-        if _run_options(candidate, settings) == settings:
-            return name
-    return "custom"

@@ -92,7 +92,9 @@ def _read_gis(path: Path) -> FeatureTable:
     import pyogrio
 
     try:
-        meta, _, geometry, values = pyogrio.raw.read(path)
+        # A risk map holds several layers; the cells come first.
+        first = str(pyogrio.list_layers(path)[0][0])
+        meta, _, geometry, values = pyogrio.raw.read(path, layer=first)
     except Exception as exc:  # pyogrio raises its own DataSourceError family
         raise ValidationError(
             f"{path.name} cannot be read as a GIS layer: {exc}",
