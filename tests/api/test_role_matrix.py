@@ -29,6 +29,7 @@ WRITERS = NATIONAL | {"operator_officer"}
 READ_ALL = frozenset({"admin", "im_officer", "qa_officer", "viewer"})
 ROW = {"date": "2024-05-02", "category": "uxo", "quantity": 1, "lon": 46.93, "lat": 39.99}
 CSV = b"date,category,quantity,lon,lat\n2024-05-02,uxo,1,46.93,39.99\n"
+ACCIDENTS_CSV = b"date,device_category,accident_type,lon,lat\n2024-05-02,ap_mine,mine,47.12,39.61\n"
 
 
 def _mes_finding(world: World, state: str) -> int:
@@ -60,6 +61,7 @@ class Endpoint:
     allowed: frozenset[str]
     body: Callable[[World, str], dict[str, Any]] | None = None
     page: bool = False
+    upload: bytes | None = None  # a file sent as a dry-run import
 
     def url(self, world: World) -> str:
         return self.path(world) if callable(self.path) else self.path
@@ -138,7 +140,9 @@ ENDPOINTS: dict[str, Endpoint] = {
     "approve": _step("submitted", "approve", NATIONAL),
     "reject": _step("submitted", "reject", NATIONAL, reason="Position outside the task"),
     "review queue": Endpoint("GET", "/api/review", NATIONAL),
-    "import findings": Endpoint("POST", "/api/import/findings", WRITERS),
+    "import findings": Endpoint("POST", "/api/import/findings", WRITERS, upload=CSV),
+    # Accident files name no operator, so only the national roles import them.
+    "import accidents": Endpoint("POST", "/api/import/accidents", NATIONAL, upload=ACCIDENTS_CSV),
     "ogc landing": Endpoint("GET", "/ogc", ALL),
     "ogc conformance": Endpoint("GET", "/ogc/conformance", ALL),
     "ogc collections": Endpoint("GET", "/ogc/collections", ALL),
@@ -166,8 +170,8 @@ def test_each_role_is_allowed_or_refused(world: World, role: str, name: str) -> 
         kwargs["headers"] = {"Accept": "text/html"}
     if endpoint.body is not None:
         kwargs["json"] = endpoint.body(world, url + role)
-    if name == "import findings":
-        kwargs["files"] = {"file": ("week.csv", io.BytesIO(CSV), "text/csv")}
+    if endpoint.upload is not None:
+        kwargs["files"] = {"file": ("week.csv", io.BytesIO(endpoint.upload), "text/csv")}
         kwargs["data"] = {"dry_run": "true"}
     answer = client.request(endpoint.method, url, **kwargs)
     if role in endpoint.allowed:

@@ -61,9 +61,7 @@ def create(
     """Write a new draft from a canonical ``row`` (submitted at once with ``submit``)."""
     require(who, "create", info.name)
     assert info.writable is not None
-    from mineaction.intake.kinds import get_kind
-
-    if "operator" in get_kind(info.writable).column_names:
+    if info.rows_name_operator:
         row = _own_operator(session, who, row)
     _with_note(session, f"created by {who.username}")
     record = entry.write_row(session, info.writable, row, approval="draft")
@@ -118,9 +116,7 @@ def update(
             hint="Reject it and record the land release again.",
         )
     assert info.writable is not None
-    from mineaction.intake.kinds import get_kind
-
-    if "operator" in get_kind(info.writable).column_names:
+    if info.rows_name_operator:
         row = _own_operator(session, who, row)
     _with_note(session, f"edited by {who.username}")
     entry.rewrite(session, info.writable, record, row)

@@ -49,6 +49,15 @@ class KindInfo:
         return hasattr(self.model, "organisation_id")
 
     @property
+    def rows_name_operator(self) -> bool:
+        """Tell whether this kind's import rows have an ``operator`` column."""
+        if self.writable is None:
+            return False
+        from mineaction.intake.kinds import get_kind  # the intake layer sits above this one
+
+        return "operator" in get_kind(self.writable).column_names
+
+    @property
     def has_district(self) -> bool:
         """Tell whether records of this kind name their administrative area."""
         return hasattr(self.model, "admin_area_id")

@@ -15,10 +15,9 @@ from sqlalchemy.orm import Session
 
 from mineaction.errors import Problem
 from mineaction.intake import pipeline
-from mineaction.intake.kinds import get_kind
 from mineaction.intake.readers.base import SourceRow
 from mineaction.services.catalogue import KindInfo
-from mineaction.services.policy import Forbidden, Principal, require
+from mineaction.services.policy import Principal, require
 from mineaction.store.database import Database
 from mineaction.store.tables import Organisation
 
@@ -65,11 +64,6 @@ def import_upload(
     assert info.writable is not None
     mapping = None
     if who.role == "operator_officer":
-        if "operator" not in get_kind(info.writable).column_names:
-            raise Forbidden(
-                f"{info.name} name no operator, so an operator officer cannot import them.",
-                hint="Ask an IM officer to import this file.",
-            )
         with db.session() as session:
             code = session.get_one(Organisation, who.organisation_id).code
         mapping = OwnOperatorRows(code)

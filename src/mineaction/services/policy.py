@@ -139,6 +139,8 @@ def _write_refusal(
             return "Only an IM officer adds organisations."
         if who.organisation_id is None:
             return "This operator officer's account names no organisation."
+        if action == "import" and kind is not None and not KINDS[kind].rows_name_operator:
+            return f"Files of {kind} name no operator; an IM officer imports them."
         if record is not None:
             if record.organisation_id != who.organisation_id:
                 return "The record belongs to another organisation."
