@@ -243,7 +243,7 @@ def nearest_polygons(
     distance less the largest polygon radius.  The few points for which that
     does not prove it (those close to a polygon) are settled by the STRtree.
     """
-    from scipy.spatial import cKDTree  # type: ignore[import-untyped]
+    from scipy.spatial import cKDTree
 
     n = len(points)
     nearest = np.full(n, -1, dtype=np.int64)
