@@ -94,6 +94,11 @@ def parse_findings(
     named = np.array([a is not None for a in area_id], dtype=bool)
     clean &= placed | named  # a finding needs a position or a district
     clean &= ~placed | _valid_positions(x, y, country)
+    # A named district must hold the position; the per-row code decides the ones it
+    # does not cover, with the tolerance in metres (boundaries are simplified).
+    both = np.flatnonzero(clean & placed & named)
+    if len(both):
+        clean[both] = lookups.areas_cover([area_id[i] for i in both], x[both], y[both])
     derive = clean & placed & ~named
     if derive.any():
         found = lookups.districts_at(x[derive], y[derive])

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -42,6 +43,7 @@ class Lookups:
     _activities: dict[str, int | None] = field(default_factory=dict)
     _tree: shapely.STRtree | None = None
     _tree_ids: npt.NDArray[np.int64] | None = None
+    _area_shapes: dict[int, Any] = field(default_factory=dict)
 
     def organisation_ids(self, codes: Sequence[str | None]) -> list[int | object | None]:
         """Return each code's organisation id, None for no code, or ``refused``."""
@@ -101,6 +103,27 @@ class Lookups:
         out[rows] = ids[hits[1]]
         out[counts > 1] = AMBIGUOUS
         return out
+
+    def areas_cover(
+        self, area_ids: Sequence[Any], x: npt.NDArray[np.float64], y: npt.NDArray[np.float64]
+    ) -> npt.NDArray[np.bool_]:
+        """Tell for each point whether the area named for it covers it (no boundary: yes)."""
+        out = np.ones(len(x), dtype=bool)
+        ids = np.array(area_ids, dtype=object)
+        for area_id in set(area_ids):
+            geom = self._area_geometry(int(area_id))
+            if geom is not None:
+                rows = np.flatnonzero(ids == area_id)
+                out[rows] = shapely.intersects_xy(geom, x[rows], y[rows])
+        return out
+
+    def _area_geometry(self, area_id: int) -> Any:
+        if area_id not in self._area_shapes:
+            geom = self.ctx.session.scalar(select(AdminArea.geom).where(AdminArea.id == area_id))
+            if geom is not None:
+                shapely.prepare(geom)
+            self._area_shapes[area_id] = geom
+        return self._area_shapes[area_id]
 
     def _districts(self) -> tuple[shapely.STRtree, npt.NDArray[np.int64]]:
         if self._tree is None or self._tree_ids is None:

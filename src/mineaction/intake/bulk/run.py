@@ -125,8 +125,14 @@ class _Run:
             clean &= np.array([s not in stored for s in parsed.source_id], dtype=bool)
 
     def _write(self, parsed: ParsedFindings, pending: list[int]) -> None:
-        if pending and not self.report.problem_count:  # once refused, nothing more is written
-            self.report.created += self.writer.write(parsed, pending)
+        if not pending:
+            return
+        if self.report.problem_count:
+            # Once refused, nothing more is written; the clean rows still count as the
+            # per-row path counts them (they pass every rule), for the same report.
+            self.report.created += len(pending)
+            return
+        self.report.created += self.writer.write(parsed, pending)
 
     def _one_row(self, row: SourceRow) -> None:
         """Import one row exactly as the per-row path does (its loop body in ``import_file``)."""
