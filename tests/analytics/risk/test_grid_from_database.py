@@ -191,8 +191,8 @@ def test_the_backtest_scores_the_finds_after_the_cutoff(run, demo_db: Database) 
     }
 
 
-def test_it_refuses_an_empty_database(run, db: Database) -> None:
+def test_it_refuses_an_empty_database(run, db: Database, tmp_path: Path) -> None:
     url = db.engine.url.render_as_string(hide_password=False)
-    result = run("risk", "build-grid", "-d", url, "--output", "/tmp/never.gpkg")
+    result = run("risk", "build-grid", "-d", url, "--output", str(tmp_path / "never.gpkg"))
     assert result.code == 1
     assert "nothing to build a risk grid from" in result.err

@@ -219,3 +219,27 @@ def test_it_says_how_to_hold_out_places_when_it_cannot_tell(run, tmp_path) -> No
     )
     assert result.code == 1
     assert "--group" in result.err and "--coords" in result.err
+
+
+def test_tuning_keeps_the_candidate_cross_validation_likes_best(run, tables) -> None:
+    path = tables["folder"] / "afinado.json"
+    result = run(
+        "risk",
+        "train",
+        "--features",
+        str(tables["train"]),
+        "--label",
+        "mines_outcome",
+        "--group",
+        "Municipio",
+        "--tune",
+        "--folds",
+        "3",
+        "--output",
+        str(path),
+    )
+    assert result.code == 0, result.err
+    tuning = RiskModel.load(path).cv["tuning"]
+    assert len(tuning["candidates"]) == 12
+    best = max(tuning["candidates"].values(), key=lambda f: f["roc_auc"])["roc_auc"]
+    assert tuning["candidates"][tuning["chosen"]]["roc_auc"] == best
