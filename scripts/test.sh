@@ -19,6 +19,14 @@ if [ "$available" != "1" ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15-postgis-3 >/dev/null
 fi
+# PDF reports need Pango and a font (WeasyPrint); their tests read PDFs with pdftotext.
+if ! command -v pdftotext >/dev/null || ! ldconfig -p | grep -q libpangoft2-1.0 \
+  || ! fc-list 2>/dev/null | grep -qi dejavu; then
+  echo "== installing poppler-utils, Pango and DejaVu fonts (PDF reports)"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils libpango-1.0-0 \
+    libpangoft2-1.0-0 fonts-dejavu-core >/dev/null
+fi
 
 if [ -z "${VIRTUAL_ENV:-}" ]; then
   [ -x .venv/bin/python ] || python3 -m venv .venv

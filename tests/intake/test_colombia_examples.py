@@ -8,12 +8,14 @@ CSV with the csv module, not through the mapping code.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from collections import Counter
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
+from mineaction.analytics.reports import ReportParams, compute_report
 from mineaction.intake.mapping import load_mapping
 from mineaction.intake.pipeline import import_file
 from mineaction.store.database import Database
@@ -76,6 +78,14 @@ def test_the_victims_register_imports_as_accidents_and_victims(db: Database) -> 
         assert districts == len({(r["departamento"], r["municipio"]) for r in rows})
         demining = s.scalar(select(func.count()).where(Accident.accident_type == "demining"))
         assert demining == sum(r["Actividad"] == "Labores de desminado" for r in rows)
+        # The casualties report over the whole register says what the raw rows say.
+        years = [year(r["ano"]) for r in rows]
+        whole = ReportParams(dt.date(min(years), 1, 1), dt.date(max(years), 12, 31))
+        report = compute_report(session=s, name="casualties", params=whole)
+    assert report["by_group"]["military"] == {"injured": 5_897, "killed": 1_457}
+    assert report["by_group"]["civilian"] == {"injured": 4_116, "killed": 894}
+    assert report["totals"]["victims"] == len(rows)
+    assert report["by_sex"] == {k: Counter(sex[r["estado"]] for r in rows)[k] for k in sex.values()}
 
 
 def test_the_demining_returns_import_as_land_cleared_and_devices_found(db: Database) -> None:
@@ -109,6 +119,13 @@ def test_the_demining_returns_import_as_land_cleared_and_devices_found(db: Datab
         "ied": sum(int(r["aei"]) for r in rows),
     }
     assert by_category == {"ap_mine": 3_871, "uxo": 494, "ied": 641}
+    # The operations report over the whole period gives the returns' totals.
+    years = [int(r["ano"]) for r in rows]
+    whole = ReportParams(dt.date(min(years), 1, 1), dt.date(max(years), 12, 31))
+    with db.session() as s:
+        totals = compute_report(session=s, name="operations", params=whole)["totals"]
+    assert totals["area_cleared_ha"] == round(2_170_631 / 10_000, 1)
+    assert (totals["ap_mines"], totals["uxo"], totals["ieds"]) == (3_871, 494, 641)
     again = import_file(db, "findings", DEMINING, mapping=found)
     assert again.created == 0
     assert again.unchanged == sum(int(r[c]) > 0 for r in rows for c in ("map", "muse", "aei"))

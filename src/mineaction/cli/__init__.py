@@ -11,7 +11,18 @@ import sys
 
 import typer
 
-from mineaction.cli import admin_areas, database, demo, export, forms, intake, plan, serve, status
+from mineaction.cli import (
+    admin_areas,
+    database,
+    demo,
+    export,
+    forms,
+    intake,
+    plan,
+    report,
+    serve,
+    status,
+)
 from mineaction.cli.common import console, err_console
 from mineaction.errors import MineActionError
 
@@ -28,6 +39,7 @@ demo.register(app)
 serve.register(app)
 intake.register(app)
 export.register(app)
+report.register(app)
 app.add_typer(admin_areas.app, name="admin-areas")
 app.add_typer(forms.app, name="forms")
 app.add_typer(plan.app, name="plan")

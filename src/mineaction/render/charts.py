@@ -64,21 +64,33 @@ def chart_svg(chart: Chart, lang: str) -> str:
             )  # fmt: skip
     else:
         stacked = chart.kind == "stacked_bar"
+        # Long names (operators, districts) read better along horizontal bars.
+        horizontal = max((len(s) for s in labels), default=0) > 14
+        if horizontal:
+            figure.set_size_inches(WIDTH_IN, max(1.6, 0.32 * len(labels) + 0.8))
         count = max(len(chart.series), 1)
         width = 0.8 if stacked else 0.8 / count
-        bottom = [0.0] * len(labels)
+        base = [0.0] * len(labels)
         for i, series in enumerate(chart.series):
             offset = 0.0 if stacked else (i - (count - 1) / 2) * width
-            axes.bar(
-                [p + offset for p in positions], series.values, width,
-                bottom=bottom if stacked else None, color=PALETTE[i % len(PALETTE)],
-                label=tr(series.label, lang),
-            )  # fmt: skip
+            spots = [p + offset for p in positions]
+            colour, label = PALETTE[i % len(PALETTE)], tr(series.label, lang)
+            if horizontal:
+                axes.barh(spots, series.values, width, left=base if stacked else None,
+                          color=colour, label=label)  # fmt: skip
+            else:
+                axes.bar(spots, series.values, width, bottom=base if stacked else None,
+                         color=colour, label=label)  # fmt: skip
             if stacked:
-                bottom = [b + v for b, v in zip(bottom, series.values, strict=True)]
-    axes.set_xticks(positions)
-    rotate = len(labels) > 8 or max((len(s) for s in labels), default=0) > 10
-    axes.set_xticklabels(labels, rotation=45 if rotate else 0, ha="right" if rotate else "center")
+                base = [b + v for b, v in zip(base, series.values, strict=True)]
+        if horizontal:
+            axes.set_yticks(positions)
+            axes.set_yticklabels(labels)
+            axes.invert_yaxis()
+            _finish(axes, chart.title, None, lang, legend=len(chart.series) > 1, axis="x")
+            if chart.unit:
+                axes.set_xlabel(tr(chart.unit, lang))
+            return _svg(figure)
     _finish(axes, chart.title, chart.unit, lang, legend=len(chart.series) > 1)
     return _svg(figure)
 
@@ -115,12 +127,12 @@ def fan_svg(chart: FanChart, lang: str) -> str:
     return _svg(figure)
 
 
-def _finish(axes, title, unit, lang: str, *, legend: bool) -> None:  # type: ignore[no-untyped-def]
+def _finish(axes, title, unit, lang: str, *, legend: bool, axis: str = "y") -> None:  # type: ignore[no-untyped-def]
     axes.set_title(tr(title, lang), loc="left", fontsize=10, fontweight="bold")
     if unit:
         axes.set_ylabel(tr(unit, lang))
-    axes.yaxis.set_major_formatter(_axis_formatter(lang))
-    axes.grid(axis="y", color="#ddd", lw=0.6)
+    (axes.xaxis if axis == "x" else axes.yaxis).set_major_formatter(_axis_formatter(lang))
+    axes.grid(axis=axis, color="#ddd", lw=0.6)
     axes.set_axisbelow(True)
     if legend:
         axes.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))

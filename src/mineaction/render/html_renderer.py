@@ -48,7 +48,7 @@ def _e(text: Text | None, lang: str) -> str:
 def table_html(table: Table, lang: str) -> str:
     """Return a table as HTML (numbers right-aligned, totals row in bold)."""
     parts = [f"<h3>{_e(table.title, lang)}</h3>"] if table.title else []
-    if not table.rows:
+    if not table.rows and not table.total:
         return "".join(parts) + f'<p class="empty">{_e(NO_DATA, lang)}</p>'
     head = "".join(
         f"<th>{_e(c.label, lang)}" + (f" ({_e(c.unit, lang)})" if c.unit else "") + "</th>"

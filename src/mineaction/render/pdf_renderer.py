@@ -27,8 +27,8 @@ def _print_css(document: Document, lang: str) -> str:
     page = quoted(tr(PAGE, lang) + " ")
     return (
         "@page{size:A4;margin:22mm 16mm 18mm 16mm;"
-        f"@top-left{{content:{issuer};font:bold 8pt 'DejaVu Sans';color:#08519c}}"
-        f"@top-right{{content:{quoted(title)};font:8pt 'DejaVu Sans';color:#555}}"
+        f"@top-left{{content:{issuer};font:bold 8pt 'DejaVu Sans';color:#08519c;width:50%}}"
+        f"@top-right{{content:{quoted(title)};font:8pt 'DejaVu Sans';color:#555;width:48%}}"
         f"@bottom-right{{content:{page} counter(page) ' / ' counter(pages);"
         "font:8pt 'DejaVu Sans';color:#555}}"
         "body{margin:0;max-width:none;font-size:10pt}h2{break-after:avoid}"

@@ -1,0 +1,141 @@
+"""What every report shares: its specification, the approval and period filters, the header."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, select, true
+from sqlalchemy.orm import Session
+
+from mineaction.analytics.reports import labels as T
+from mineaction.analytics.reports.params import ReportParams
+from mineaction.domain.vocab import Labels
+from mineaction.render.document import Document, Section
+from mineaction.render.labels import DEFAULT_ISSUER, SYNTHETIC, UNAPPROVED
+from mineaction.services.status import is_synthetic
+from mineaction.store.tables import AdminArea, Organisation
+
+#: A report's data object: JSON-ready (str, int, float, None, lists and dicts).
+Data = dict[str, Any]
+
+GROUP_LABELS: dict[str, Labels] = {
+    "operator": T.OPERATOR,
+    "district": T.DISTRICT,
+    "week": T.WEEK,
+    "month": T.MONTH,
+}
+
+
+@dataclass(frozen=True)
+class ReportSpec:
+    """A report: its name, title, computation and the sections of its document."""
+
+    name: str
+    title: Labels
+    compute: Callable[[Session, ReportParams], Data]
+    sections: Callable[[Session, Data, ReportParams], list[Section]]
+    statement: Callable[[Data], list[Labels]] | None = None
+    groupings: tuple[str, ...] = ()
+
+
+def approved(model: Any, params: ReportParams) -> ColumnElement[bool]:
+    """Return the filter that keeps approved records only, unless the params say otherwise."""
+    if params.include_unapproved:
+        return true()
+    return model.approval == "approved"
+
+
+def in_period(column: Any, params: ReportParams, *, scan: bool = False) -> ColumnElement[bool]:
+    """Return ``column BETWEEN date_from AND date_to`` (both ends included).
+
+    With ``scan`` the column is wrapped so that no index serves the test:
+    SQLite (which keeps no range statistics) would otherwise walk the date
+    index for a period that covers most rows, which costs twice a plain scan.
+    """
+    if scan:
+        column = func.coalesce(column, column)
+    return column.between(params.date_from, params.date_to)
+
+
+#: Periods longer than this are read by a table scan on SQLite (see ``in_period``).
+SCAN_AFTER_DAYS = 366
+
+
+def prefers_scan(session: Session, params: ReportParams) -> bool:
+    """Tell whether the period is long enough that SQLite should scan rather than seek."""
+    return params.days > SCAN_AFTER_DAYS and session.get_bind().dialect.name == "sqlite"
+
+
+def period(params: ReportParams) -> dict[str, str]:
+    """Return the period as the data objects carry it."""
+    return {"from": params.date_from.isoformat(), "to": params.date_to.isoformat()}
+
+
+def ha(m2: float | None) -> float:
+    """Return square metres as hectares to 0.1 ha (the agency's precision).
+
+    >>> ha(20_463_000), ha(None)
+    (2046.3, 0.0)
+    """
+    return round((m2 or 0.0) / 10_000, 1)
+
+
+def issuer(session: Session) -> Labels:
+    """Return the name of the national authority (the first such organisation), else a default."""
+    name = session.scalar(
+        select(Organisation.name)
+        .where(Organisation.type == "national_authority")
+        .order_by(Organisation.id)
+        .limit(1)
+    )
+    return Labels(name, name, name) if name else DEFAULT_ISSUER
+
+
+def operator_names(session: Session, ids: set[int | None]) -> dict[int | None, str]:
+    """Return organisation names by id (None → "Unknown")."""
+    known = {i for i in ids if i is not None}
+    rows = session.execute(
+        select(Organisation.id, Organisation.name).where(Organisation.id.in_(known))
+    ).all()
+    return {**{i: n for i, n in rows}, None: "Unknown"}
+
+
+def district_names(session: Session, ids: set[int | None]) -> dict[int | None, Labels]:
+    """Return district names in en/az/ru by id (None → "District not recorded")."""
+    known = {i for i in ids if i is not None}
+    rows = session.execute(
+        select(AdminArea.id, AdminArea.name, AdminArea.name_az, AdminArea.name_ru).where(
+            AdminArea.id.in_(known)
+        )
+    ).all()
+    names: dict[int | None, Labels] = {i: Labels(n, az or n, ru or n) for i, n, az, ru in rows}
+    names[None] = T.UNKNOWN_DISTRICT
+    return names
+
+
+def document(session: Session, spec: ReportSpec, data: Data, params: ReportParams) -> Document:
+    """Return the report's document: header, notices, statement and its sections."""
+    parameters: list[tuple[Labels | str, Labels | str]] = [
+        (T.SCOPE, T.ALL_RECORDS if params.include_unapproved else T.APPROVED_ONLY)
+    ]
+    if params.group_by:
+        parameters.append((T.GROUPED_BY, GROUP_LABELS[params.group_by]))
+    notices: list[Labels | str] = []
+    if is_synthetic(session):
+        notices.append(SYNTHETIC)
+    if params.include_unapproved:
+        notices.append(UNAPPROVED)
+    return Document(
+        title=spec.title,
+        issuer=issuer(session),
+        period=(params.date_from, params.date_to),
+        parameters=parameters,
+        notices=notices,
+        summary=list(spec.statement(data)) if spec.statement else [],
+        sections=spec.sections(session, data, params),
+        generated_at=dt.datetime.now(dt.UTC).replace(microsecond=0),
+        name=spec.name,
+    )
