@@ -147,13 +147,25 @@ def priorities(
     format: Format = "text",
     output: Output = None,
 ) -> None:
-    """Rank the open hazards by impact, threat and cost, with each score explained."""
-    check_format(format, ("text", "json", "csv", *DOCUMENT_FORMATS))
+    """Rank the open hazards by impact, threat and cost, with each score explained.
+
+    --format geojson writes the ranking as a map layer (live hazard shapes).
+    """
+    check_format(format, ("text", "json", "csv", "geojson", *DOCUMENT_FORMATS))
     db = open_database(database)
+    params = planning.PriorityParams(as_of=_day(as_of), weights=weights, limit=limit)
+    if format == "geojson":
+        with db.session() as session:
+            layer = planning.priorities_layer(session, params)
+        text = json.dumps(layer, ensure_ascii=False) + "\n"
+        if output is None:
+            typer.echo(text, nl=False)
+        else:
+            output.write_text(text, encoding="utf-8")
+            console.print(f"Wrote {output}.")
+        return
     with db.session() as session:
-        data = planning.priorities_report(
-            session, planning.PriorityParams(as_of=_day(as_of), weights=weights, limit=limit)
-        )
+        data = planning.priorities_report(session, params)
     rows = [
         {k: v for k, v in h.items() if k not in ("explanation", "projects")}
         | {"projects": "; ".join(h["projects"])}

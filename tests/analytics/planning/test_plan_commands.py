@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 import pytest
+import shapely.geometry
 from sqlalchemy import select
 
 from mineaction.store.database import Database
@@ -184,3 +185,21 @@ def test_colombias_monthly_returns_are_backtested_against_what_followed(run) -> 
         actual = sum(m2 for y, m, m2 in rows if y == 2012 and m <= c["month"])
         assert c["actual_ha"] == pytest.approx(actual / 10_000, abs=0.001)
     assert 0.0 <= data["summary"]["share_inside_p10_p90"] <= 1.0
+
+
+def test_the_ranking_is_a_map_layer_of_the_remaining_shapes(run, demo_db: Database) -> None:
+    done = run("plan", "priorities", "-d", demo_db.url, "--format", "geojson")
+    assert done.code == 0, done.err
+    layer = json.loads(done.out)
+    with demo_db.session() as s:
+        remaining = {
+            h.reference: h.remaining_geom if h.remaining_geom is not None else h.geom
+            for h in s.scalars(select(Hazard).where(Hazard.status == "open"))
+            if h.area_m2 - h.released_m2 >= 1.0
+        }
+    features = layer["features"]
+    assert layer["type"] == "FeatureCollection" and len(features) == len(remaining)
+    assert [f["properties"]["rank"] for f in features] == list(range(1, len(features) + 1))
+    for f in features:
+        expected = remaining[f["properties"]["hazard"]]
+        assert shapely.geometry.shape(f["geometry"]).equals_exact(expected, 1e-9)

@@ -7,6 +7,7 @@ the API and the web pages call the same thing.
 from mineaction.analytics.planning.forecast import (
     Forecast,
     forecast,
+    priorities_layer,
     priorities_report,
 )
 from mineaction.analytics.planning.forecast import model_summary as forecast_model
@@ -25,5 +26,6 @@ __all__ = [
     "Scenario",
     "forecast",
     "forecast_model",
+    "priorities_layer",
     "priorities_report",
 ]

@@ -60,7 +60,10 @@ def forecast_document(data: dict[str, Any]) -> Document:
     projects = [
         _dates(p)
         | {
-            "probability_on_time": p["probability_on_time"],
+            # The renderer's percent columns take percentages (84.0 → "84.0 %").
+            "probability_on_time": None
+            if p["probability_on_time"] is None
+            else round(100 * p["probability_on_time"], 1),
             "blocking": len(p["blocking_hazards"]),
         }
         for p in data["projects"]

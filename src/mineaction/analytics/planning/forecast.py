@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import shapely.geometry
 from sqlalchemy.orm import Session
 
 from mineaction.analytics.planning import allocation
@@ -73,6 +74,31 @@ def priorities_report(session: Session, params: PriorityParams | None = None) ->
         "hazards": [s.as_dict() for s in scores],
         "notes": plan.notes,
     }
+
+
+def priorities_layer(session: Session, params: PriorityParams | None = None) -> dict[str, Any]:
+    """Return the ranked open hazards as a GeoJSON FeatureCollection (a map layer).
+
+    Each feature is the hazard's remaining shape with its rank, score and the points
+    of each criterion.  Live hazard positions: for authorised users only.
+    """
+    params = params or PriorityParams()
+    plan = prepare(session, as_of=params.as_of, weights=weights_mod.load(params.weights))
+    scores = plan.scores[: params.limit] if params.limit else plan.scores
+    features = []
+    for s in scores:
+        row = s.as_dict()
+        properties = {k: v for k, v in row.items() if k != "explanation"}
+        properties |= {f"points_{n}": p["points"] for n, p in row["explanation"].items()}
+        properties["projects"] = "; ".join(row["projects"])
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": shapely.geometry.mapping(plan.data.hazards.shapes[s.position]),
+                "properties": properties,
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
 
 
 def forecast(session: Session, params: ForecastParams | None = None) -> Forecast:

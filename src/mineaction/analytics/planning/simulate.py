@@ -142,28 +142,24 @@ class Engine:
         for g, order in enumerate(self.orders):
             yield np.flatnonzero(self._group == g), order, self._cumwork[g]
 
-    def thresholds(self, targets: dict[str, np.ndarray], g: int) -> np.ndarray:
-        """Return (M, T) work each method must have done when each target is finished.
+    def thresholds(self, targets: dict[str, np.ndarray]) -> list[np.ndarray]:
+        """Return per queue (M, T): the work each method has done when each target is finished.
 
-        In queue ``g``: the cumulative work up to the target's last hazard needing the method.
+        That is the cumulative work up to the target's last hazard needing the method.
         """
-        out = np.zeros((len(self.methods), len(targets)))
-        for (m, j), needs in self._needs(targets).items():
-            out[m, j] = self._cumwork[g][m, self._rank[g][needs].max()]
+        needs = {}
+        for j, positions in enumerate(targets.values()):
+            for m in range(len(self.methods)):
+                mine = positions[self.work[m, positions] > 0] if len(positions) else positions
+                if len(mine):
+                    needs[(m, j)] = mine
+        out = []
+        for g in range(len(self.orders)):
+            limits = np.zeros((len(self.methods), len(targets)))
+            for (m, j), mine in needs.items():
+                limits[m, j] = self._cumwork[g][m, self._rank[g][mine].max()]
+            out.append(limits)
         return out
-
-    def _needs(self, targets: dict[str, np.ndarray]) -> dict[tuple[int, int], np.ndarray]:
-        """Return, per (method, target), the target's hazards that need the method."""
-        key = id(targets)
-        if getattr(self, "_needs_key", None) != key:
-            found = {}
-            for j, positions in enumerate(targets.values()):
-                for m in range(len(self.methods)):
-                    needs = positions[self.work[m, positions] > 0] if len(positions) else positions
-                    if len(needs):
-                        found[(m, j)] = needs
-            self._needs_key, self._needs_found = key, found
-        return self._needs_found
 
     def run(
         self, targets: dict[str, np.ndarray], *, hazards: bool = True, hazard_runs: int = 200
@@ -177,7 +173,7 @@ class Engine:
         work done by the end of each month.
         """
         n, k = self.simulations, self.work.shape[1]
-        limits = [self.thresholds(targets, g) for g in range(len(self.orders))]
+        limits = self.thresholds(targets)
         done = np.zeros((len(targets), n))
         sample = min(hazard_runs, n) if hazards else 0
         per_hazard = np.zeros((sample, k))  # runs as rows: each row is written at once

@@ -24,6 +24,7 @@ from mineaction.analytics.reports.base import (
     in_period,
     operator_names,
     period,
+    prefers_scan,
 )
 from mineaction.analytics.reports.params import ReportParams, bucket
 from mineaction.analytics.reports.statements import operations_statement
@@ -85,14 +86,17 @@ def compute(session: Session, params: ReportParams) -> Data:
     if grouping:
         find_keys.append(Finding.found_date)
         release_keys.append(LandRelease.release_date)
+    scan = prefers_scan(session, params)
     finds = session.execute(
         select(*find_keys, func.sum(Finding.quantity))
-        .where(in_period(Finding.found_date, params), approved(Finding, params))
+        .where(in_period(Finding.found_date, params, scan=scan), approved(Finding, params))
         .group_by(*find_keys)
     ).all()
     releases = session.execute(
         select(*release_keys, func.sum(LandRelease.area_m2))
-        .where(in_period(LandRelease.release_date, params), approved(LandRelease, params))
+        .where(
+            in_period(LandRelease.release_date, params, scan=scan), approved(LandRelease, params)
+        )
         .group_by(*release_keys)
     ).all()
     total = _Tally()

@@ -91,7 +91,8 @@ def _from_to(start: dt.date, end: dt.date) -> Labels:
     same = start.year == end.year
     en = f"From {date_text(start, 'en', year=not same)} to {date_text(end, 'en')}"
     az = f"{date_text(start, 'az', year=not same)} – {date_text(end, 'az')} tarixlərində"
-    ru = f"С {date_text(start, 'ru', year=not same)} по {date_text(end, 'ru')} года"
+    first = date_text(start, "ru", year=not same) + ("" if same else " года")
+    ru = f"С {first} по {date_text(end, 'ru')} года"
     return Labels(en, az, ru)
 
 
