@@ -18,8 +18,13 @@ from sqlalchemy import select
 from mineaction.store.database import Database
 from mineaction.store.tables import Hazard, LandRelease
 
-COLOMBIA = Path(
-    "/work/shared/data/colombia-humanitarian-demining/desminado_humanitario_2005_2014.csv"
+#: ../shared beside the project root, as in CI.
+COLOMBIA = (
+    Path(__file__).resolve().parents[4]
+    / "shared"
+    / "data"
+    / "colombia-humanitarian-demining"
+    / "desminado_humanitario_2005_2014.csv"
 )
 MONTH_DAYS = 365.25 / 12
 
