@@ -26,6 +26,10 @@ LAYERS = {
     "accidents": 2,
     "victims": 2,
     "land_releases": 2,
+    "eore": 1,
+    "assistance": 2,
+    "equipment": 2,
+    "projects": 2,
     "hazards": 1,
 }
 
@@ -46,6 +50,7 @@ def test_export_all_is_one_geopackage_qgis_opens_layer_by_layer(
     assert report.synthetic
     layers = {str(name): kind for name, kind in pyogrio.list_layers(path)}
     assert set(layers) == {*LAYERS, "admin_areas", "mineaction_about"}
+    assert layers["projects"] == "Unknown"  # roads are lines, solar parks areas
     for name, count in LAYERS.items():
         info = pyogrio.read_info(path, layer=name)
         assert info["features"] == count, name
@@ -54,9 +59,19 @@ def test_export_all_is_one_geopackage_qgis_opens_layer_by_layer(
         raw.read(path, layer=name)  # every feature reads
     assert layers["victims"] is None and layers["organisations"] is None  # plain tables
     assert layers["findings"] == "Point" and layers["land_releases"] == "MultiPolygon"
-    districts = pyogrio.read_info(path, layer="admin_areas")
-    assert districts["features"] > 60 and districts["geometry_type"] == "MultiPolygon"
-    assert list(districts["fields"]) == ["code", "name", "name_az", "name_ru", "level"]
+    areas = pyogrio.read_info(path, layer="admin_areas")
+    assert areas["features"] > 60 and areas["geometry_type"] == "MultiPolygon"
+    assert list(areas["fields"]) == [
+        "id",
+        "code",
+        "name",
+        "level",
+        "parent",
+        "country",
+        "name_az",
+        "name_ru",
+        "aliases",
+    ]
     hazard = raw.read(path, layer="hazards")
     assert list(hazard[0]["fields"]) == [
         "reference",

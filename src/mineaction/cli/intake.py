@@ -27,7 +27,11 @@ def register(app: typer.Typer) -> None:
 
 def import_(
     kind: Annotated[
-        str, typer.Argument(help="organisations, findings, accidents, victims, land-releases")
+        str,
+        typer.Argument(
+            help="organisations, admin-areas, findings, accidents, victims, land-releases, "
+            "eore, assistance, equipment, projects"
+        ),
     ],
     file: Annotated[
         Path, typer.Argument(help="CSV, XLSX, GeoJSON, GeoPackage or zipped Shapefile.")
@@ -95,14 +99,21 @@ def import_(
         print_json(report.as_dict())
         return
     verb = "would be imported (dry run: nothing written)" if dry_run else "imported"
+    updated = f"{report.updated} updated (new versions); " if report.updated else ""
     console.print(
         f"{report.source}: {report.rows} rows checked; {report.created} {kind} "
-        f"{verb}; {report.unchanged} unchanged (imported before)."
+        f"{verb}; {updated}{report.unchanged} unchanged (imported before)."
     )
+    if report.warnings:
+        _print_rows(report.warnings, len(report.warnings), "warning(s) — written, worth a look")
 
 
 def _print_problems(problems: list, count: int) -> None:
-    table = Table(title=f"{count} problem(s) — nothing was written", show_lines=False)
+    _print_rows(problems, count, "problem(s) — nothing was written")
+
+
+def _print_rows(problems: list, count: int, title: str) -> None:
+    table = Table(title=f"{count} {title}", show_lines=False)
     for column in ("file", "row", "column", "value", "reason", "hint"):
         table.add_column(column, overflow="fold")
     for p in problems[:50]:

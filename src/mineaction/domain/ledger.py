@@ -33,6 +33,26 @@ NOISE_M2 = 0.5
 AREA_TOLERANCE = 1e-4
 
 
+#: How far a reported area may be from its polygon's before the difference is flagged.
+REPORTED_AREA_TOLERANCE = 0.05
+
+
+def reported_area_gap(polygon_m2: float, reported_m2: float | None) -> float | None:
+    """Return how far (as a fraction of the polygon's area) a reported area is off, if too far.
+
+    The polygon's area is what counts; a report more than 5 % off it is flagged.
+
+    >>> reported_area_gap(10_000.0, 10_400.0) is None
+    True
+    >>> round(reported_area_gap(10_000.0, 12_000.0), 2)
+    0.2
+    """
+    if reported_m2 is None or polygon_m2 <= 0:
+        return None
+    gap = abs(reported_m2 - polygon_m2) / polygon_m2
+    return gap if gap > REPORTED_AREA_TOLERANCE else None
+
+
 def slack_m2(area_m2: float) -> float:
     """Return how far two area sums of a hazard of ``area_m2`` may differ and still agree."""
     return max(NOISE_M2, AREA_TOLERANCE * area_m2)

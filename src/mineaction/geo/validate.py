@@ -19,7 +19,13 @@ from mineaction.geo.parse import parse_geometry
 from mineaction.geo.refusals import CRS_HINT, SWAP_HINT, refuse, short_wkt, where
 from mineaction.geo.validity import check_valid
 
-__all__ = ["parse_geometry", "validate_point", "validate_point_geometry", "validate_polygon"]
+__all__ = [
+    "parse_geometry",
+    "validate_geometry",
+    "validate_point",
+    "validate_point_geometry",
+    "validate_polygon",
+]
 
 
 def validate_polygon(
@@ -114,6 +120,48 @@ def validate_point_geometry(
             value=short_wkt(geom),
         )
     return validate_point(geom.x, geom.y, country=country, field=field)
+
+
+def validate_geometry(
+    value: object, *, country: Country | None = None, field: str = "geometry"
+) -> BaseGeometry:
+    """Return a point, line or area (single or multi) validated as its kind requires.
+
+    For what may be drawn as any of them, e.g. a road, a power line or a solar
+    park.  Areas are checked as by validate_polygon, points as by validate_point;
+    a line needs two distinct positions, each finite, in range and unswapped.
+
+    >>> validate_geometry("LINESTRING(47.1 39.8, 47.2 39.9)").geom_type
+    'LineString'
+    """
+    geom = parse_geometry(value, field=field)
+    if isinstance(geom, Polygon | MultiPolygon):
+        return validate_polygon(geom, country=country, field=field)
+    if isinstance(geom, Point):
+        return validate_point_geometry(geom, country=country, field=field)
+    if geom.is_empty or geom.geom_type not in ("LineString", "MultiLineString", "MultiPoint"):
+        refuse(
+            f"A {_KINDS.get(geom.geom_type, geom.geom_type)} was given; a point, line or area "
+            "is needed."
+            if not geom.is_empty
+            else "The geometry is empty: it has no coordinates.",
+            hint="send a POINT, LINESTRING or POLYGON (or their MULTI forms)",
+            field=field,
+            value=short_wkt(geom),
+        )
+    coords = shapely.get_coordinates(geom)
+    for x, y in coords:
+        _check_coordinate(float(x), float(y), "A position of the line", field)
+    if geom.geom_type != "MultiPoint" and geom.length == 0:
+        refuse(
+            "The line has no length: all its positions are the same.",
+            hint="give the line at least two different positions",
+            field=field,
+            value=short_wkt(geom),
+        )
+    if country is not None:
+        _check_in_country(geom, country, field)
+    return geom
 
 
 _KINDS = {

@@ -12,12 +12,13 @@ changes nothing); a changed row of an approved record is refused.
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
 import shapely
+import shapely.geometry
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -26,7 +27,9 @@ from mineaction.domain.vocab import APPROVAL
 from mineaction.errors import Problem, ValidationError
 from mineaction.intake.columns import is_blank, parse_text
 from mineaction.intake.kinds import Context, Kind, get_kind
-from mineaction.intake.readers import open_table
+from mineaction.intake.kinds.base import by_export_id, same_shape
+from mineaction.intake.readers import flatten_odk, looks_like_odk, open_table
+from mineaction.intake.readers.base import SourceRow
 from mineaction.services.country import configured_country, current_country
 from mineaction.store.database import Database
 
@@ -44,8 +47,11 @@ class ImportReport:
     source: str
     rows: int = 0
     created: int = 0
+    updated: int = 0
     unchanged: int = 0
     problems: list[Problem] = field(default_factory=list)
+    #: Things written but worth a look (e.g. a reported area far from its polygon's).
+    warnings: list[Problem] = field(default_factory=list)
     problem_count: int = 0
     dry_run: bool = False
     written: bool = False
@@ -57,11 +63,13 @@ class ImportReport:
             "source": self.source,
             "rows": self.rows,
             "created": self.created,
+            "updated": self.updated,
             "unchanged": self.unchanged,
             "written": self.written,
             "dry_run": self.dry_run,
             "problem_count": self.problem_count,
             "problems": [p.as_dict() for p in self.problems],
+            "warnings": [w.as_dict() for w in self.warnings],
         }
 
 
@@ -127,48 +135,146 @@ def import_file(
     check_kind = getattr(mapping, "check_kind", None)  # a mapping made for another kind
     if check_kind is not None:
         check_kind(kind.name)
+    _check_approval(approval)
+    table = open_table(Path(path), layer=layer, crs=crs)
+    if looks_like_odk(table.columns):  # field-form submissions: plain field names
+        table = flatten_odk(table)
+    columns = mapping.columns(table.columns) if mapping else table.columns
+    _check_header(kind, columns, table.source, has_geometry=table.has_geometry)
+    total = table.count_hint() or 0
+    note = f"import {kind.name} {table.source}"
+    with db.session(actor=actor, note=note, dry_run=dry_run) as session:
+        if mapping:
+            mapping.prepare(session, dry_run=dry_run)
+        rows = (
+            (r, mapped)
+            for r in table.rows()
+            for mapped in [mapping.map_rows(r) if mapping else [r]]
+        )
+        report = _run(
+            session,
+            kind,
+            rows,
+            source=table.source,
+            approval=approval,
+            dry_run=dry_run,
+            country_iso3=getattr(mapping, "country", None),
+            progress=progress,
+            total=total,
+        )
+    report.written = not dry_run
+    return report
+
+
+def import_rows(
+    db: Database,
+    kind_name: str,
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    approval: str = "submitted",
+    actor: str,
+    note: str | None = None,
+    source: str = "request",
+    dry_run: bool = False,
+) -> ImportReport:
+    """Check and write canonical rows (dicts of the import columns), all or none.
+
+    The API and the web forms create and update records through this: the same
+    parsing, service rules, idempotency on ``id`` and row-level report as a file.
+    A row's ``geometry`` may be WKT, a GeoJSON geometry dict or a shapely shape.
+    Raises ImportRefused (with the report) when any row is bad.
+    """
+    kind = get_kind(kind_name)
+    _check_approval(approval)
+    source_rows = [
+        SourceRow(number=n, values=dict(row), geometry=_shape_of(row.get("geometry")))
+        for n, row in enumerate(rows, start=1)
+    ]
+    for row in source_rows:
+        if row.geometry is not None:
+            row.values.pop("geometry", None)
+    with db.session(
+        actor=actor, note=note or f"{kind.name} from {source}", dry_run=dry_run
+    ) as session:
+        report = _run(
+            session,
+            kind,
+            ((r, [r]) for r in source_rows),
+            source=source,
+            approval=approval,
+            dry_run=dry_run,
+        )
+    report.written = not dry_run
+    return report
+
+
+def _shape_of(value: Any) -> Any:
+    """Return a geometry given as a GeoJSON dict or a shape; leave WKT text to the kind."""
+    if isinstance(value, dict):
+        return shapely.geometry.shape(value)
+    if isinstance(value, shapely.Geometry):
+        return value
+    return None
+
+
+def _check_approval(approval: str) -> None:
     if approval not in APPROVAL:
         raise ValidationError(
             f"{approval!r} is not an approval state.", hint=f"Use one of: {', '.join(APPROVAL)}."
         )
-    table = open_table(Path(path), layer=layer, crs=crs)
-    columns = mapping.columns(table.columns) if mapping else table.columns
-    _check_header(kind, columns, table.source)
-    report = ImportReport(kind=kind.name, source=table.source, dry_run=dry_run)
-    total = table.count_hint() or 0
-    note = f"import {kind.name} {table.source}"
-    with db.session(actor=actor, note=note, dry_run=dry_run) as session:
-        iso3 = getattr(mapping, "country", None)
-        country = current_country(session, iso3) if iso3 else configured_country(session)
-        ctx = Context(session=session, approval=approval, country=country)
-        if mapping:
-            mapping.prepare(session, dry_run=dry_run)
-        seen: set[str] = set()
-        for source_row in table.rows():
-            report.rows += 1
-            for row in mapping.map_rows(source_row) if mapping else [source_row]:
-                problems = Problems(source=table.source, row=row.number)
-                problems.items.extend(  # a mapping's problems name the row, not the file
-                    p if p.source else replace(p, source=table.source) for p in row.problems
-                )
-                _import_row(kind, ctx, row, problems, seen, report)
-                for problem in problems.items:
-                    report.problem_count += 1
-                    if len(report.problems) < MAX_PROBLEMS:
-                        report.problems.append(problem)
-            if report.rows % FLUSH_EVERY == 0:
-                if not report.problem_count:
-                    session.flush()
-                if progress:
-                    progress(table.source, report.rows, max(total, report.rows))
-        if not report.rows:
-            raise ValidationError(
-                f"{table.source} has a header but no rows to import.",
-                hint="Add the data rows under the header.",
+
+
+def _run(
+    session: Session,
+    kind: Kind,
+    rows: Iterable[tuple[SourceRow, list[Any]]],
+    *,
+    source: str,
+    approval: str,
+    dry_run: bool,
+    country_iso3: str | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+    total: int = 0,
+) -> ImportReport:
+    """Check and write every canonical row of ``rows`` in ``session``; return the report.
+
+    Each item is a source row and the canonical rows made from it.  Raises
+    ImportRefused when any row has a problem (the caller's transaction then
+    rolls back, so nothing is written).
+    """
+    report = ImportReport(kind=kind.name, source=source, dry_run=dry_run)
+    country = (
+        current_country(session, country_iso3) if country_iso3 else configured_country(session)
+    )
+    ctx = Context(session=session, approval=approval, country=country)
+    seen: set[str] = set()
+    for _source_row, canonical in rows:
+        report.rows += 1
+        for row in canonical:
+            problems = Problems(source=source, row=row.number)
+            problems.items.extend(  # a mapping's problems name the row, not the file
+                p if p.source else replace(p, source=source) for p in row.problems
             )
-        if report.problem_count:
-            raise ImportRefused(report)
-    report.written = not dry_run
+            _import_row(kind, ctx, row, problems, seen, report)
+            for warning in ctx.take_warnings():
+                if len(report.warnings) < MAX_PROBLEMS:
+                    report.warnings.append(replace(warning, source=source, row=row.number))
+            for problem in problems.items:
+                report.problem_count += 1
+                if len(report.problems) < MAX_PROBLEMS:
+                    report.problems.append(problem)
+        if report.rows % FLUSH_EVERY == 0:
+            if not report.problem_count:
+                session.flush()
+            if progress:
+                progress(source, report.rows, max(total, report.rows))
+    if not report.rows:
+        raise ValidationError(
+            f"{source} has a header but no rows to import.",
+            hint="Add the data rows under the header.",
+        )
+    if report.problem_count:
+        raise ImportRefused(report)
     return report
 
 
@@ -179,7 +285,8 @@ def _import_row(
     for column in kind.columns:
         raw = row.values.get(column.name)
         values[column.name] = column.parse(raw, column.name, problems)
-        if column.required and is_blank(raw):
+        own_shape = column.name == "geometry" and getattr(row, "geometry", None) is not None
+        if column.required and is_blank(raw) and not own_shape:
             problems.add(
                 column.name,
                 raw,
@@ -199,13 +306,14 @@ def _import_row(
         seen.add(source_id)
     if problems.items:
         return
-    if source_id is not None:
-        existing = _existing(kind, ctx, source_id)
-        if existing is not None:
-            _compare(kind, ctx, existing, values, problems, report)
-            return
-    if report.problem_count:
-        return  # the import is refused already: check the rest, write nothing more
+    existing = _existing(kind, ctx, source_id) if source_id is not None else None
+    if existing is None and kind.natural_key is not None:
+        existing = kind.natural_key(ctx, values)
+    if existing is not None:
+        _compare(kind, ctx, existing, values, problems, report)
+        return
+    # Rows after a refused one still go through the service, so that every rule is
+    # checked on every row; the transaction is rolled back, so nothing is kept.
     try:
         kind.write(ctx, values, source_id)
         report.created += 1
@@ -215,21 +323,13 @@ def _import_row(
 
 
 def _existing(kind: Kind, ctx: Context, source_id: str) -> Any:
-    """Return the stored record a row's id names, or None.
-
-    An id of the form ``KIND-N`` is what export gives a record that has no id of
-    its own: it names record N of this database when that record has no source id,
-    so that an export imported back is compared, never counted twice.
-    """
+    """Return the stored record a row's id names (its source id or its export id), or None."""
     found = ctx.session.scalars(
         select(kind.model).where(kind.model.source_id == source_id)
     ).one_or_none()
-    prefix, _, number = source_id.rpartition("-")
-    if found is None and prefix == kind.name and number.isdigit():
-        record = ctx.session.get(kind.model, int(number))
-        if record is not None and record.source_id is None:
-            return record
-    return found
+    if found is not None:
+        return found
+    return by_export_id(ctx.session, kind.model, source_id, kind.name)
 
 
 def _take_file_geometry(kind: Kind, row: Any, values: dict[str, Any]) -> None:
@@ -238,7 +338,7 @@ def _take_file_geometry(kind: Kind, row: Any, values: dict[str, Any]) -> None:
         return
     if kind.geometry == "point" and values.get("lon") is None and geom.geom_type == "Point":
         values["lon"], values["lat"] = geom.x, geom.y
-    elif kind.geometry == "polygon" and values.get("geometry") is None:
+    elif kind.geometry in ("polygon", "any") and values.get("geometry") is None:
         values["geometry"] = geom
 
 
@@ -254,47 +354,57 @@ def _compare(
     changed = [
         name
         for name in stored
-        if not _same_value(ctx, existing, name, stored[name], values.get(name))
+        if not (
+            kind.same[name](ctx, existing, values.get(name))
+            if name in kind.same
+            else _same_value(ctx, existing, name, stored[name], values.get(name))
+        )
     ]
     if not changed:
         report.unchanged += 1
         return
-    if existing.approval == "approved":
+    if existing.approval == "approved" and not kind.changes_approved:
         problems.add(
             changed[0],
             values.get(changed[0]),
-            f"This row changes the approved record {existing.source_id!r} "
+            f"This row changes the approved record {_label(existing)!r} "
             f"({', '.join(changed)} differ from what is stored).",
             "Approved records are never overwritten: import the correction with a new id and "
             "ask the IM officer to approve it as superseding the old record.",
         )
-    else:
+        return
+    if kind.update is None:
         problems.add(
             changed[0],
             values.get(changed[0]),
-            f"This row changes the {existing.approval} record {existing.source_id!r}; "
-            "changing records by import is not supported yet.",
+            f"This row changes the {existing.approval} record {_label(existing)!r}; "
+            f"{kind.name} cannot be changed by import.",
             "Edit the record itself, or import the change with a new id.",
         )
+        return
+    try:
+        kind.update(ctx, existing, values)
+        report.updated += 1
+    except ValidationError as exc:
+        for p in exc.problems or [Problem(reason=exc.message, hint=exc.hint)]:
+            problems.add(p.field or "", p.value, p.reason, p.hint or exc.hint)
+
+
+def _label(record: Any) -> str:
+    """Return how a person names a stored record: its id in the file, code or reference."""
+    for name in ("source_id", "code", "reference"):
+        value = getattr(record, name, None)
+        if value:
+            return str(value)
+    return f"{getattr(record, '__kind__', 'record')} {record.id}"
 
 
 def _same_value(ctx: Context, existing: Any, name: str, stored: Any, new: Any) -> bool:
     if name == "district":  # any alias names the same area; empty means "from the position"
         return new is None or ctx.district_id(new) == existing.admin_area_id
     if name == "geometry":
-        return _same_shape(stored, new)
+        return same_shape(stored, new)
     return _same(stored, new)
-
-
-def _same_shape(stored: Any, new: Any) -> bool:
-    """Compare shapes, not text: ring direction, one-part multipolygons, last-digit noise."""
-    if stored is None or new is None:
-        return stored is None and new is None
-    a = shapely.from_wkt(stored) if isinstance(stored, str) else stored
-    b = shapely.from_wkt(new) if isinstance(new, str) else new
-    if a.equals(b):
-        return True
-    return bool(a.symmetric_difference(b).area <= 1e-9 * max(a.area, 1e-12))
 
 
 def _same(stored: Any, new: Any) -> bool:
@@ -305,8 +415,11 @@ def _same(stored: Any, new: Any) -> bool:
     return bool(stored == new)
 
 
-def _check_header(kind: Kind, columns: list[str], source: str) -> None:
-    missing = [c.name for c in kind.columns if c.required and c.name not in columns]
+def _check_header(
+    kind: Kind, columns: list[str], source: str, *, has_geometry: bool = False
+) -> None:
+    present = {*columns, "geometry"} if has_geometry else set(columns)
+    missing = [c.name for c in kind.columns if c.required and c.name not in present]
     if missing:
         raise ValidationError(
             f"{source} has no column {', '.join(repr(m) for m in missing)}, which "

@@ -23,11 +23,18 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from mineaction.domain import vocab
 from mineaction.domain.ledger import polygonal
-from mineaction.errors import NotFoundError, ValidationError
-from mineaction.geo import geodesic_area_m2, validate_point
+from mineaction.domain.rules import Problems
+from mineaction.errors import NotFoundError, Problem, ValidationError
+from mineaction.geo import geodesic_area_m2, validate_point, validate_polygon
+from mineaction.geo.areas import to_local_metric
 from mineaction.services.country import CountryChoice, resolve_country
+from mineaction.services.records import apply_fields
 from mineaction.store.tables import AdminArea, AdminAreaAlias
+
+#: How far outside its named area a position may lie: boundaries are simplified.
+AREA_TOLERANCE_M = 2000.0
 
 AZE_ATTRIBUTION = (
     "Administrative boundaries: geoBoundaries (Runfola et al. 2020), AZE ADM2 2020, "
@@ -316,6 +323,95 @@ def ensure_area(
     return area, True
 
 
+def area_fields(
+    session: Session,
+    *,
+    code: str | None,
+    name: str | None,
+    level: str | None,
+    parent: str | None = None,
+    country: str | None = None,
+    geom: object | None = None,
+    name_az: str | None = None,
+    name_ru: str | None = None,
+    attribution: str | None = None,
+    source_id: str | None = None,
+    approval: str = "approved",
+    record_id: int | None = None,
+) -> dict[str, Any]:
+    """Check an administrative area and return its columns; raise ValidationError if wrong.
+
+    ``parent`` names the area above it (code, name or alias); the boundary is
+    validated as a polygon but not against a country: areas are what countries
+    are made of.  ``record_id`` is the area being changed (its own code is no clash).
+    """
+    problems = Problems()
+    if not code or not code.strip():
+        problems.add("code", code, "code is required.", "Give a short unique code, e.g. AZE.AGD.")
+    else:
+        other = session.scalar(select(AdminArea.id).where(AdminArea.code == code.strip()))
+        if other is not None and other != record_id:
+            problems.add(
+                "code",
+                code,
+                f"An area with the code {code!r} exists already.",
+                "Use another code; to change a loaded area's boundary use "
+                "`mineaction admin-areas load`.",
+            )
+    if not name or not name.strip():
+        problems.add("name", name, "name is required.")
+    problems.code(vocab.ADMIN_LEVEL, level, "level")
+    problems.code(vocab.APPROVAL, approval, "approval")
+    parent_area = None
+    if parent:
+        try:
+            parent_area = session.scalars(select(AdminArea).where(AdminArea.code == parent)).first()
+            parent_area = parent_area or find_area(session, parent)
+        except (NotFoundError, ValidationError) as exc:
+            problems.add("parent", parent, exc.message, exc.hint)
+    problems.raise_if_any(f"administrative area {code or ''}".strip())
+    shape = polygonal(validate_polygon(geom)) if geom is not None else None
+    assert code and name
+    return {
+        "code": code.strip(),
+        "name": name.strip(),
+        "level": level,
+        "parent_id": parent_area.id if parent_area else None,
+        "country": country or (parent_area.country if parent_area else None),
+        "geom": shape,
+        "area_m2": geodesic_area_m2(shape) if shape is not None else None,
+        "name_az": name_az,
+        "name_ru": name_ru,
+        "attribution": attribution,
+        "source_id": source_id,
+        "approval": approval,
+    }
+
+
+def create_area(*, session: Session, aliases: Iterable[str] = (), **values: Any) -> AdminArea:
+    """Record an area (the arguments of :func:`area_fields`), findable by every name it has."""
+    area = AdminArea(**area_fields(session, **values))
+    session.add(area)
+    session.flush()
+    _add_aliases(session, area, _names_of(area, aliases))
+    return area
+
+
+def update_area(
+    *, session: Session, area: AdminArea, aliases: Iterable[str] = (), **values: Any
+) -> AdminArea:
+    """Give an area that is not approved yet its new state; its names are kept findable."""
+    apply_fields(area, area_fields(session, record_id=area.id, **values))
+    session.flush()
+    _add_aliases(session, area, _names_of(area, aliases))
+    return area
+
+
+def _names_of(area: AdminArea, aliases: Iterable[str]) -> set[str]:
+    names = {area.name, area.code, *aliases, *(n for n in (area.name_az, area.name_ru) if n)}
+    return {normalise_name(n) for n in names if n and n.strip()}
+
+
 def country_area(session: Session, iso3: str) -> AdminArea | None:
     """Return the country-level area ``iso3``, or None when it was never loaded."""
     return session.scalars(
@@ -352,7 +448,44 @@ def place_point(
     point = validate_point(lon, lat, country=resolve_country(session, country), field="lon")
     if admin_area_id is None:
         admin_area_id = district_id_of(session, point)
+    else:
+        check_point_in_area(session, point, admin_area_id)
     return point, admin_area_id
+
+
+def check_point_in_area(
+    session: Session, point: Point, admin_area_id: int, *, tolerance_m: float = AREA_TOLERANCE_M
+) -> None:
+    """Refuse a point more than ``tolerance_m`` outside the area a record names.
+
+    Area boundaries are coarse (simplified polygons), so a point just across one
+    is accepted; an area without a polygon (created by name) accepts any point.
+    """
+    area = session.get(AdminArea, admin_area_id)
+    if area is None or area.geom is None or area.geom.covers(point):
+        return
+    local_area, epsg = to_local_metric(area.geom)
+    local_point, _ = to_local_metric(point, epsg)
+    distance = local_area.distance(local_point)
+    if distance <= tolerance_m:
+        return
+    holder = area_at(session, point.x, point.y, level=area.level)
+    where = f"it lies in {holder.name}" if holder else "no area of the database holds it"
+    raise ValidationError(
+        f"The position ({point.x:.5f}, {point.y:.5f}) is {distance / 1000:,.1f} km outside "
+        f"{area.name}, the area named for it ({where}).",
+        hint="Check the coordinates (lon and lat swapped?) and the district; leave the "
+        "district empty to take it from the position.",
+        problems=[
+            Problem(
+                reason=f"position {distance / 1000:,.1f} km outside {area.name} ({where})",
+                field="district",
+                value=area.name,
+                hint="Check lon/lat and the district; an empty district is taken from the "
+                "position.",
+            )
+        ],
+    )
 
 
 def district_id_of(session: Session, geom: BaseGeometry) -> int | None:

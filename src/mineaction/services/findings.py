@@ -7,6 +7,7 @@ so an importer can point at the file's column without translating.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,6 +16,7 @@ from mineaction.domain import vocab
 from mineaction.domain.rules import Problems
 from mineaction.services import admin_areas
 from mineaction.services.country import CONFIGURED, CountryChoice
+from mineaction.services.records import apply_fields
 from mineaction.store.tables import EOModel, Finding
 
 
@@ -33,9 +35,29 @@ def eo_model_id(session: Session, category: str, model: str | None) -> int | Non
     return entry.id
 
 
-def create_finding(
-    *,
+def create_finding(*, session: Session, **values: Any) -> Finding:
+    """Validate and record one EO finding; its district comes from its position if not given.
+
+    Takes the keyword arguments of :func:`finding_fields`.
+    """
+    finding = Finding(**finding_fields(session, **values))
+    session.add(finding)
+    return finding
+
+
+def update_finding(*, session: Session, finding: Finding, **values: Any) -> Finding:
+    """Validate new values for a finding that is not approved yet; the change is versioned.
+
+    Takes the keyword arguments of :func:`finding_fields` (the finding's full new state).
+    """
+    apply_fields(finding, finding_fields(session, **values))
+    session.flush()
+    return finding
+
+
+def finding_fields(
     session: Session,
+    *,
     found_date: dt.date | None,
     category: str | None,
     quantity: int | None = 1,
@@ -53,8 +75,8 @@ def create_finding(
     source_id: str | None = None,
     approval: str = "approved",
     date_precision: str = "day",
-) -> Finding:
-    """Validate and record one EO finding; its district comes from its position if not given.
+) -> dict[str, Any]:
+    """Check a finding's values and return its columns; raise ValidationError listing problems.
 
     ``date_precision`` says how much of ``found_date`` is known: day, month or year.
     """
@@ -78,22 +100,20 @@ def create_finding(
     problems.raise_if_any(f"finding {source_id or ''}".strip())
     point, admin_area_id = admin_areas.place_point(session, lon, lat, admin_area_id, country)
     assert category is not None and found_date is not None and quantity is not None
-    finding = Finding(
-        found_date=found_date,
-        date_precision=date_precision,
-        category=category,
-        eo_model_id=eo_model_id(session, category, model),
-        quantity=quantity,
-        condition=condition,
-        depth_cm=depth_cm,
-        disposal=disposal,
-        organisation_id=organisation_id,
-        activity_id=activity_id,
-        hazard_id=hazard_id,
-        admin_area_id=admin_area_id,
-        geom=point,
-        source_id=source_id,
-        approval=approval,
-    )
-    session.add(finding)
-    return finding
+    return {
+        "found_date": found_date,
+        "date_precision": date_precision,
+        "category": category,
+        "eo_model_id": eo_model_id(session, category, model),
+        "quantity": quantity,
+        "condition": condition,
+        "depth_cm": depth_cm,
+        "disposal": disposal,
+        "organisation_id": organisation_id,
+        "activity_id": activity_id,
+        "hazard_id": hazard_id,
+        "admin_area_id": admin_area_id,
+        "geom": point,
+        "source_id": source_id,
+        "approval": approval,
+    }

@@ -21,7 +21,7 @@ from mineaction.errors import LedgerError, Problem, ValidationError
 from mineaction.geo import geodesic_area_m2, validate_polygon
 from mineaction.services import admin_areas
 from mineaction.services.country import CONFIGURED, CountryChoice, resolve_country
-from mineaction.services.records import check_version, get_record
+from mineaction.services.records import apply_fields, check_version, get_record
 from mineaction.store.tables import Hazard, HazardBlockage, LandRelease, Organisation
 
 
@@ -220,6 +220,43 @@ def release_land(
         approval=approval,
     )
     session.add(release)
+    session.flush()
+    return release
+
+
+def update_release(
+    *,
+    session: Session,
+    release: LandRelease,
+    release_date: dt.date,
+    method: str,
+    organisation_id: int,
+    approval: str,
+    date_precision: str = "day",
+    admin_area_id: int | None = None,
+) -> LandRelease:
+    """Change what the ledger does not count on (date, method, operator, district) of a release.
+
+    Only for releases not approved yet; the polygon, area and hazard stay as counted.
+    """
+    problems = Problems()
+    problems.code(vocab.RELEASE_METHOD, method, "method")
+    problems.date(release_date, "release_date")
+    problems.code(vocab.DATE_PRECISION, date_precision, "date_precision")
+    problems.code(vocab.APPROVAL, approval, "approval")
+    if session.get(Organisation, organisation_id) is None:
+        problems.add("operator", organisation_id, "no such organisation")
+    problems.raise_if_any("land release")
+    fields: dict[str, object] = {
+        "release_date": release_date,
+        "method": method,
+        "organisation_id": organisation_id,
+        "approval": approval,
+        "date_precision": date_precision,
+    }
+    if admin_area_id is not None:
+        fields["admin_area_id"] = admin_area_id
+    apply_fields(release, fields)
     session.flush()
     return release
 

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from mineaction.domain import vocab
 from mineaction.domain.rules import Problems
 from mineaction.errors import NotFoundError
+from mineaction.services.records import apply_fields
 from mineaction.store.tables import Organisation
 
 
@@ -48,6 +49,21 @@ def create_organisation(
     )
     session.add(org)
     return org
+
+
+def update_organisation(
+    *, session: Session, organisation: Organisation, name: str | None, type: str | None
+) -> Organisation:
+    """Give an organisation that is not approved yet a new name or type (its code stays)."""
+    problems = Problems()
+    if not name or not name.strip():
+        problems.add("name", name, "The organisation needs a name.")
+    problems.code(vocab.ORGANISATION_TYPE, type, "type")
+    problems.raise_if_any(f"organisation {organisation.code}")
+    assert name and type
+    apply_fields(organisation, {"name": name.strip(), "type": type})
+    session.flush()
+    return organisation
 
 
 def find_by_code(session: Session, code: str) -> Organisation | None:

@@ -53,3 +53,25 @@ def update_record(
         setattr(record, name, value)
     session.flush()
     return record
+
+
+def apply_fields(record: Record, fields: dict[str, Any]) -> list[str]:
+    """Set the fields of ``record`` that differ from ``fields``; return their names.
+
+    Only changed columns are set, so an unchanged record keeps its version and
+    leaves no history.
+    """
+    changed = []
+    for name, value in fields.items():
+        if name in ("id", "version", "created_at", "updated_at"):
+            raise ValueError(f"{name} is managed by the system")
+        current = getattr(record, name)
+        same = (
+            current.equals(value)
+            if hasattr(current, "equals") and hasattr(value, "equals")
+            else current == value
+        )
+        if not same:
+            setattr(record, name, value)
+            changed.append(name)
+    return changed

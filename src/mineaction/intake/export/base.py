@@ -50,7 +50,8 @@ class Feature(NamedTuple):
 class Layer:
     """A table to write: its name, fields, geometry type and streamed features.
 
-    ``geometry_type`` is "Point", "MultiPolygon" or None (no geometry).
+    ``geometry_type`` is "Point", "MultiPolygon", "Unknown" (points, lines and
+    areas mixed, as projects are) or None (no geometry).
     ``wkt_field`` names a text field that repeats the geometry as WKT: kept in
     CSV and XLSX (which have no geometry), left out of GIS files, whose own
     geometry carries it.

@@ -22,16 +22,17 @@ from mineaction.intake.export.base import Feature, Field, FieldType, Layer
 from mineaction.intake.kinds import Kind
 from mineaction.store.tables import AdminArea, Hazard
 
-__all__ = ["BATCH_ROWS", "admin_areas_layer", "export_id", "hazards_layer", "kind_layer"]
+__all__ = ["BATCH_ROWS", "export_id", "hazards_layer", "kind_layer"]
 
 #: Records read from the database at a time.
 BATCH_ROWS = 1000
 
-_GEOMETRY_TYPES = {"point": "Point", "polygon": "MultiPolygon"}
+_GEOMETRY_TYPES = {"point": "Point", "polygon": "MultiPolygon", "any": "Unknown"}
 #: Canonical columns that name another exported kind's record: (attribute, kind).
 #: A referenced record imported without an id is named by its export id instead.
 _REFERENCES: dict[str, dict[str, tuple[str, str]]] = {
     "victims": {"accident_id": ("accident", "accidents")},
+    "assistance": {"victim_id": ("victim", "victims")},
 }
 
 
@@ -60,7 +61,7 @@ def kind_layer(session: Session, kind: Kind, *, include_unapproved: bool = False
         fields=fields,
         features=_kind_features(session, kind, include_unapproved),
         geometry_type=_GEOMETRY_TYPES.get(kind.geometry or ""),
-        wkt_field="geometry" if kind.geometry == "polygon" else None,
+        wkt_field="geometry" if kind.geometry in ("polygon", "any") else None,
         description=f"mineaction {kind.name}: the columns of `mineaction import {kind.name}`",
     )
 
@@ -88,29 +89,6 @@ def _kind_features(session: Session, kind: Kind, include_unapproved: bool) -> It
                 values[column] = export_id(other_kind, target)
         yield Feature(values, getattr(record, spatial) if spatial else None)
     del areas
-
-
-def admin_areas_layer(session: Session) -> Layer:
-    """Return the districts with their polygons and names in English, Azerbaijani, Russian."""
-    names = ("code", "name", "name_az", "name_ru", "level")
-
-    def features() -> Iterator[Feature]:
-        query = (
-            select(AdminArea)
-            .where(AdminArea.level == "district")
-            .order_by(AdminArea.code)
-            .execution_options(yield_per=100)
-        )
-        for area in session.scalars(query):
-            yield Feature({n: getattr(area, n) for n in names}, _multipolygon(area.geom))
-
-    return Layer(
-        name="admin_areas",
-        fields=[Field(n) for n in names],
-        features=features(),
-        geometry_type="MultiPolygon",
-        description="Districts (administrative level 2)",
-    )
 
 
 def hazards_layer(session: Session, *, include_unapproved: bool = False) -> Layer:

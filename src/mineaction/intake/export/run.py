@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from mineaction import __version__
 from mineaction.errors import MineActionError, ValidationError
 from mineaction.intake.export.base import ExportFailed, ExportReport, Feature, Layer
-from mineaction.intake.export.layers import admin_areas_layer, hazards_layer, kind_layer
+from mineaction.intake.export.layers import hazards_layer, kind_layer
 from mineaction.intake.export.registry import choose_format, exporter_class
 from mineaction.intake.kinds import KINDS, get_kind
 from mineaction.services.status import is_synthetic
@@ -71,9 +71,9 @@ def export_all(
 ) -> ExportReport:
     """Write one GeoPackage with a layer per kind, the districts and the hazards.
 
-    Layers: organisations, findings, accidents, victims, land_releases (the
-    import columns), admin_areas (districts), hazards (the remaining polygon
-    of each) and mineaction_about (key/value rows: source, date, synthetic).
+    Layers: one per import kind, with the import columns (admin_areas holds
+    every level, country to settlement), hazards (the remaining polygon of
+    each) and mineaction_about (key/value rows: source, date, synthetic).
     """
     path = Path(path)
     fmt = choose_format(path)
@@ -88,7 +88,6 @@ def export_all(
     def layers(session: Session) -> Iterator[Layer]:
         for kind in KINDS.values():
             yield kind_layer(session, kind, include_unapproved=include_unapproved)
-        yield admin_areas_layer(session)
         yield hazards_layer(session, include_unapproved=include_unapproved)
 
     totals = {k.name: (k.model, include_unapproved) for k in KINDS.values()}

@@ -27,8 +27,10 @@ import tempfile
 import warnings
 import zipfile
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
+from mineaction.errors import ValidationError
 from mineaction.intake.export.base import Exporter, Feature, Field, Layer
 from mineaction.intake.export.gis_writer import CRS, GdalExporter, gis_layer_name
 
@@ -82,11 +84,14 @@ class ShapefileExporter(Exporter):
         self._stem = gis_layer_name(layer.name)
         fields = layer.gis_fields()
         self._names = short_names([f.name for f in fields])
+        geometry_type = layer.geometry_type or "Point"
+        if geometry_type == "Unknown":
+            layer, geometry_type = _one_geometry_type(layer)
         cut = Layer(
             name=self._stem,
             fields=[Field(self._names[f.name], f.type) for f in fields],
             features=self._renamed(layer, fields),
-            geometry_type=layer.geometry_type or "Point",
+            geometry_type=geometry_type,
         )
         writer = _ShapefileLayer(Path(self._dir.name) / f"{self._stem}.shp", about=self.about)
         with warnings.catch_warnings():
@@ -137,3 +142,25 @@ class ShapefileExporter(Exporter):
         """Remove the scratch folder and any zip begun."""
         self._dir.cleanup()
         super().discard()
+
+
+def _one_geometry_type(layer: Layer) -> tuple[Layer, str]:
+    """Return the layer (read into memory) and its one geometry type; refuse a mix.
+
+    A Shapefile holds points, lines or areas, never a mix; single and multi
+    parts of one type are written as the multi type.
+    """
+    features = list(layer.features)
+    types = {
+        "Multi" + f.geometry.geom_type.removeprefix("Multi")
+        for f in features
+        if f.geometry is not None
+    }
+    if len(types) > 1:
+        words = {"Point": "point", "LineString": "line", "Polygon": "polygon"}
+        mixed = ", ".join(sorted(words.get(t.removeprefix("Multi"), t) for t in types))
+        raise ValidationError(
+            f"{layer.name} mixes {mixed} geometries, and a Shapefile holds only one type.",
+            hint="Export to GeoPackage (.gpkg) or GeoJSON, which keep every type.",
+        )
+    return replace(layer, features=features), types.pop() if types else "Point"

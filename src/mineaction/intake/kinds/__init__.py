@@ -10,14 +10,29 @@ One module per family of kinds; this registry lists them in import order.
 from __future__ import annotations
 
 from mineaction.errors import ValidationError
+from mineaction.intake.kinds.admin_areas import ADMIN_AREAS
+from mineaction.intake.kinds.assets import EQUIPMENT, PROJECTS
 from mineaction.intake.kinds.base import Context, Kind
 from mineaction.intake.kinds.casualties import ACCIDENTS, VICTIMS
 from mineaction.intake.kinds.findings import FINDINGS
 from mineaction.intake.kinds.land_releases import LAND_RELEASES
 from mineaction.intake.kinds.organisations import ORGANISATIONS
+from mineaction.intake.kinds.programmes import ASSISTANCE, EORE
 
 KINDS: dict[str, Kind] = {
-    k.name: k for k in (ORGANISATIONS, FINDINGS, ACCIDENTS, VICTIMS, LAND_RELEASES)
+    k.name: k
+    for k in (
+        ORGANISATIONS,
+        ADMIN_AREAS,
+        FINDINGS,
+        ACCIDENTS,
+        VICTIMS,
+        LAND_RELEASES,
+        EORE,
+        ASSISTANCE,
+        EQUIPMENT,
+        PROJECTS,
+    )
 }
 
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import shapely
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
@@ -27,7 +28,21 @@ class Context:
     approval: str
     country: Country | None
     _orgs: dict[str, int] = field(default_factory=dict)
+    _warnings: list[Problem] = field(default_factory=list)
     _areas: dict[str, int] = field(default_factory=dict)
+
+    def warn(self, field: str, value: Any, reason: str, hint: str | None = None) -> None:
+        """Note something about the current row that is written but worth a look."""
+        self._warnings.append(Problem(reason=reason, field=field, value=value, hint=hint))
+
+    def take_warnings(self) -> list[Problem]:
+        """Return the warnings noted since the last call, and forget them."""
+        taken, self._warnings = self._warnings, []
+        return taken
+
+    def forget_areas(self) -> None:
+        """Forget the area names looked up so far (after an area was added or renamed)."""
+        self._areas.clear()
 
     def organisation_id(self, code: str | None) -> int | None:
         """Return the id of the organisation ``code`` (refused with the known codes)."""
@@ -59,6 +74,8 @@ class Context:
                 select(Hazard).where(Hazard.reference == source_id)
             ).one_or_none()
         if record is None:
+            record = by_export_id(self.session, model, source_id)
+        if record is None:
             kind = getattr(model, "__kind__", model.__name__)
             raise ValidationError(
                 f"{column} {source_id!r} names no record in {kind}.",
@@ -74,6 +91,7 @@ class Context:
 
 Writer = Callable[[Context, dict[str, Any], str | None], Record]
 Reader = Callable[[Any], dict[str, Any]]
+Updater = Callable[[Context, Any, dict[str, Any]], Record]
 
 
 @dataclass(frozen=True)
@@ -85,12 +103,39 @@ class Kind:
     columns: tuple[Column, ...]
     write: Writer
     row_of: Reader
-    geometry: str | None = None  # "point" (lon/lat columns) or "polygon" (a WKT column)
+    #: "point" (lon/lat columns), "polygon" or "any" (a WKT ``geometry`` column), or None.
+    geometry: str | None = None
+    #: Gives a stored record that is not approved yet the values of a changed row
+    #: (a new version, with history); None when the kind cannot be changed by import.
+    update: Updater | None = None
+    #: Whether ``update`` may change approved records (equipment's status steps).
+    changes_approved: bool = False
+    #: Column comparators for values a row may give in several ways: (ctx, record, new).
+    same: dict[str, Callable[[Context, Any, Any], bool]] = field(default_factory=dict)
+    #: Finds the stored record a row is about when its id does not (e.g. by code).
+    natural_key: Callable[[Context, dict[str, Any]], Any] | None = None
 
     @property
     def column_names(self) -> list[str]:
         """Return the canonical column names in order."""
         return [c.name for c in self.columns]
+
+
+def by_export_id(
+    session: Session, model: type[Record], export_id: str, kind_name: str | None = None
+) -> Any:
+    """Return the record an export named ``KIND-N`` because it had no id of its own, or None.
+
+    Export gives such a record the id ``KIND-N`` (N its number in this database,
+    KIND the import kind's name, by default the table's kind with dashes); it
+    names that record only while the record still has no source id.
+    """
+    kind = kind_name or str(getattr(model, "__kind__", "")).replace("_", "-")
+    prefix, _, number = export_id.rpartition("-")
+    if not kind or prefix != kind or not number.isdigit():
+        return None
+    record = session.get(model, int(number))
+    return record if record is not None and record.source_id is None else None
 
 
 def lonlat(geom: BaseGeometry | None) -> tuple[float | None, float | None]:
@@ -128,3 +173,14 @@ def area_name_of_id(record: Any) -> str | None:
     if session is None or record.admin_area_id is None:
         return None
     return str(session.get_one(AdminArea, record.admin_area_id).name)
+
+
+def same_shape(stored: Any, new: Any) -> bool:
+    """Compare shapes, not text: ring direction, one-part multipolygons, last-digit noise."""
+    if stored is None or new is None:
+        return stored is None and new is None
+    a = shapely.from_wkt(stored) if isinstance(stored, str) else stored
+    b = shapely.from_wkt(new) if isinstance(new, str) else new
+    if a.equals(b):
+        return True
+    return bool(a.symmetric_difference(b).area <= 1e-9 * max(a.area, 1e-12))

@@ -26,9 +26,8 @@ from mineaction.store.base import Record
 from mineaction.store.tables import Accident, Victim
 
 
-def _write_accident(ctx: Context, v: dict[str, Any], sid: str | None) -> Record:
-    return casualties.create_accident(
-        session=ctx.session,
+def _accident_args(ctx: Context, v: dict[str, Any], sid: str | None) -> dict[str, Any]:
+    return dict(
         accident_date=v["date"],
         date_precision=v["date_precision"],
         accident_type=v["accident_type"],
@@ -40,6 +39,15 @@ def _write_accident(ctx: Context, v: dict[str, Any], sid: str | None) -> Record:
         source_id=sid,
         approval=ctx.approval,
     )
+
+
+def _write_accident(ctx: Context, v: dict[str, Any], sid: str | None) -> Record:
+    return casualties.create_accident(session=ctx.session, **_accident_args(ctx, v, sid))
+
+
+def _update_accident(ctx: Context, record: Any, v: dict[str, Any]) -> Record:
+    args = _accident_args(ctx, v, record.source_id)
+    return casualties.update_accident(session=ctx.session, accident=record, **args)
 
 
 def _accident_row(a: Accident) -> dict[str, Any]:
@@ -70,25 +78,44 @@ ACCIDENTS = Kind(
     _write_accident,
     _accident_row,
     geometry="point",
+    update=_update_accident,
 )
 
 
-def _write_victim(ctx: Context, v: dict[str, Any], sid: str | None) -> Record:
+def _victim_accident(ctx: Context, v: dict[str, Any]) -> Accident:
     accident = ctx.by_source_id(Accident, v["accident_id"], "accident_id")
     if accident is None:
         raise ValidationError(
             "accident_id is required.",
             problems=[Problem(reason="accident_id is required", field="accident_id")],
         )
-    return casualties.add_victim(
-        session=ctx.session,
-        accident=accident,
+    return accident
+
+
+def _victim_args(ctx: Context, v: dict[str, Any], sid: str | None) -> dict[str, Any]:
+    return dict(
         outcome=v["outcome"],
         sex=v["sex"],
         age=v["age"],
         group=v["group"],
         source_id=sid,
         approval=ctx.approval,
+    )
+
+
+def _write_victim(ctx: Context, v: dict[str, Any], sid: str | None) -> Record:
+    accident = _victim_accident(ctx, v)
+    return casualties.add_victim(
+        session=ctx.session, accident=accident, **_victim_args(ctx, v, sid)
+    )
+
+
+def _update_victim(ctx: Context, record: Any, v: dict[str, Any]) -> Record:
+    return casualties.update_victim(
+        session=ctx.session,
+        victim=record,
+        accident=_victim_accident(ctx, v),
+        **_victim_args(ctx, v, record.source_id),
     )
 
 
@@ -110,4 +137,5 @@ VICTIMS = Kind(
         "group": v.victim_group,
         "outcome": v.outcome,
     },
+    update=_update_victim,
 )

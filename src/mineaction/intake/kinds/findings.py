@@ -25,10 +25,9 @@ from mineaction.store.base import Record
 from mineaction.store.tables import Activity, Finding
 
 
-def _write_finding(ctx: Context, v: dict[str, Any], sid: str | None) -> Record:
+def _finding_args(ctx: Context, v: dict[str, Any], sid: str | None) -> dict[str, Any]:
     activity = ctx.by_source_id(Activity, v.get("activity_id"), "activity_id")
-    return findings.create_finding(
-        session=ctx.session,
+    return dict(
         found_date=v["date"],
         date_precision=v["date_precision"],
         category=v["category"],
@@ -43,6 +42,15 @@ def _write_finding(ctx: Context, v: dict[str, Any], sid: str | None) -> Record:
         source_id=sid,
         approval=ctx.approval,
     )
+
+
+def _write_finding(ctx: Context, v: dict[str, Any], sid: str | None) -> Record:
+    return findings.create_finding(session=ctx.session, **_finding_args(ctx, v, sid))
+
+
+def _update_finding(ctx: Context, record: Any, v: dict[str, Any]) -> Record:
+    args = _finding_args(ctx, v, record.source_id)
+    return findings.update_finding(session=ctx.session, finding=record, **args)
 
 
 def _finding_row(f: Finding) -> dict[str, Any]:
@@ -91,4 +99,5 @@ FINDINGS = Kind(
     _write_finding,
     _finding_row,
     geometry="point",
+    update=_update_finding,
 )

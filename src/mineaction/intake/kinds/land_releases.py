@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from mineaction.domain.ledger import reported_area_gap
 from mineaction.errors import Problem, ValidationError
+from mineaction.geo import geodesic_area_m2
 from mineaction.intake.columns import Column, parse_code, parse_date, parse_number, parse_text
 from mineaction.intake.kinds.base import (
     Context,
@@ -12,6 +14,7 @@ from mineaction.intake.kinds.base import (
     area_name_of_id,
     lookup_errors,
     precision_column,
+    same_shape,
 )
 from mineaction.services import hazards
 from mineaction.store.base import Record
@@ -32,7 +35,7 @@ def _write_release(ctx: Context, v: dict[str, Any], sid: str | None) -> Record:
                 )
             ],
         )
-    return hazards.release_land(
+    release = hazards.release_land(
         session=ctx.session,
         method=v["method"],
         release_date=v["date"],
@@ -46,6 +49,73 @@ def _write_release(ctx: Context, v: dict[str, Any], sid: str | None) -> Record:
         source_id=sid,
         approval=ctx.approval,
     )
+    _flag_reported_area(ctx, release)
+    return release
+
+
+def _flag_reported_area(ctx: Context, release: LandRelease) -> None:
+    """Warn when a reported area is more than 5 % off the polygon's (which is what counts)."""
+    if release.geom is None:
+        return
+    measured = geodesic_area_m2(release.geom)
+    gap = reported_area_gap(measured, release.reported_area_m2)
+    if gap is not None:
+        ctx.warn(
+            "area_m2",
+            release.reported_area_m2,
+            f"The reported area {release.reported_area_m2:,.0f} m² is {gap:.0%} off the "
+            f"polygon's {measured:,.0f} m²; the polygon's area is counted.",
+            "Check the polygon and the reported figure with the operator.",
+        )
+
+
+#: Columns of a release that the ledger does not depend on: these may change by import.
+_FREELY_CHANGED = ("date", "date_precision", "operator", "district", "method")
+
+
+def _update_release(ctx: Context, record: Any, v: dict[str, Any]) -> Record:
+    stored = _release_row(record)
+    ledger_changes = [
+        name
+        for name in ("area_m2", "geometry", "hazard_id")
+        if not _same_ledger_value(name, stored[name], v[name])
+    ]
+    if ledger_changes:
+        raise ValidationError(
+            f"The row with id {record.source_id!r} changes {', '.join(ledger_changes)} of a "
+            "land release that the hazard's ledger has counted already.",
+            hint="Ask the IM officer to reject the release, then import the correction with a "
+            "new id; the released area is then counted from the corrected polygon.",
+            problems=[
+                Problem(
+                    reason=f"{name} of a counted release cannot change by import",
+                    field=name,
+                    value=v[name],
+                )
+                for name in ledger_changes
+            ],
+        )
+    operator = lookup_errors(lambda: ctx.organisation_id(v["operator"]))
+    fields = {
+        "release_date": v["date"],
+        "date_precision": v["date_precision"],
+        "method": v["method"],
+        "organisation_id": operator or record.organisation_id,
+        "approval": ctx.approval,
+    }
+    if v["district"]:
+        fields["admin_area_id"] = lookup_errors(lambda: ctx.district_id(v["district"]))
+    return hazards.update_release(session=ctx.session, release=record, **fields)
+
+
+def _same_ledger_value(name: str, stored: Any, new: Any) -> bool:
+    if name == "geometry":
+        return same_shape(stored, new)
+    if name == "hazard_id":
+        return (stored or "").casefold() == (new or "").casefold()
+    if stored is None or new is None:
+        return stored is None and new is None
+    return abs(float(stored) - float(new)) <= 1e-6 * max(1.0, abs(float(stored)))
 
 
 def _release_row(r: LandRelease) -> dict[str, Any]:
@@ -89,4 +159,5 @@ LAND_RELEASES = Kind(
     _write_release,
     _release_row,
     geometry="polygon",
+    update=_update_release,
 )

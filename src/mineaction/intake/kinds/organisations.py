@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from mineaction.errors import Problem, ValidationError
 from mineaction.intake.columns import Column, parse_code, parse_text
 from mineaction.intake.kinds.base import Context, Kind
 from mineaction.services import organisations
@@ -19,6 +20,19 @@ def _write_organisation(ctx: Context, v: dict[str, Any], sid: str | None) -> Rec
         type=v["type"],
         source_id=sid or v["code"],
         approval=ctx.approval,
+    )
+
+
+def _update_organisation(ctx: Context, record: Any, v: dict[str, Any]) -> Record:
+    if v["code"].casefold() != record.code.casefold():
+        raise ValidationError(
+            f"The row with id {record.source_id!r} changes the code of organisation "
+            f"{record.code!r}; codes are how other files name it and cannot change.",
+            hint="Keep the code, or import the organisation under a new id.",
+            problems=[Problem(reason="code cannot change", field="code", value=v["code"])],
+        )
+    return organisations.update_organisation(
+        session=ctx.session, organisation=record, name=v["name"], type=v["type"]
     )
 
 
@@ -38,4 +52,8 @@ ORGANISATIONS = Kind(
     ),
     _write_organisation,
     lambda o: {"code": o.code, "name": o.name, "type": o.type},
+    update=_update_organisation,
+    natural_key=lambda ctx, v: (
+        organisations.find_by_code(ctx.session, v["code"]) if v.get("code") else None
+    ),
 )

@@ -8,7 +8,7 @@ read is refused with a ValidationError naming the file, row and column.
 
 from mineaction.intake.readers.base import OpenOptions, SourceRow, Table, Value
 from mineaction.intake.readers.crs import to_wgs84
-from mineaction.intake.readers.odk import flatten_odk, open_repeat
+from mineaction.intake.readers.odk import flatten_odk, looks_like_odk, open_repeat
 from mineaction.intake.readers.open import open_table
 from mineaction.intake.readers.registry import READERS, reader_class
 from mineaction.intake.readers.zip_safety import DEFAULT_LIMITS, ZipLimits
@@ -22,6 +22,7 @@ __all__ = [
     "Value",
     "ZipLimits",
     "flatten_odk",
+    "looks_like_odk",
     "open_repeat",
     "open_table",
     "reader_class",

@@ -36,7 +36,7 @@ from mineaction.intake.readers.sniff import detect_format
 from mineaction.intake.readers.zip_reader import csv_in_zip
 from mineaction.intake.readers.zip_safety import check_zip, data_entries
 
-__all__ = ["OdkTable", "flatten_odk", "open_repeat"]
+__all__ = ["OdkTable", "flatten_odk", "looks_like_odk", "open_repeat"]
 
 _NUMBER = r"-?\d+(?:\.\d+)?(?:[eE]-?\d+)?"
 _DECIMAL = r"-?\d+\.\d+"
@@ -116,6 +116,32 @@ class OdkTable(Table):
             row=number,
             source=self.source,
         )
+
+
+#: Columns only ODK Central's and KoboToolbox's submission exports have.
+_ODK_MARKERS = frozenset(
+    {
+        "meta-instanceID",
+        "meta/instanceID",
+        "instanceID",
+        "SubmissionDate",
+        "KEY",
+        "_uuid",
+        "_submission_time",
+        "_submission__uuid",
+    }
+)
+
+
+def looks_like_odk(columns: list[str]) -> bool:
+    """Tell whether a table's header is that of an ODK Central or KoboToolbox export.
+
+    >>> looks_like_odk(["SubmissionDate", "date", "position-Latitude", "KEY"])
+    True
+    >>> looks_like_odk(["id", "date", "lon", "lat"])
+    False
+    """
+    return not _ODK_MARKERS.isdisjoint(columns)
 
 
 def flatten_odk(table: Table) -> OdkTable:

@@ -6,11 +6,14 @@ of the zip through GDAL's /vsizip/; CSV files are streamed out of it.
 
 from __future__ import annotations
 
+import csv
+import io
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import IO
 
-from mineaction.intake.readers.base import OpenOptions, Table, refuse
+from mineaction.intake.readers.base import OpenOptions, SourceRow, Table, refuse
 from mineaction.intake.readers.csv_reader import CsvTable
 from mineaction.intake.readers.gis_reader import ShapefileTable
 from mineaction.intake.readers.zip_safety import DEFAULT_LIMITS, check_zip, data_entries
@@ -31,14 +34,17 @@ class ZipTable(Table):
             check_zip(zf, source=source, limits=options.zip_limits or DEFAULT_LIMITS)
             shapefiles = data_entries(zf, ".shp")
             csvs = data_entries(zf, ".csv")
+            if shapefiles:
+                entry = _pick_shapefile(shapefiles, options.layer, source)
+                full_names = _full_field_names(zf, entry)
         if shapefiles:
-            entry = _pick_shapefile(shapefiles, options.layer, source)
-            return ShapefileTable(
+            table = ShapefileTable(
                 f"/vsizip/{path.resolve()}/{entry}",
                 source=f"{source} ({entry})",
                 layer=None,
                 crs=options.crs,
             )
+            return RenamedTable(table, full_names) if full_names else table
         if csvs:
             return csv_in_zip(path, main_csv(csvs, source), options)
         refuse(
@@ -46,6 +52,46 @@ class ZipTable(Table):
             f"{source} holds no Shapefile (.shp) and no CSV file.",
             hint="zip the .shp together with its .shx, .dbf and .prj files",
         )
+
+
+class RenamedTable(Table):
+    """A table whose columns are given back their full names (a Shapefile cuts them to 10)."""
+
+    kind = "zipped Shapefile"
+
+    def __init__(self, inner: Table, names: dict[str, str]) -> None:
+        super().__init__(
+            source=inner.source,
+            columns=[names.get(c, c) for c in inner.columns],
+            has_geometry=inner.has_geometry,
+            crs=inner.crs,
+        )
+        self._inner = inner
+        self._names = names
+
+    def rows(self) -> Iterator[SourceRow]:
+        """Yield the inner table's rows with their columns renamed."""
+        for row in self._inner.rows():
+            row.values = {self._names.get(k, k): v for k, v in row.values.items()}
+            yield row
+
+    def count_hint(self) -> int | None:
+        """Return the inner table's row count hint."""
+        return self._inner.count_hint()
+
+
+def _full_field_names(zf: zipfile.ZipFile, shapefile: str) -> dict[str, str]:
+    """Return short → full field names from the ``STEM_fields.csv`` beside a Shapefile.
+
+    mineaction's own Shapefile exports carry it; any other zip simply has none.
+    """
+    stem = str(PurePosixPath(shapefile).with_suffix(""))
+    try:
+        with zf.open(f"{stem}_fields.csv") as raw:
+            rows = list(csv.reader(io.TextIOWrapper(raw, "utf-8-sig")))
+    except (KeyError, UnicodeDecodeError, csv.Error):
+        return {}
+    return {r[0]: r[1] for r in rows[1:] if len(r) == 2 and r[0] and r[1] and r[0] != r[1]}
 
 
 def csv_in_zip(path: Path, entry: str, options: OpenOptions) -> CsvTable:
