@@ -118,8 +118,8 @@ def test_an_operators_upload_arrives_submitted_with_the_cli_report(world: World)
     report = leyla.post("/api/import/findings", files=files).json()
     assert report == dry | {"written": True, "dry_run": False}
     assert set(report) == {
-        "kind", "source", "rows", "created", "unchanged", "written", "dry_run",
-        "problem_count", "problems",
+        "kind", "source", "rows", "created", "updated", "unchanged", "written", "dry_run",
+        "problem_count", "problems", "warnings",
     }  # fmt: skip
     mine = (
         world.client("leyla")
