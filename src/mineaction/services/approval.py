@@ -110,11 +110,6 @@ def update(
             f"Record {record.id} in {info.name} is {record.approval}; it cannot be changed now.",
             hint="Wait for the IM officer's decision; a rejected record can be edited again.",
         )
-    if not info.editable:
-        raise ConflictError(
-            f"A {info.name} record changes the land-release ledger and cannot be edited in place.",
-            hint="Reject it and record the land release again.",
-        )
     assert info.writable is not None
     if info.rows_name_operator:
         row = _own_operator(session, who, row)

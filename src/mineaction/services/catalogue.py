@@ -40,7 +40,6 @@ class KindInfo:
     status: str | None = None
     geometry: str | None = None
     writable: str | None = None  # the import kind that writes it (mineaction.intake.kinds)
-    editable: bool = True  # may a draft be changed in place (not through the ledger)
     public: bool = False  # readable by anyone, signed in or not
 
     @property
@@ -76,7 +75,6 @@ KINDS: dict[str, KindInfo] = {
             "method",
             "geom",
             writable="land-releases",
-            editable=False,
         ),
         KindInfo("findings", Finding, "EO findings", "found_date", "category", "geom", "findings"),
         KindInfo(
@@ -97,11 +95,23 @@ KINDS: dict[str, KindInfo] = {
             "laying_method",
             "geom",
         ),
-        KindInfo("eore-sessions", EORESession, "EORE sessions", "session_date", None, "geom"),
-        KindInfo("assistance", Assistance, "Victim assistance", "assistance_date"),
-        KindInfo("equipment", Equipment, "Equipment", "status_date", "status"),
         KindInfo(
-            "projects", Project, "Development projects", "planned_start", "project_type", "geom"
+            "eore-sessions", EORESession, "EORE sessions", "session_date", None, "geom", "eore"
+        ),
+        KindInfo(
+            "assistance", Assistance, "Victim assistance", "assistance_date", writable="assistance"
+        ),
+        KindInfo(
+            "equipment", Equipment, "Equipment", "status_date", "status", writable="equipment"
+        ),
+        KindInfo(
+            "projects",
+            Project,
+            "Development projects",
+            "planned_start",
+            "project_type",
+            "geom",
+            "projects",
         ),
         KindInfo(
             "organisations",
