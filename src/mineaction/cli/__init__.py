@@ -20,14 +20,12 @@ from mineaction.cli import (
     intake,
     plan,
     records,
-
     report,
     risk,
     serve,
     status,
 )
 from mineaction.cli import users as users_cli
-
 from mineaction.cli.common import console, err_console
 from mineaction.errors import MineActionError
 

@@ -23,7 +23,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mineaction.domain.rules import Problems
-from mineaction.domain.vocab import APPROVAL
 from mineaction.errors import Problem, ValidationError
 from mineaction.intake.columns import is_blank, parse_text
 from mineaction.intake.kinds import Context, Kind, get_kind
@@ -166,7 +165,7 @@ def import_file(
             for r in table.rows()
             for mapped in [mapping.map_rows(r) if mapping else [r]]
         )
-        report = _run(
+        report = run_rows(
             session,
             kind,
             rows,
@@ -202,7 +201,7 @@ def import_rows(
     kind = get_kind(kind_name)
     _check_approval(approval)
     source_rows = [
-        SourceRow(number=n, values=dict(row), geometry=_shape_of(row.get("geometry")))
+        SourceRow(number=n, values=dict(row), geometry=shape_of(row.get("geometry")))
         for n, row in enumerate(rows, start=1)
     ]
     for row in source_rows:
@@ -211,7 +210,7 @@ def import_rows(
     with db.session(
         actor=actor, note=note or f"{kind.name} from {source}", dry_run=dry_run
     ) as session:
-        report = _run(
+        report = run_rows(
             session,
             kind,
             ((r, [r]) for r in source_rows),
@@ -223,8 +222,12 @@ def import_rows(
     return report
 
 
-def _shape_of(value: Any) -> Any:
-    """Return a geometry given as a GeoJSON dict or a shape; leave WKT text to the kind."""
+def shape_of(value: Any) -> Any:
+    """Return a geometry given as a GeoJSON dict or a shape; leave WKT text to the kind.
+
+    >>> shape_of({"type": "Point", "coordinates": [46.93, 39.99]}).wkt
+    'POINT (46.93 39.99)'
+    """
     if isinstance(value, dict):
         return shapely.geometry.shape(value)
     if isinstance(value, shapely.Geometry):
@@ -232,14 +235,19 @@ def _shape_of(value: Any) -> Any:
     return None
 
 
+#: The states records may arrive in; rejected and superseded are reached by review only.
+IMPORT_STATES = ("draft", "submitted", "approved")
+
+
 def _check_approval(approval: str) -> None:
-    if approval not in APPROVAL:
+    if approval not in IMPORT_STATES:
         raise ValidationError(
-            f"{approval!r} is not an approval state.", hint=f"Use one of: {', '.join(APPROVAL)}."
+            f"{approval!r} is not a state records can be imported in.",
+            hint=f"Use one of: {', '.join(IMPORT_STATES)}.",
         )
 
 
-def _run(
+def run_rows(
     session: Session,
     kind: Kind,
     rows: Iterable[tuple[SourceRow, list[Any]]],
@@ -253,7 +261,9 @@ def _run(
 ) -> ImportReport:
     """Check and write every canonical row of ``rows`` in ``session``; return the report.
 
-    Each item is a source row and the canonical rows made from it.  Raises
+    The row loop of every import, for callers that hold their own transaction
+    (the API records the workflow beside the record).  Each item is a source
+    row and the canonical rows made from it.  Raises
     ImportRefused when any row has a problem (the caller's transaction then
     rolls back, so nothing is written).
     """
@@ -311,44 +321,6 @@ def _parse_row(kind: Kind, row: Any, problems: Problems) -> dict[str, Any]:
     return values
 
 
-def change_record(
-    session: Session,
-    kind_name: str,
-    record: Any,
-    row: Mapping[str, Any],
-    *,
-    source: str = "request",
-) -> Any:
-    """Give a stored record that is not approved the values of a canonical ``row``.
-
-    The same parsing and service rules as a changed row of an import (a new
-    version, with history); raises ImportRefused with the row's problems.
-    """
-    kind = get_kind(kind_name)
-    if kind.update is None:
-        raise ValidationError(
-            f"Records of {kind.name} cannot be changed in place.",
-            hint="Reject the record and enter the corrected one anew.",
-        )
-    problems = Problems(source=source, row=1)
-    cells, shape = dict(row), _shape_of(row.get("geometry"))
-    if shape is not None:
-        cells.pop("geometry")
-    values = _parse_row(kind, SourceRow(1, cells, shape), problems)
-    ctx = Context(session=session, approval=record.approval, country=configured_country(session))
-    if not problems.items:
-        try:
-            kind.update(ctx, record, values)
-        except ValidationError as exc:
-            for p in exc.problems or [Problem(reason=exc.message, hint=exc.hint)]:
-                problems.add(p.field or "", p.value, p.reason, p.hint or exc.hint)
-    if problems.items:
-        report = ImportReport(kind=kind.name, source=source, rows=1)
-        report.problems, report.problem_count = problems.items, len(problems.items)
-        raise ImportRefused(report)
-    return record
-
-
 def _import_row(
     kind: Kind, ctx: Context, row: Any, problems: Problems, seen: set[str], report: ImportReport
 ) -> None:
@@ -365,7 +337,7 @@ def _import_row(
         seen.add(source_id)
     if problems.items:
         return
-    existing = _existing(kind, ctx, source_id) if source_id is not None else None
+    existing = existing_record(kind, ctx, source_id) if source_id is not None else None
     if existing is None and kind.natural_key is not None:
         existing = kind.natural_key(ctx, values)
     if existing is not None:
@@ -381,7 +353,7 @@ def _import_row(
             problems.add(p.field or "", p.value, p.reason, p.hint or exc.hint)
 
 
-def _existing(kind: Kind, ctx: Context, source_id: str) -> Any:
+def existing_record(kind: Kind, ctx: Context, source_id: str) -> Any:
     """Return the stored record a row's id names (its source id or its export id), or None."""
     found = ctx.session.scalars(
         select(kind.model).where(kind.model.source_id == source_id)

@@ -1,7 +1,7 @@
 """Writing one record from a canonical row: the same checks and the same report as an import.
 
 A row is a dict of an import kind's columns (docs/import-formats.md).  It
-runs through the import pipeline's row loop (``pipeline._run``, what
+runs through the import pipeline's row loop (``pipeline.run_rows``, what
 ``pipeline.import_rows`` runs) inside the caller's transaction, so the API,
 the pages and the CLI import accept and refuse the same things with the
 same messages, and the caller can record the workflow in the same
@@ -28,7 +28,7 @@ SOURCE = "request"
 
 def _rows(row: dict[str, Any]) -> Iterator[tuple[SourceRow, list[Any]]]:
     values = dict(row)
-    shape = pipeline._shape_of(values.get("geometry"))
+    shape = pipeline.shape_of(values.get("geometry"))
     if shape is not None:  # a GeoJSON geometry from the API or the map
         values.pop("geometry")
     source_row = SourceRow(number=1, values=values, geometry=shape)
@@ -52,7 +52,7 @@ def _run(session: Session, kind_name: str, row: dict[str, Any], approval: str) -
         return record
 
     try:
-        pipeline._run(
+        pipeline.run_rows(
             session,
             replace(kind, write=capture),
             _rows(row),
@@ -76,7 +76,7 @@ def write_row(session: Session, kind_name: str, row: dict[str, Any], *, approval
         return written[0]
     kind = get_kind(kind_name)
     ctx = Context(session=session, approval=approval, country=None)
-    found: Record = pipeline._existing(kind, ctx, str(row["id"]))
+    found: Record = pipeline.existing_record(kind, ctx, str(row["id"]))
     return found
 
 
