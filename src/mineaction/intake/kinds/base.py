@@ -17,7 +17,7 @@ from mineaction.geo import Country
 from mineaction.intake.columns import Column, parse_code
 from mineaction.services import admin_areas, organisations
 from mineaction.store.base import Record
-from mineaction.store.tables import AdminArea, Hazard
+from mineaction.store.tables import AdminArea
 
 
 @dataclass
@@ -63,16 +63,18 @@ class Context:
         return self._areas[key]
 
     def by_source_id(self, model: type[Record], source_id: str | None, column: str) -> Any:
-        """Return the record of ``model`` imported with ``source_id``; refuse if none."""
+        """Return the record of ``model`` imported with ``source_id``; refuse if none.
+
+        A model with a ``reference`` (hazards, activities) is also found by it.
+        """
         if not source_id:
             return None
         record = self.session.scalars(
             select(model).where(model.source_id == source_id)
         ).one_or_none()
-        if record is None and model is Hazard:
-            record = self.session.scalars(
-                select(Hazard).where(Hazard.reference == source_id)
-            ).one_or_none()
+        reference = getattr(model, "reference", None)  # hazards, activities: either names it
+        if record is None and reference is not None:
+            record = self.session.scalars(select(model).where(reference == source_id)).one_or_none()
         if record is None:
             record = by_export_id(self.session, model, source_id)
         if record is None:

@@ -94,7 +94,7 @@ FINDINGS = Kind(
         Column("quantity", parse_int, True, "1", "how many, at least 1"),
         Column("lon", parse_number, False, "46.93", "longitude, WGS84 degrees"),
         Column("lat", parse_number, False, "39.99", "latitude, WGS84 degrees"),
-        Column("activity_id", parse_text, False, "", "id of the activity that found it"),
+        Column("activity_id", parse_text, False, "", "id or reference of the activity"),
     ),
     _write_finding,
     _finding_row,
