@@ -21,6 +21,7 @@ median reported.
     python bench/bench_import.py --rows 100000                 # a quick run
     python bench/bench_import.py --output bench/results/import-1m.json
     python bench/bench_import.py --scale 0.05 --backends sqlite
+    python bench/bench_import.py --rows 20000 --per-row        # the bulk and the per-row path
 """
 
 from __future__ import annotations
@@ -195,16 +196,31 @@ def prepare(url: str) -> None:
     db.dispose()
 
 
-def child_import(url: str, csv_path: str) -> None:
-    """Run one import in this process and print its seconds, counts and peak memory as JSON."""
+def peak_rss_bytes() -> int:
+    """Return this process's peak resident memory since it started (VmHWM).
+
+    Not ``getrusage``: after fork and exec, its ``ru_maxrss`` keeps the parent's
+    peak, so a child started by a large parent would report the parent's memory.
+    """
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def child_import(url: str, csv_path: str, path: str = "bulk") -> None:
+    """Run one import in this process and print its seconds, counts and peak memory as JSON.
+
+    ``path`` is "bulk" (what ``mineaction import`` does) or "per-row" (the row-by-row path).
+    """
     from mineaction.intake.pipeline import import_file
     from mineaction.store.database import Database
 
     db = Database(url)
     started, cpu = time.perf_counter(), time.process_time()
-    report = import_file(db, "findings", Path(csv_path), actor="bench")
+    report = import_file(db, "findings", Path(csv_path), actor="bench", bulk=path == "bulk")
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    peak = peak_rss_bytes()
     print(
         json.dumps(
             {"seconds": seconds, "cpu_s": cpu, "created": report.created, "peak_bytes": peak}
@@ -212,7 +228,9 @@ def child_import(url: str, csv_path: str) -> None:
     )
 
 
-def run_import(backend: str, csv_path: Path, workdir: Path, server: str) -> dict[str, Any]:
+def run_import(
+    backend: str, csv_path: Path, workdir: Path, server: str, path: str = "bulk"
+) -> dict[str, Any]:
     """Import the CSV into a fresh database of ``backend`` in a child process."""
     name = f"bench_import_{uuid.uuid4().hex[:8]}"
     if backend == "sqlite":
@@ -225,7 +243,7 @@ def run_import(backend: str, csv_path: Path, workdir: Path, server: str) -> dict
         prepare(url)
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
         out = subprocess.run(
-            [sys.executable, __file__, "--child-import", url, str(csv_path)],
+            [sys.executable, __file__, "--child-import", url, str(csv_path), path],
             capture_output=True,
             text=True,
             env=env,
@@ -251,7 +269,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--repeats", type=int, default=1, help="runs of each measurement")
     parser.add_argument("--output", type=Path, help="write the figures as JSON here")
-    parser.add_argument("--child-import", nargs=2, metavar=("URL", "CSV"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--per-row", action="store_true", help="also time the row-by-row path (small runs only)"
+    )
+    parser.add_argument("--child-import", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_import:
         child_import(*args.child_import)
@@ -294,6 +315,11 @@ def main() -> None:
                 "peak_mib": max(r["peak_bytes"] for r in runs) / 2**20,
             }
             console.print(f"{backend}: {results[backend]['import_s']:.1f} s")
+            if args.per_row:
+                slow = run_import(backend, csv_path, workdir, args.server, "per-row")
+                results[backend]["per_row_s"] = slow["seconds"]
+                results[backend]["per_row_cpu_s"] = slow["cpu_s"]
+                console.print(f"{backend}, row by row: {slow['seconds']:.1f} s")
     report(results, backends)
     if args.output:
         args.output.parent.mkdir(parents=True, exist_ok=True)
@@ -319,6 +345,8 @@ def report(results: dict[str, Any], backends: list[str]) -> None:
         r = results[backend]
         memory = f"{r['peak_mib']:,.0f} MiB"
         lines.append((f"import findings, {backend}", r["import_s"], r["import_cpu_s"], memory))
+        if "per_row_s" in r:
+            lines.append((f"  row by row, {backend}", r["per_row_s"], r["per_row_cpu_s"], ""))
     for what, wall, cpu, memory in lines:
         table.add_row(
             what, f"{wall:.1f}", f"{cpu:.1f}", f"{rows / wall:,.0f}", f"{wall / write:.1f}", memory

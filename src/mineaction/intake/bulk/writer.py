@@ -35,7 +35,7 @@ from mineaction.store.tables.system import AuditEntry
 ROWS_PER_STATEMENT = 500
 MAX_PARAMETERS = 32_766
 #: SQLite page cache of the importing connection, in KiB.
-SQLITE_CACHE_KIB = 256 * 1024
+SQLITE_CACHE_KIB = 128 * 1024
 
 #: The columns of a finding's audit snapshot, in the order history.snapshot lists them.
 SNAPSHOT_KEYS = [a.key for a in inspect(Finding).column_attrs if a.key not in _SKIP]
