@@ -28,7 +28,14 @@ from mineaction.intake.export.base import Exporter
 from mineaction.intake.export.layers import kind_layer
 from mineaction.intake.kinds import KINDS
 from mineaction.intake.pipeline import import_file
-from mineaction.services import admin_areas, casualties, findings, hazards, organisations
+from mineaction.services import (
+    admin_areas,
+    casualties,
+    findings,
+    hazards,
+    minefield_records,
+    organisations,
+)
 from mineaction.services.status import SYNTHETIC_FACT, set_fact
 from mineaction.store.database import Database
 from mineaction.store.tables import Hazard, Victim
@@ -43,9 +50,14 @@ NEEDS = {
     "accidents": [],
     "victims": ["accidents"],
     "land-releases": ["organisations"],
+    "minefield-records": [],
 }
 #: A Shapefile cuts field names to 10 characters; these kinds then miss a required column.
-CUT_BY_SHAPEFILE = {"accidents": "device_category", "victims": "accident_id"}
+CUT_BY_SHAPEFILE = {
+    "accidents": "device_category",
+    "victims": "accident_id",
+    "minefield-records": "received_date",
+}
 HAZARD_REFERENCE = "HA-AGD-0001"
 VICTIM_NAME = "Aysel Məmmədova"
 
@@ -131,6 +143,26 @@ def national_data(session) -> None:
         hazard_id=hazard.id,
         geom=metres_box(*AGDAM, 0, 0, 100, 200),
         source_id="R-1",
+    )
+    minefield_records.register_record(
+        session=session,
+        reference="MFR-0001",
+        source="Handed over by the former adversary, 2021",
+        received_date=dt.date(2021, 6, 12),
+        laid_date=dt.date(1994, 5, 1),
+        laying_method="hand",
+        expected_ap=120,
+        expected_at=40,
+        notes="Rows of PMN-2 along the road; «Ağdam»",
+        geom=metres_box(*AGDAM, 0, 0, 300, 200),
+        source_id="MFR-0001",
+    )
+    minefield_records.register_record(  # registered without an id of its own
+        session=session,
+        reference="MFR-0002",
+        source="Handed over by the former adversary, 2022",
+        received_date=dt.date(2022, 3, 15),
+        geom=metres_box(*AGDAM, 1000, 0, 1200, 400),
     )
     hazards.release_land(
         session=session,
@@ -241,10 +273,11 @@ def test_a_shapefile_cuts_long_field_names_and_lists_them_in_the_zip(
 ) -> None:
     path = tmp_path / f"{kind}.zip"
     export_kind(national, kind, path)
+    stem = kind.replace("-", "_")  # the layer's name, as GIS software takes it
     with zipfile.ZipFile(path) as zf:
         names = set(zf.namelist())
-        fields = dict(csv.reader(io.TextIOWrapper(zf.open(f"{kind}_fields.csv"), "utf-8")))
-    assert {f"{kind}{s}" for s in (".shp", ".shx", ".dbf", ".prj", ".cpg")} <= names
+        fields = dict(csv.reader(io.TextIOWrapper(zf.open(f"{stem}_fields.csv"), "utf-8")))
+    assert {f"{stem}{s}" for s in (".shp", ".shx", ".dbf", ".prj", ".cpg")} <= names
     column = CUT_BY_SHAPEFILE[kind]
     assert fields[column[:10]] == column
     with pytest.raises(ValidationError, match=f"no column '{column}'"):

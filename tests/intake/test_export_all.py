@@ -26,6 +26,7 @@ LAYERS = {
     "accidents": 2,
     "victims": 2,
     "land_releases": 2,
+    "minefield_records": 2,
     "hazards": 1,
 }
 
