@@ -78,6 +78,7 @@ CUT_BY_SHAPEFILE = {
     "hazards": "hazard_type",
     "activities": "activity_type",
     "progress": "activity_id",
+    "minefield-records": "received_date",
 }
 HAZARD_REFERENCE = "HA-AGD-0001"
 VICTIM_NAME = "Aysel Məmmədova"
@@ -165,6 +166,26 @@ def national_data(session) -> None:
         geom=metres_box(*AGDAM, 0, 0, 100, 200),
         source_id="R-1",
     )
+    minefield_records.register_record(
+        session=session,
+        reference="MFR-0001",
+        source="Handed over by the former adversary, 2021",
+        received_date=dt.date(2021, 6, 12),
+        laid_date=dt.date(1994, 5, 1),
+        laying_method="hand",
+        expected_ap=120,
+        expected_at=40,
+        notes="Rows of PMN-2 along the road; «Ağdam»",
+        geom=metres_box(*AGDAM, 0, 0, 300, 200),
+        source_id="MFR-0001",
+    )
+    minefield_records.register_record(  # registered without an id of its own
+        session=session,
+        reference="MFR-0002",
+        source="Handed over by the former adversary, 2022",
+        received_date=dt.date(2022, 3, 15),
+        geom=metres_box(*AGDAM, 1000, 0, 1200, 400),
+    )
     hazards.release_land(
         session=session,
         method="cancelled",
@@ -175,7 +196,6 @@ def national_data(session) -> None:
     )
     session.flush()
     programmes_and_assets(session, anama.id, halo.id, fuzuli)
-    minefield_record(session)
     operations_data(session, anama.id, halo.id, hazard.id, fuzuli)
 
 
@@ -249,22 +269,6 @@ def operations_data(session, anama: int, halo: int, hazard: int, fuzuli: int) ->
         status="completed",
     )
     session.flush()
-
-
-def minefield_record(session) -> None:
-    """A record handed over by the party that laid the mines, as its perimeter."""
-    minefield_records.register_record(
-        session=session,
-        reference="MR-AGD-017",
-        source="Handed over 2023-06; sheet 4 of 12",
-        received_date=dt.date(2023, 6, 12),
-        laid_date=dt.date(1993, 8, 1),
-        expected_ap=120,
-        expected_at=14,
-        geom=metres_box(*AGDAM, 300, 300, 700, 500),
-        notes="Ağdam, west of the road; ряды мин",
-        source_id="MR-1",
-    )
 
 
 def programmes_and_assets(session, anama: int, halo: int, fuzuli: int) -> None:
@@ -455,14 +459,15 @@ def test_a_shapefile_cuts_long_field_names_and_its_zip_gives_them_back(
 ) -> None:
     path = tmp_path / f"{kind}.zip"
     export_kind(national, kind, path)
+    stem = kind.replace("-", "_")  # the layer's name, as GIS software takes it
     with zipfile.ZipFile(path) as zf:
         names = set(zf.namelist())
-        fields = dict(csv.reader(io.TextIOWrapper(zf.open(f"{kind}_fields.csv"), "utf-8")))
-    assert {f"{kind}{s}" for s in (".shp", ".shx", ".dbf", ".prj", ".cpg")} <= names
+        fields = dict(csv.reader(io.TextIOWrapper(zf.open(f"{stem}_fields.csv"), "utf-8")))
+    assert {f"{stem}{s}" for s in (".shp", ".shx", ".dbf", ".prj", ".cpg")} <= names
     column = CUT_BY_SHAPEFILE[kind]
     assert fields[column[:10]] == column
     assert column in open_table(path).columns  # read back by its full name
-    names.discard(f"{kind}_fields.csv")
+    names.discard(f"{stem}_fields.csv")
     without_list = tmp_path / f"{kind}-cut.zip"
     with zipfile.ZipFile(path) as zf, zipfile.ZipFile(without_list, "w") as out:
         for name in names:

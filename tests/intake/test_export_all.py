@@ -30,7 +30,7 @@ LAYERS = {
     "assistance": 2,
     "equipment": 2,
     "projects": 2,
-    "minefield_records": 1,
+    "minefield_records": 2,
     "hazards": 2,
     "hazards_remaining": 2,
     "activities": 2,

@@ -140,6 +140,7 @@ def verify_records(
         records,
         [(finds, find_pts, find_out, find_unknown), (accidents, acc_pts, acc_out, acc_unknown)],
     )
+    step("nearest record of each point outside", 1, 1)
     proposed = _proposed_areas(session, metric, rules, outside, finds, accidents)
     step("clustered unknown contamination", 1, 1)
     return Verification(

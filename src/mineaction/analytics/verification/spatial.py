@@ -108,8 +108,14 @@ def _period(column: Any, start: dt.date | None, end: dt.date | None) -> list[Any
 BATCH_ROWS = 100_000
 
 
-def _points(session: Session, query: Any) -> Points:
-    """Read (id, lon, lat, category, quantity, date) rows into arrays, a batch at a time."""
+def _points(session: Session, query: Any, labels: Sequence[str]) -> Points:
+    """Read (id, lon, lat, category, quantity, date) rows into arrays, a batch at a time.
+
+    On PostgreSQL the rows come as one binary COPY read straight into numpy
+    (no Python object per row); elsewhere as plain tuples in batches.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        return _points_copy(session, query, labels)
     ids, lon, lat, codes, quantity, day = [], [], [], [], [], []
     names: dict[str, int] = {}
     # A Core result (no ORM row handling): plain tuples, streamed in batches.
@@ -123,15 +129,69 @@ def _points(session: Session, query: Any) -> Points:
         codes.append(np.fromiter((names.setdefault(k, len(names)) for k in c), np.int16, n))
         quantity.append(np.fromiter(q, np.int64, n))
         day.append(np.fromiter((v.toordinal() for v in d), np.int64, n))
-    labels = np.array(list(names), dtype=object)
+    seen = np.array(list(names), dtype=object)
     code = np.concatenate(codes) if codes else np.empty(0, np.int16)
     return Points(
         ids=np.concatenate(ids) if ids else np.empty(0, np.int64),
         lon=np.concatenate(lon) if lon else np.empty(0),
         lat=np.concatenate(lat) if lat else np.empty(0),
-        category=labels[code] if len(labels) else np.empty(0, object),
+        category=seen[code] if len(seen) else np.empty(0, object),
         quantity=np.concatenate(quantity) if quantity else np.empty(0, np.int64),
         day=np.concatenate(day) if day else np.empty(0, np.int64),
+    )
+
+
+#: One row of the binary COPY of ``_points_copy``: a field count, then each field's
+#: length and value (big-endian): id int8, x float8, y float8, code int2, quantity
+#: int4, day int4.
+_COPY_ROW = np.dtype(
+    [
+        ("n", ">i2"),
+        ("l0", ">i4"), ("id", ">i8"),
+        ("l1", ">i4"), ("x", ">f8"),
+        ("l2", ">i4"), ("y", ">f8"),
+        ("l3", ">i4"), ("code", ">i2"),
+        ("l4", ">i4"), ("quantity", ">i4"),
+        ("l5", ">i4"), ("day", ">i4"),
+    ]
+)  # fmt: skip
+_COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
+
+
+def _points_copy(session: Session, query: Any, labels: Sequence[str]) -> Points:
+    """Read the rows of ``query`` with PostgreSQL's binary COPY into arrays."""
+    if not all(label.replace("_", "").isalnum() for label in labels):
+        raise ValueError("category codes are letters and underscores")
+    inner = query.compile(
+        dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True}
+    )
+    codes = ", ".join(f"'{label}'" for label in labels)
+    sql = (
+        "COPY (SELECT q.id::int8, q.x::float8, q.y::float8, "
+        f"(array_position(ARRAY[{codes}]::text[], q.cat::text) - 1)::int2, q.qty::int4, "
+        f"(q.day - DATE '0001-01-01')::int4 FROM ({inner}) AS q(id, x, y, cat, qty, day)) "
+        "TO STDOUT (FORMAT BINARY)"
+    )
+    raw = session.connection().connection.driver_connection
+    blocks = []
+    with raw.cursor() as cursor, cursor.copy(sql) as copy:  # type: ignore[union-attr]
+        for block in copy:
+            blocks.append(bytes(block))
+    data = b"".join(blocks)
+    if not data.startswith(_COPY_SIGNATURE):
+        raise ValueError("not a PostgreSQL binary COPY")
+    start = 19 + int.from_bytes(data[15:19], "big")
+    rows = np.frombuffer(data[start:-2], dtype=_COPY_ROW)
+    if len(rows) and (rows["n"] != 6).any():
+        raise ValueError("unexpected COPY row layout")
+    names = np.array(list(labels), dtype=object)
+    return Points(
+        ids=rows["id"].astype(np.int64),
+        lon=rows["x"].astype(np.float64),
+        lat=rows["y"].astype(np.float64),
+        category=names[rows["code"].astype(np.int64)] if len(rows) else np.empty(0, object),
+        quantity=rows["quantity"].astype(np.int64),
+        day=rows["day"].astype(np.int64) + 1,  # 0001-01-01 is ordinal 1
     )
 
 
@@ -152,7 +212,7 @@ def load_findings(
         Finding.min_x.is_not(None),
         *_period(Finding.found_date, start, end),
     )
-    return _points(session, query.order_by(Finding.id))
+    return _points(session, query.order_by(Finding.id), categories)
 
 
 def load_accidents(
@@ -172,7 +232,7 @@ def load_accidents(
         Accident.min_x.is_not(None),
         *_period(Accident.accident_date, start, end),
     )
-    return _points(session, query.order_by(Accident.id))
+    return _points(session, query.order_by(Accident.id), devices)
 
 
 def load_hazards(session: Session) -> tuple[list[str], list[BaseGeometry]]:
