@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, true
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from mineaction.analytics.reports import labels as T
@@ -42,9 +42,13 @@ class ReportSpec:
 
 
 def approved(model: Any, params: ReportParams) -> ColumnElement[bool]:
-    """Return the filter that keeps approved records only, unless the params say otherwise."""
+    """Return the filter that keeps approved records only, unless the params say otherwise.
+
+    With ``include_unapproved``, drafts and submitted records count too; rejected
+    records never do, nor superseded ones (their superseding record counts).
+    """
     if params.include_unapproved:
-        return true()
+        return model.approval.in_(("approved", "submitted", "draft"))
     return model.approval == "approved"
 
 
