@@ -56,4 +56,5 @@ ruff format --check src tests bench
 echo "== mypy"
 mypy
 echo "== pytest (SQLite and PostGIS)"
-MINEACTION_REQUIRE_POSTGIS=1 python -m pytest "$@"
+# Two workers: the machine has two cores, and half the tests wait on PostgreSQL.
+MINEACTION_REQUIRE_POSTGIS=1 python -m pytest -n "${MINEACTION_TEST_WORKERS:-2}" "$@"
