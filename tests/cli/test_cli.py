@@ -220,3 +220,10 @@ def test_demo_builds_once_then_reuses_and_every_output_says_synthetic(db: Databa
     assert again.code == 0 and "reusing it" in " ".join(again.out.split())  # long URLs wrap
     assert json.loads(run("status", "-d", db.url, "-f", "json").out) == counts
     assert "SYNTHETIC DEMO DATA" in run("status", "-d", db.url).out
+    from mineaction.demo.accounts import ACCOUNTS, DEMO_PASSWORD
+    from mineaction.services import users
+
+    with db.session() as s:  # one account per role, signed in with the published password
+        for name, role, _org in ACCOUNTS:
+            account = users.get_user(s, name)
+            assert account.role == role and users.verify_password(account, DEMO_PASSWORD)

@@ -43,6 +43,7 @@ def demo(
     the database already holds the demo, it is reused.
     """
     from mineaction.demo import build_demo
+    from mineaction.demo.accounts import ACCOUNTS, DEMO_PASSWORD, create_demo_accounts
 
     db = open_database(database, require_schema=False)
     schema.upgrade(db)
@@ -59,12 +60,16 @@ def demo(
             f"{summary.ap_mines_per_week:,.1f} AP mines, {summary.uxo_per_week:,.1f} UXO, "
             f"{summary.ha_released_per_week:,.1f} ha released."
         )
+    with db.session(actor="demo", note="demo accounts") as session:
+        create_demo_accounts(session)
     with db.session() as session:
         totals = counts(session)
     console.print(
         f"[bold yellow]SYNTHETIC DEMO DATA[/] in {db.display_url()}: "
         + ", ".join(f"{v:,} {KIND_LABELS[k]}" for k, v in totals.items() if v)
     )
+    names = ", ".join(name for name, _role, _org in ACCOUNTS)
+    console.print(f"Sign in as {names} with the password '{DEMO_PASSWORD}' (demo only).")
     if serve:
         from mineaction.cli.serve import serve_app
 
