@@ -193,8 +193,10 @@ def import_rows(
 ) -> ImportReport:
     """Check and write canonical rows (dicts of the import columns), all or none.
 
-    The API and the web forms create and update records through this: the same
-    parsing, service rules, idempotency on ``id`` and row-level report as a file.
+    For scripts that hold rows rather than a file: the same parsing, service
+    rules, idempotency on ``id`` and row-level report as a file, in a
+    transaction of its own (the API, which records the approval workflow in
+    the same transaction, calls :func:`run_rows`).
     A row's ``geometry`` may be WKT, a GeoJSON geometry dict or a shapely shape.
     Raises ImportRefused (with the report) when any row is bad.
     """
