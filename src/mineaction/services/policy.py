@@ -177,3 +177,40 @@ def read_scope(who: Principal, kind: str) -> ReadScope:
     if KINDS[kind].public or who.role in _READERS:
         return ReadScope(everything=True)
     return ReadScope(everything=False, organisation_id=who.organisation_id)
+
+
+#: Reports of aggregates only: anyone may read them over approved records.
+PUBLIC_REPORTS = frozenset(
+    {"operations", "casualties", "eore", "assistance", "landmine-monitor", "article7"}
+)
+
+
+def report_refusal(who: Principal, report: str, *, include_unapproved: bool = False) -> str | None:
+    """Return why ``who`` may not read ``report`` (with unapproved records), or None.
+
+    Aggregate reports of approved records are public; per-hazard and per-operator
+    detail, and any figure with unapproved records, are for signed-in users.
+    """
+    if who.signed_in:
+        return None
+    if include_unapproved:
+        return "A report that counts unapproved records is shown to signed-in users only."
+    if report not in PUBLIC_REPORTS:
+        return f"The {report} report is shown to signed-in users only."
+    return None
+
+
+def require_report(who: Principal, report: str, *, include_unapproved: bool = False) -> None:
+    """Raise AuthenticationRequired unless ``who`` may read ``report``."""
+    reason = report_refusal(who, report, include_unapproved=include_unapproved)
+    if reason is not None:
+        raise AuthenticationRequired(reason, hint="Sign in at /login, or send an API token.")
+
+
+def require_signed_in(who: Principal, what: str) -> None:
+    """Raise AuthenticationRequired for the public: ``what`` (an analysis) is for users."""
+    if not who.signed_in:
+        raise AuthenticationRequired(
+            f"{what} is shown to signed-in users only.",
+            hint="Sign in at /login, or send an API token.",
+        )

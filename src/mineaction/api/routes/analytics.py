@@ -3,7 +3,8 @@
 Each route parses its query, calls the same analytics function as the command
 line and returns the same JSON (or the same rendered file).  Official
 statistics built from approved records are public; anything with unapproved
-records, per-hazard detail or record verification needs a signed-in user.
+records, per-hazard detail or record verification needs a signed-in user
+(``services.policy`` decides).
 """
 
 from __future__ import annotations
@@ -15,23 +16,11 @@ from fastapi import APIRouter, Query, Response
 
 from mineaction.api.deps import CurrentPrincipal, DatabaseDep
 from mineaction.errors import ValidationError
-from mineaction.services.policy import AuthenticationRequired, Principal
+from mineaction.services.policy import PUBLIC_REPORTS, require_report, require_signed_in
 
 router = APIRouter(prefix="/api", tags=["reports and analysis"])
 
-#: Reports of aggregates only: anyone may read them (approved records only).
-PUBLIC_REPORTS = frozenset(
-    {"operations", "casualties", "eore", "assistance", "landmine-monitor", "article7"}
-)
 ReportFormat = Literal["json", "csv", "xlsx", "html", "pdf", "text"]
-
-
-def _require_user(who: Principal, what: str) -> None:
-    if not who.signed_in:
-        raise AuthenticationRequired(
-            f"{what} is shown to signed-in users only.",
-            hint="Sign in at /login, or send an API token.",
-        )
 
 
 def _day(value: str | None, name: str) -> dt.date | None:
@@ -82,10 +71,7 @@ def report(
     from mineaction.analytics.reports import ReportParams, get_report, render_report
 
     get_report(name)  # an unknown name is a 400 naming the reports
-    if name not in PUBLIC_REPORTS:
-        _require_user(who, f"The {name} report")
-    if include_unapproved:
-        _require_user(who, "A report that counts unapproved records")
+    require_report(who, name, include_unapproved=include_unapproved)
     options: dict[str, Any] = {"group_by": group_by, "include_unapproved": include_unapproved}
     if week:
         params = ReportParams.for_week(week, **options)
@@ -122,7 +108,7 @@ def verification(
     """Verify every minefield record: the same JSON as `mineaction records verify`."""
     from mineaction.analytics.verification import load_rules, verify_records
 
-    _require_user(who, "Minefield-record verification")
+    require_signed_in(who, "Minefield-record verification")
     rules = load_rules(None).with_buffer(buffer_m)
     with db.session() as session:
         result = verify_records(
@@ -161,7 +147,7 @@ def plan_forecast(
     """Completion forecast P10/P50/P90: the same JSON as `mineaction plan forecast`."""
     from mineaction.analytics import planning
 
-    _require_user(who, "The completion forecast")
+    require_signed_in(who, "The completion forecast")
     scenario = planning.Scenario(
         add_teams=_teams(add_teams or [], "add_teams"),
         scale_teams=_teams(scale_teams or [], "scale_teams"),
@@ -184,7 +170,7 @@ def plan_priorities(
     """Open hazards ranked by priority, each score explained (`mineaction plan priorities`)."""
     from mineaction.analytics import planning
 
-    _require_user(who, "The priority list")
+    require_signed_in(who, "The priority list")
     params = planning.PriorityParams(as_of=_day(as_of, "as_of"), limit=limit)
     with db.session() as session:
         data: dict[str, Any] = planning.priorities_report(session, params)
