@@ -21,7 +21,10 @@ from mineaction.store.base import Record, utcnow
 from mineaction.store.tables.system import AuditEntry
 
 #: Bookkeeping fields that change on every write and say nothing by themselves.
-_SKIP = frozenset({"version", "updated_at", "created_at", "min_x", "min_y", "max_x", "max_y"})
+#: Columns the history leaves out of a snapshot (kept by the system, or derived).
+NOT_IN_HISTORY = frozenset(
+    {"version", "updated_at", "created_at", "min_x", "min_y", "max_x", "max_y"}
+)
 #: Secrets whose change is recorded, but never their value (not even a hash).
 _REDACT = frozenset({"password_hash"})
 
@@ -43,7 +46,7 @@ def snapshot(obj: Any) -> dict[str, Any]:
     return {
         attr.key: _redacted(attr.key, to_json_value(getattr(obj, attr.key)))
         for attr in state.mapper.column_attrs
-        if attr.key not in _SKIP
+        if attr.key not in NOT_IN_HISTORY
     }
 
 
@@ -56,7 +59,7 @@ def _changes(obj: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
     for attr in state.mapper.column_attrs:
-        if attr.key in _SKIP:
+        if attr.key in NOT_IN_HISTORY:
             continue
         hist = state.attrs[attr.key].history
         if not hist.has_changes():

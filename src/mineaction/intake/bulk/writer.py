@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from mineaction.intake.bulk.findings import ParsedFindings
 from mineaction.services.findings import eo_model_id
 from mineaction.store.base import utcnow
-from mineaction.store.history import _SKIP, to_json_value
+from mineaction.store.history import NOT_IN_HISTORY, to_json_value
 from mineaction.store.tables import Finding
 from mineaction.store.tables.system import AuditEntry
 
@@ -38,7 +38,7 @@ MAX_PARAMETERS = 32_766
 SQLITE_CACHE_KIB = 128 * 1024
 
 #: The columns of a finding's audit snapshot, in the order history.snapshot lists them.
-SNAPSHOT_KEYS = [a.key for a in inspect(Finding).column_attrs if a.key not in _SKIP]
+SNAPSHOT_KEYS = [a.key for a in inspect(Finding).column_attrs if a.key not in NOT_IN_HISTORY]
 
 
 class FindingWriter:
