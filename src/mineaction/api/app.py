@@ -40,6 +40,10 @@ SECURITY_HEADERS = {
 }
 
 
+def _as_written(text: str) -> str:
+    return text
+
+
 def create_app(database_url: str, *, settings: Settings | None = None) -> FastAPI:
     """Return the application serving the database at ``database_url``."""
     settings = settings or get_settings()
@@ -57,6 +61,9 @@ def create_app(database_url: str, *, settings: Settings | None = None) -> FastAP
     app.state.settings = settings
     web = resources.files("mineaction.web")
     app.state.templates = Jinja2Templates(directory=str(web.joinpath("templates")))
+    # Interface words go through _("English text") so that they can be translated;
+    # until the catalogue lands, a word is shown as written.
+    app.state.templates.env.globals["_"] = _as_written
     app.mount("/static", StaticFiles(directory=str(web.joinpath("static"))), name="static")
     errors.install(app)
 
