@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException
 from mineaction import __version__
 from mineaction.errors import MineActionError, Problem
 from mineaction.services.policy import ANONYMOUS
+from mineaction.web.i18n import activate, gettext, language_of
 
 log = logging.getLogger("mineaction.api")
 
@@ -45,12 +46,13 @@ def _respond(request: Request, status: int, body: dict[str, Any]) -> Response:
     if status == 401:
         return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
     templates = request.app.state.templates
+    activate(language_of(request))  # a server error is answered outside the language middleware
     context = {
         "error": body["error"],
         "status": status,
         "who": getattr(request.state, "principal", ANONYMOUS),
         "csrf": getattr(request.state, "csrf", None),
-        "nav": [("/", "Home"), ("/map", "Map")],
+        "nav": [("/", gettext("Home")), ("/map", gettext("Map"))],
         "version": __version__,
     }
     return templates.TemplateResponse(request, "error.html", context, status_code=status)

@@ -45,6 +45,7 @@ from mineaction.services.policy import (
     read_scope,
     require,
 )
+from mineaction.web.i18n import gettext as _
 
 router = APIRouter(include_in_schema=False)
 PAGE = 50
@@ -54,12 +55,12 @@ def _render(
     request: Request, template: str, who: Principal, status_code: int = 200, **context: Any
 ) -> HTMLResponse:
     templates = request.app.state.templates
-    nav = [("/", "Home"), ("/map", "Map")]
+    nav = [("/", _("Home")), ("/map", _("Map"))]
     if who.signed_in:
-        nav[1:1] = [("/dashboard", "Dashboard")]
-        nav += [(f"/records/{k.name}", k.label) for k in KINDS.values() if k.writable]
+        nav[1:1] = [("/dashboard", _("Dashboard"))]
+        nav += [(f"/records/{k.name}", _(k.label)) for k in KINDS.values() if k.writable]
     if may(who, "approve"):
-        nav.append(("/review", "Review"))
+        nav.append(("/review", _("Review")))
     response: HTMLResponse = templates.TemplateResponse(
         request,
         template,
@@ -71,7 +72,7 @@ def _render(
 
 def _signed_in(who: Principal) -> None:
     if not who.signed_in:
-        raise AuthenticationRequired("Sign in to see this page.")
+        raise AuthenticationRequired(_("Sign in to see this page."))
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -123,7 +124,7 @@ def login(
     try:
         if not expected or not secrets.compare_digest(expected, csrf_token):
             raise ValidationError(
-                "The sign-in form expired.", hint="Reload the page and sign in again."
+                _("The sign-in form expired."), hint=_("Reload the page and sign in again.")
             )
         signed = do_sign_in(db, settings, username, password)
     except MineActionError as exc:
