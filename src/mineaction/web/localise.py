@@ -95,6 +95,13 @@ def day(value: Any, year: bool = True) -> str:
     return labels.date_text(value, current_language(), year=year)
 
 
+def period(start: str | dt.date, end: str | dt.date) -> str:
+    """Write a period as the reports do: 29 April – 5 May 2024 (ISO date texts accepted)."""
+    first = dt.date.fromisoformat(start) if isinstance(start, str) else start
+    last = dt.date.fromisoformat(end) if isinstance(end, str) else end
+    return labels.period_text((first, last), current_language())
+
+
 def map_terms() -> dict[str, str]:
     """Return the labels the map's popups show for finding categories and release methods."""
     lang = current_language()
@@ -107,6 +114,7 @@ def map_terms() -> dict[str, str]:
 
 TEMPLATE_GLOBALS: dict[str, Callable[..., Any]] = {
     "map_terms": map_terms,
+    "period": period,
     "term": term,
     "field_value": field_value,
     "kind_label": kind_label,
