@@ -89,3 +89,9 @@ def test_the_header_switch_translates_the_dashboard_and_the_map(
     assert elvin.get_attribute(".leaflet-control-zoom-in", "title") == zoom_in
     shot = elvin.screenshot(path=str(tmp_path / f"map-{lang}.png"), full_page=True)
     assert _not_blank(shot)
+
+    elvin.goto(f"{site}/records/findings/1/edit")
+    elvin.wait_for_selector("#pick-map.leaflet-container")
+    assert elvin.get_attribute("html", "lang") == lang
+    assert elvin.get_attribute("#pick-map .leaflet-control-zoom-in", "title") == zoom_in
+    elvin.screenshot(path=str(tmp_path / f"record-form-{lang}.png"), full_page=True)

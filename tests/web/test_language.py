@@ -109,9 +109,13 @@ def test_a_record_shows_its_state_and_steps_in_russian(world: World) -> None:
     page = _in(elvin, "ru").get("/records/findings/1", headers=HTML).text
     assert 'data-state="approved">Утверждено<' in page
     assert "История" in page and "создано" in page
-    listing = elvin.get("/records/findings", headers=HTML).text
+    assert 'title="category">Категория<' in page and 'title="quantity">Количество<' in page
+    form = _in(elvin, "az").get("/records/findings/1/edit", headers=HTML).text
+    assert 'Uzunluq <code class="muted">lon</code>' in form and "Qaralama kimi saxla" in form
+    listing = _in(elvin, "ru").get("/records/findings", headers=HTML).text
     assert "Противопехотная мина" in listing or "Противотанковая мина" in listing
-    assert "Записей: 24; страница 1 из 1." in listing
+    count = elvin.get("/api/records/findings?limit=1").json()["count"]
+    assert f"Записей: {count}; страница 1 из 1." in listing
 
 
 def test_the_switch_remembers_the_choice_and_keeps_the_user_on_the_same_page(

@@ -22,6 +22,7 @@ from jinja2.ext import extract_from_ast
 from mineaction.services.catalogue import KINDS
 from mineaction.services.status import KIND_LABELS
 from mineaction.web.i18n import CATALOGUE_FILE, catalogue, translate
+from mineaction.web.localise import FIELD_LABELS
 
 WEB = Path(resources.files("mineaction.web"))  # type: ignore[arg-type]
 TRANSLATED = ("az", "ru")
@@ -59,6 +60,7 @@ def _run_time_texts() -> dict[str, str]:
     """The texts pages translate from a variable: kinds' names, the field a list shows."""
     found = {info.label: "services/catalogue.py" for info in KINDS.values()}
     found |= {label: "services/status.py" for label in KIND_LABELS.values()}
+    found |= {label: "web/localise.py FIELD_LABELS" for label in FIELD_LABELS.values()}
     found |= {
         info.status.replace("_", " "): "records.html (KindInfo.status)"
         for info in KINDS.values()
@@ -123,6 +125,23 @@ def test_the_catalogue_holds_only_az_ru_and_same() -> None:
         if set(v) - {"az", "ru", "same"}
     }
     assert odd == {}, f"unknown keys (a typo of az or ru?): {odd}"
+
+
+def test_every_field_a_record_page_shows_has_a_name_to_translate() -> None:
+    from sqlalchemy import inspect
+
+    from mineaction.intake.kinds import KINDS as IMPORT_KINDS
+    from mineaction.services.browse import HIDDEN
+
+    fields = {c.name for kind in IMPORT_KINDS.values() for c in kind.columns}
+    fields |= {
+        attr.key
+        for info in KINDS.values()
+        for attr in inspect(info.model).column_attrs
+        if attr.key not in HIDDEN
+    }
+    missing = sorted(fields - set(FIELD_LABELS))
+    assert missing == [], f"name these fields in web/localise.py FIELD_LABELS: {missing}"
 
 
 @pytest.mark.parametrize(

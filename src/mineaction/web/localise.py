@@ -54,6 +54,119 @@ KIND_FIELD_VOCABULARIES: dict[tuple[str, str], vocab.Vocabulary] = {
 }
 
 
+#: How people call a record's fields (import columns and table columns), in English;
+#: the catalogue translates them.
+FIELD_LABELS: dict[str, str] = {
+    "id": "Record number",
+    "accident_id": "Accident",
+    "accident_type": "Accident type",
+    "acquired_date": "Acquired on",
+    "activity_id": "Activity",
+    "activity_type": "Activity type",
+    "admin_area_id": "Administrative area",
+    "age": "Age",
+    "aliases": "Other names",
+    "anti_handling": "Anti-handling devices",
+    "approval": "Approval",
+    "area_m2": "Area (m²)",
+    "assistance_type": "Assistance type",
+    "attribution": "Attribution",
+    "benchmark_point": "Benchmark point",
+    "blockages": "Blockages",
+    "category": "Category",
+    "closed_date": "Closed on",
+    "code": "Code",
+    "contamination": "Contamination",
+    "country": "Country",
+    "created_at": "Created",
+    "date": "Date",
+    "date_precision": "Date precision",
+    "depth_cm": "Depth (cm)",
+    "device_category": "Device category",
+    "district": "District",
+    "end_date": "End date",
+    "eo_found": "EO found",
+    "equipment_type": "Equipment type",
+    "evidence": "Evidence",
+    "evidence_notes": "Evidence notes",
+    "expected_ap": "Expected AP mines",
+    "expected_at": "Expected AT mines",
+    "expected_beneficiaries": "Expected beneficiaries",
+    "female_adult": "Women",
+    "female_child": "Girls",
+    "female_elderly": "Elderly women",
+    "fuzes": "Fuzes",
+    "geom": "Geometry",
+    "geometry": "Geometry",
+    "group": "Group",
+    "hazard_id": "Hazardous area",
+    "hazard_type": "Hazard type",
+    "laid_date": "Laid on",
+    "lat": "Latitude",
+    "laying_method": "Laying method",
+    "level": "Level",
+    "location": "Location",
+    "lon": "Longitude",
+    "male_adult": "Men",
+    "male_child": "Boys",
+    "male_elderly": "Elderly men",
+    "method": "Method",
+    "mine_rows": "Mine rows",
+    "model": "Model",
+    "name": "Name",
+    "name_az": "Name in Azerbaijani",
+    "name_ru": "Name in Russian",
+    "notes": "Notes",
+    "operator": "Operator",
+    "organisation_id": "Organisation",
+    "outcome": "Outcome",
+    "owner": "Owner",
+    "parent": "Parent area",
+    "parent_id": "Parent area",
+    "planned_start": "Planned start",
+    "priority": "Priority",
+    "project_type": "Project type",
+    "quantity": "Quantity",
+    "received_date": "Received on",
+    "recorded_date": "Recorded on",
+    "reference": "Reference",
+    "reference_points": "Reference points",
+    "released_m2": "Released (m²)",
+    "remaining_geom": "Remaining area",
+    "serial": "Serial number",
+    "sex": "Sex",
+    "source": "Source",
+    "source_id": "Source ID",
+    "start_date": "Start date",
+    "status": "Status",
+    "status_date": "Status date",
+    "team": "Team",
+    "team_days": "Team-days",
+    "team_id": "Team",
+    "type": "Type",
+    "updated_at": "Updated",
+    "version": "Version",
+    "victim_id": "Victim",
+    "accident_date": "Accident date",
+    "active": "Active",
+    "activity_at_time": "Activity at the time",
+    "age_band": "Age band",
+    "assistance_date": "Assistance date",
+    "condition": "Condition",
+    "counted_geom": "Counted area",
+    "description": "Description",
+    "disposal": "Disposal",
+    "eo_model_id": "EO model",
+    "found_date": "Found on",
+    "overlap_m2": "Overlap (m²)",
+    "release_date": "Released on",
+    "reported_area_m2": "Reported area (m²)",
+    "session_date": "Session date",
+    "tampering": "Tampering",
+    "victim_group": "Victim group",
+}
+
+
 def term(code: Any, vocabulary: str) -> str:
     """Return the label of ``code`` in the named vocabulary (the code itself if unknown)."""
     words = vocab.ALL.get(vocabulary)
@@ -68,6 +181,12 @@ def field_value(value: Any, field: str, kind: str = "") -> str:
     if words is not None and isinstance(value, str) and value in words:
         return words.label(value, current_language())
     return "" if value is None else str(value)
+
+
+def field_label(field: str) -> str:
+    """Return the translated name of a record's field (the field's code when it has none)."""
+    english = FIELD_LABELS.get(field)
+    return gettext(english) if english is not None else field
 
 
 def kind_label(name: str) -> str:
@@ -118,5 +237,6 @@ TEMPLATE_GLOBALS: dict[str, Callable[..., Any]] = {
     "term": term,
     "field_value": field_value,
     "kind_label": kind_label,
+    "field_label": field_label,
 }
 TEMPLATE_FILTERS: dict[str, Callable[..., str]] = {"number": number, "day": day}
