@@ -62,6 +62,7 @@ def test_the_home_page_writes_hectares_the_russian_way(world: World) -> None:
     total = client.get("/api/public/summary").json()["released_hectares_total"]
     assert f"{number(total, 'ru', 1)} га" in page  # a decimal comma, and hectares as га
     assert "Высвобожденные земли по районам" in page and "Исключено" in page
+    assert "Агдам район" in page and "Agdam District" not in page  # the cleared land's district
 
 
 @pytest.mark.parametrize(

@@ -45,6 +45,7 @@ from mineaction.services.policy import (
     read_scope,
     require,
 )
+from mineaction.web.i18n import current_language
 from mineaction.web.i18n import gettext as _
 
 router = APIRouter(include_in_schema=False)
@@ -82,6 +83,7 @@ def home(request: Request, who: CurrentPrincipal, db: DatabaseDep) -> HTMLRespon
         counts = status_service.counts(session)
         synthetic = status_service.is_synthetic(session)
         summary = public.summary(session)
+        district_names = admin_areas.local_names(session, current_language())
     return _render(
         request,
         "home.html",
@@ -90,6 +92,7 @@ def home(request: Request, who: CurrentPrincipal, db: DatabaseDep) -> HTMLRespon
         labels=status_service.KIND_LABELS,
         synthetic=synthetic,
         summary=summary,
+        district_names=district_names,
         attribution=admin_areas.AZE_ATTRIBUTION,
     )
 
