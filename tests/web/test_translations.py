@@ -19,6 +19,7 @@ import yaml
 from jinja2 import Environment
 from jinja2.ext import extract_from_ast
 
+from mineaction.intake.kinds import KINDS as IMPORT_KINDS
 from mineaction.services.catalogue import KINDS
 from mineaction.services.status import KIND_LABELS
 from mineaction.web.i18n import CATALOGUE_FILE, catalogue, translate
@@ -61,6 +62,12 @@ def _run_time_texts() -> dict[str, str]:
     found = {info.label: "services/catalogue.py" for info in KINDS.values()}
     found |= {label: "services/status.py" for label in KIND_LABELS.values()}
     found |= {label: "web/localise.py FIELD_LABELS" for label in FIELD_LABELS.values()}
+    found |= {
+        column.description: f"intake/kinds {kind.name}.{column.name} (record_form.html)"
+        for kind in IMPORT_KINDS.values()
+        for column in kind.columns
+        if column.description
+    }
     found |= {
         info.status.replace("_", " "): "records.html (KindInfo.status)"
         for info in KINDS.values()
@@ -130,7 +137,6 @@ def test_the_catalogue_holds_only_az_ru_and_same() -> None:
 def test_every_field_a_record_page_shows_has_a_name_to_translate() -> None:
     from sqlalchemy import inspect
 
-    from mineaction.intake.kinds import KINDS as IMPORT_KINDS
     from mineaction.services.browse import HIDDEN
 
     fields = {c.name for kind in IMPORT_KINDS.values() for c in kind.columns}

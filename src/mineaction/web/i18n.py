@@ -136,4 +136,5 @@ def install(app: FastAPI) -> None:
         response = await call_next(request)
         if response.headers.get("content-type", "").startswith("text/html"):
             response.headers.setdefault("Content-Language", current_language())
+            response.headers.setdefault("Vary", "Accept-Language, Cookie")
         return response
