@@ -119,6 +119,7 @@ def install(app: FastAPI) -> None:
     """Give the app's templates the per-request ``_`` and choose each request's language."""
     from mineaction.web import localise  # the template helpers use this module
 
+    catalogue()  # a broken catalogue stops the start, not the first page
     env = app.state.templates.env
     env.globals.update(
         _=gettext,
