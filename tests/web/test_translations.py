@@ -19,10 +19,11 @@ import yaml
 from jinja2 import Environment
 from jinja2.ext import extract_from_ast
 
+from mineaction.errors import ConfigurationError
 from mineaction.intake.kinds import KINDS as IMPORT_KINDS
 from mineaction.services.catalogue import KINDS
 from mineaction.services.status import KIND_LABELS
-from mineaction.web.i18n import CATALOGUE_FILE, catalogue, translate
+from mineaction.web.i18n import CATALOGUE_FILE, catalogue, parse_catalogue, translate
 from mineaction.web.localise import FIELD_LABELS
 
 WEB = Path(resources.files("mineaction.web"))  # type: ignore[arg-type]
@@ -160,3 +161,16 @@ def test_every_field_a_record_page_shows_has_a_name_to_translate() -> None:
 )
 def test_the_interface_uses_the_vocabularies_words(text: str, az: str, ru: str) -> None:
     assert (translate(text, "az"), translate(text, "ru")) == (az, ru)
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ('"Map": {az: "Xəritə", ru: "Карта"\n', "is not valid YAML"),
+        ('"Map": "Xəritə"\n', "has entries without az and ru: Map"),
+    ],
+)
+def test_a_broken_catalogue_is_refused_with_the_file_named(text: str, reason: str) -> None:
+    with pytest.raises(ConfigurationError) as refused:
+        parse_catalogue(text)
+    assert f"web/{CATALOGUE_FILE}" in refused.value.message and reason in refused.value.message

@@ -24,6 +24,7 @@ import yaml
 from fastapi import FastAPI, Request, Response
 
 from mineaction.domain.vocab import LANGUAGES
+from mineaction.errors import ConfigurationError
 
 #: The cookie the language switch sets (a preference, not a secret).
 LANGUAGE_COOKIE = "mineaction_lang"
@@ -47,7 +48,25 @@ class Entry:
 def catalogue() -> dict[str, Entry]:
     """Return the interface catalogue: English text -> its translations."""
     text = resources.files("mineaction.web").joinpath(CATALOGUE_FILE).read_text("utf-8")
-    raw: dict[str, dict[str, Any]] = yaml.safe_load(text) or {}
+    return parse_catalogue(text)
+
+
+def parse_catalogue(text: str) -> dict[str, Entry]:
+    """Return the entries of a catalogue's YAML text; refuse a broken one, naming the file."""
+    try:
+        raw = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigurationError(
+            f"The interface catalogue web/{CATALOGUE_FILE} is not valid YAML: {exc}",
+            hint='Write each entry on one line as: "English": {az: "…", ru: "…"}',
+        ) from exc
+    bad = [str(k) for k, t in raw.items() if not isinstance(k, str) or not isinstance(t, dict)]
+    if bad:
+        raise ConfigurationError(
+            f"The interface catalogue web/{CATALOGUE_FILE} has entries without az and ru: "
+            f"{', '.join(bad[:5])}",
+            hint='Write each entry on one line as: "English": {az: "…", ru: "…"}',
+        )
     return {
         english: Entry(az=str(t.get("az", "")), ru=str(t.get("ru", "")), same=bool(t.get("same")))
         for english, t in raw.items()
