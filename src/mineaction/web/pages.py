@@ -14,14 +14,12 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from mineaction import __version__
 from mineaction.api.deps import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
     CurrentPrincipal,
     DatabaseDep,
     SettingsDep,
-    csrf_token,
 )
 from mineaction.api.routes.auth import do_sign_in, set_session_cookie
 from mineaction.domain import workflow
@@ -45,28 +43,10 @@ from mineaction.services.policy import (
     read_scope,
     require,
 )
+from mineaction.web.layout import render_page as _render
 
 router = APIRouter(include_in_schema=False)
 PAGE = 50
-
-
-def _render(
-    request: Request, template: str, who: Principal, status_code: int = 200, **context: Any
-) -> HTMLResponse:
-    templates = request.app.state.templates
-    nav = [("/", "Home"), ("/map", "Map")]
-    if who.signed_in:
-        nav[1:1] = [("/dashboard", "Dashboard")]
-        nav += [(f"/records/{k.name}", k.label) for k in KINDS.values() if k.writable]
-    if may(who, "approve"):
-        nav.append(("/review", "Review"))
-    response: HTMLResponse = templates.TemplateResponse(
-        request,
-        template,
-        {"who": who, "csrf": csrf_token(request), "nav": nav, "version": __version__, **context},
-        status_code=status_code,
-    )
-    return response
 
 
 def _signed_in(who: Principal) -> None:
