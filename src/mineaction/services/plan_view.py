@@ -51,6 +51,11 @@ class PlanRequest:
                 f"{self.simulations:,} simulations is outside 100–10,000.",
                 hint="2,000 answers in about a second; 10,000 gives a steadier P10/P90.",
             )
+        if self.what_if is not None and not self.what_if[0]:
+            raise ValidationError(
+                f"The what-if adds {self.what_if[1]:g} teams of no method.",
+                hint="Choose the method the added teams work with.",
+            )
         if self.what_if is not None and self.what_if[1] == 0:
             raise ValidationError(
                 "The what-if adds no teams.",

@@ -58,14 +58,14 @@ def plan_page(
             top=top,
             simulations=simulations,
             seed=seed,
-            what_if=(method, teams) if method else None,
+            what_if=(method, teams) if method or teams else None,
         )
         with db.session() as session:
             view = plan_view.plan_view(session, plan_request)
     except ValidationError as exc:
         return render_page(request, "plan.html", who, 422, error=exc, view=None, **context)
     common = {"as_of": as_of, "simulations": simulations, "seed": seed}
-    add_teams = f"{method}:{teams:g}" if method else None
+    add_teams = f"{method}:{teams:g}" if plan_request.what_if else None
     return render_page(
         request,
         "plan.html",
