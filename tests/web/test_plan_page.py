@@ -165,3 +165,10 @@ def test_the_page_is_answered_again_from_memory_until_the_data_changes(
         changed = plan_view.plan_view(session, request)
     assert changed.baseline is not first.baseline
     assert changed.baseline["national"] == first.baseline["national"]  # same seed, same data
+
+
+def test_an_error_page_keeps_the_navigation_of_the_users_role(demo_world: World) -> None:
+    refused = demo_world.client("rauf").get("/review", headers=HTML)
+    assert refused.status_code == 403
+    assert 'href="/plan"' in refused.text and 'href="/reports"' in refused.text
+    assert 'href="/review"' not in refused.text.split("<main>", 1)[0]

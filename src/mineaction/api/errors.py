@@ -44,13 +44,16 @@ def _respond(request: Request, status: int, body: dict[str, Any]) -> Response:
         return JSONResponse(body, status_code=status)
     if status == 401:
         return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+    from mineaction.web.layout import navigation
+
     templates = request.app.state.templates
+    who = getattr(request.state, "principal", ANONYMOUS)
     context = {
         "error": body["error"],
         "status": status,
-        "who": getattr(request.state, "principal", ANONYMOUS),
+        "who": who,
         "csrf": getattr(request.state, "csrf", None),
-        "nav": [("/", "Home"), ("/map", "Map")],
+        "nav": navigation(who),
         "version": __version__,
     }
     return templates.TemplateResponse(request, "error.html", context, status_code=status)
