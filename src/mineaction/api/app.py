@@ -22,7 +22,7 @@ from mineaction.config import Settings, get_settings
 from mineaction.services import public
 from mineaction.services import status as status_service
 from mineaction.store.database import Database
-from mineaction.web import i18n, language_switch, pages
+from mineaction.web import i18n, language_switch, pages, plan_page, reports_page
 
 #: Scripts and styles only from this server; map tiles are not fetched at all.
 CONTENT_SECURITY_POLICY = (
@@ -105,4 +105,6 @@ def create_app(database_url: str, *, settings: Settings | None = None) -> FastAP
     app.include_router(ogc.router)
     app.include_router(pages.router)
     app.include_router(language_switch.router)
+    app.include_router(plan_page.router)
+    app.include_router(reports_page.router)
     return app

@@ -14,14 +14,12 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from mineaction import __version__
 from mineaction.api.deps import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
     CurrentPrincipal,
     DatabaseDep,
     SettingsDep,
-    csrf_token,
 )
 from mineaction.api.routes.auth import do_sign_in, set_session_cookie
 from mineaction.domain import workflow
@@ -47,28 +45,10 @@ from mineaction.services.policy import (
 )
 from mineaction.web.i18n import current_language
 from mineaction.web.i18n import gettext as _
+from mineaction.web.layout import render_page as _render
 
 router = APIRouter(include_in_schema=False)
 PAGE = 50
-
-
-def _render(
-    request: Request, template: str, who: Principal, status_code: int = 200, **context: Any
-) -> HTMLResponse:
-    templates = request.app.state.templates
-    nav = [("/", _("Home")), ("/map", _("Map"))]
-    if who.signed_in:
-        nav[1:1] = [("/dashboard", _("Dashboard"))]
-        nav += [(f"/records/{k.name}", _(k.label)) for k in KINDS.values() if k.writable]
-    if may(who, "approve"):
-        nav.append(("/review", _("Review")))
-    response: HTMLResponse = templates.TemplateResponse(
-        request,
-        template,
-        {"who": who, "csrf": csrf_token(request), "nav": nav, "version": __version__, **context},
-        status_code=status_code,
-    )
-    return response
 
 
 def _signed_in(who: Principal) -> None:
