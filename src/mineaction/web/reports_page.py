@@ -70,7 +70,7 @@ def reports_page(
     context: dict[str, Any] = {
         "form": form,
         "reports": readable_reports(who),
-        "languages": LANGUAGES,
+        "report_languages": LANGUAGES,
         "may_unapproved": report_refusal(who, "operations", include_unapproved=True) is None,
         "formats": FORMATS,
     }
