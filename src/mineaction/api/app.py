@@ -7,37 +7,22 @@ Every response carries security headers; every error has one JSON shape
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from importlib import resources
 from typing import Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from mineaction import __version__
 from mineaction.api import errors, ogc
+from mineaction.api.headers import SecurityHeaders
 from mineaction.api.routes import analytics, auth, imports, records
 from mineaction.config import Settings, get_settings
 from mineaction.services import public
 from mineaction.services import status as status_service
 from mineaction.store.database import Database
 from mineaction.web import i18n, language_switch, pages, plan_page, reports_page
-
-#: Scripts and styles only from this server; map tiles are not fetched at all.
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
-    "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; "
-    "form-action 'self'"
-)
-SECURITY_HEADERS = {
-    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "same-origin",
-    "Permissions-Policy": "geolocation=(), camera=(), microphone=()",
-    "Cross-Origin-Opener-Policy": "same-origin",
-}
 
 
 def create_app(database_url: str, *, settings: Settings | None = None) -> FastAPI:
@@ -62,20 +47,7 @@ def create_app(database_url: str, *, settings: Settings | None = None) -> FastAP
     app.mount("/static", StaticFiles(directory=str(web.joinpath("static"))), name="static")
     errors.install(app)
 
-    @app.middleware("http")
-    async def _security_headers(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = await call_next(request)
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        if settings.secure_cookies:
-            response.headers.setdefault(
-                "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
-            )
-        if not request.url.path.startswith("/static"):
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
+    app.add_middleware(SecurityHeaders, secure_cookies=settings.secure_cookies)
 
     @app.get("/api/health", tags=["service"])
     def health() -> dict[str, str]:

@@ -87,7 +87,7 @@ def list_records(
     info = get_kind_info(kind)
     require(who, "read", info.name)
     with db.session() as session:
-        rows, total = browse.list_records(
+        page = browse.list_records(
             session,
             info,
             scope=read_scope(who, info.name),
@@ -96,14 +96,21 @@ def list_records(
             offset=q.offset,
         )
         if q.format == "geojson":
-            return {
-                "type": "FeatureCollection",
-                "numberMatched": total,
-                "numberReturned": len(rows),
-                "features": [browse.as_feature(r, info) for r in rows],
-            }
-        items = [browse.as_dict(r) for r in rows]
-    return {"kind": info.name, "count": total, "limit": q.limit, "offset": q.offset, "items": items}
+            collection: dict[str, Any] = {"type": "FeatureCollection"}
+            if page.exact:
+                collection["numberMatched"] = page.total
+            collection["numberReturned"] = len(page.rows)
+            collection["features"] = [browse.as_feature(r, info) for r in page.rows]
+            return collection
+        items = [browse.as_dict(r) for r in page.rows]
+    return {
+        "kind": info.name,
+        "count": page.total,
+        "count_exact": page.exact,
+        "limit": q.limit,
+        "offset": q.offset,
+        "items": items,
+    }
 
 
 @router.get("/records/{kind}/{record_id}")
