@@ -12,8 +12,8 @@ connections, each sending its next request as soon as the last is answered
   at a random offset among the first 100 pages (``/api/records/KIND?limit=100``);
 - ``detail``: one record of those kinds by a random id (``/api/records/KIND/ID``);
 - ``bbox``: the records of a zoom-10 map tile as GeoJSON, as the map page asks
-  for them (``/api/records/KIND?format=geojson&bbox=…&limit=1000``), for tiles
-  around random hazards (where the data is, so the tiles are full).
+  for them (``/api/map/KIND?zoom=10&bbox=…``: simplified for the zoom, at most
+  5,000 features), for tiles around random hazards (where the data is).
 
 It reports requests per second and the latency median, p95 and p99 per phase,
 and counts any answer other than 200 as an error.
@@ -80,10 +80,7 @@ class Targets:
             low, high = self.ids[kind]
             return f"/api/records/{kind}/{rnd.randint(low, high)}"
         x0, y0, x1, y1 = rnd.choice(self.tiles)
-        return (
-            f"/api/records/{kind}?format=geojson&limit=1000"
-            f"&bbox={x0:.5f},{y0:.5f},{x1:.5f},{y1:.5f}"
-        )
+        return f"/api/map/{kind}?zoom=10&bbox={x0:.5f},{y0:.5f},{x1:.5f},{y1:.5f}"
 
 
 def tile_bounds(lon: float, lat: float, zoom: int = 10) -> tuple[float, float, float, float]:

@@ -107,6 +107,13 @@ ENDPOINTS: dict[str, Endpoint] = {
         )
         for k in KINDS.values()
     },
+    **{
+        f"map {k.name}": Endpoint(
+            "GET", f"/api/map/{k.name}?bbox=44.7,38.3,50.7,41.95", ALL if k.public else SIGNED_IN
+        )
+        for k in KINDS.values()
+        if k.geometry is not None
+    },
     "read approved finding": Endpoint(
         "GET", lambda w: f"/api/records/findings/{_mes_finding(w, 'approved')}", SIGNED_IN
     ),

@@ -117,9 +117,8 @@ def scoped(query: Select[Any], info: KindInfo, scope: ReadScope) -> Select[Any]:
     return query.where(or_(model.approval.in_(PUBLISHED), *mine))
 
 
-def _filtered(
-    session: Session, query: Select[Any], info: KindInfo, filters: Filters
-) -> Select[Any]:
+def filtered(session: Session, query: Select[Any], info: KindInfo, filters: Filters) -> Select[Any]:
+    """Return ``query`` narrowed by ``filters``; a filter the kind lacks is refused."""
     model = info.model
     problems: list[Problem] = []
     if filters.date_from or filters.date_to:
@@ -234,7 +233,7 @@ def list_records(
             hint="Page through a long list with offset.",
         )
     model = info.model
-    query = _filtered(session, scoped(select(model), info, scope), info, filters)
+    query = filtered(session, scoped(select(model), info, scope), info, filters)
     head = query.with_only_columns(model.id).limit(count_limit + 1).subquery()
     counted = int(session.scalar(select(func.count()).select_from(head)) or 0)
     rows = list(session.scalars(query.order_by(model.id).limit(limit).offset(offset)))
