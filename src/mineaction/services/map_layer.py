@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 import shapely
-from sqlalchemy import select
+from sqlalchemy import LargeBinary, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from mineaction.services.browse import Filters, filtered, scoped
@@ -60,15 +60,20 @@ def features_in_view(
     fields = [f for f in POPUP_FIELDS if hasattr(model, f)]
     if info.status and info.status not in fields:
         fields.append(info.status)
-    columns = [model.id, getattr(model, info.geometry), *(getattr(model, f) for f in fields)]
+    column = getattr(model, info.geometry)
+    # Well-known binary straight from the database, decoded for all rows at once.
+    wkb = func.ST_AsBinary(column) if session.get_bind().dialect.name == "postgresql" else column
+    columns = [model.id, type_coerce(wkb, LargeBinary), *(getattr(model, f) for f in fields)]
     query = filtered(session, scoped(select(*columns), info, scope), info, filters)
-    rows = session.execute(query.order_by(model.id).limit(limit + 1)).all()
+    rows = session.connection().execute(query.order_by(model.id).limit(limit + 1)).all()
     truncated = len(rows) > limit
     rows = rows[:limit]
-    geoms = np.array([row[1] for row in rows], dtype=object)
-    if len(geoms):
-        geoms = shapely.simplify(geoms, tolerance(zoom), preserve_topology=True)
-    texts = shapely.to_geojson(geoms) if len(geoms) else []
+    texts: list[str | None] = []
+    if rows:
+        geoms = shapely.from_wkb(np.array([row[1] for row in rows], dtype=object))
+        lines = ~np.isin(shapely.get_type_id(geoms), (0, 4))  # points stay as they are
+        geoms[lines] = shapely.simplify(geoms[lines], tolerance(zoom), preserve_topology=True)
+        texts = list(shapely.to_geojson(geoms))
     parts = [
         f'{{"type":"Feature","id":{int(row[0])},"geometry":{text or "null"},'
         f'"properties":{json.dumps(_properties(fields, row[2:]), default=str)}}}'
