@@ -5,7 +5,9 @@ For each database given (a data set made by ``bench/generate.py``; with
 API token, starts the real server (``mineaction serve --workers N``) in a child
 process, and then drives it from this process with ``--clients`` keep-alive
 connections, each sending its next request as soon as the last is answered
-(a closed loop: the hardest case, there is no think time). Three phases of
+(a closed loop: the hardest case, there is no think time), or, with
+``--think S``, after a random pause averaging S seconds (people reading what
+they asked for). Three phases of
 ``--duration`` seconds each, after a warm-up:
 
 - ``list``: one page of 100 records of findings, hazards or land releases,
@@ -18,9 +20,8 @@ connections, each sending its next request as soon as the last is answered
 It reports requests per second and the latency median, p95 and p99 per phase,
 and counts any answer other than 200 as an error.
 
-    python bench/bench_load.py --database sqlite:///national.db \\
-        --database postgresql://postgres@127.0.0.1:5432/bench_national \\
-        --output bench/results/load-1.0.json
+    python bench/bench_load.py --database sqlite:///national.db --output load.json
+    python bench/bench_load.py --database postgresql://postgres@127.0.0.1:5432/national
     python bench/bench_load.py --scale 0.01 --duration 5     # a quick check
 """
 
@@ -240,9 +241,21 @@ class Phase:
 
 
 async def drive(
-    port: int, token: str, targets: Targets, phase: str, clients: int, seconds: float, seed: int
+    port: int,
+    token: str,
+    targets: Targets,
+    phase: str,
+    clients: int,
+    seconds: float,
+    seed: int,
+    think: float = 0.0,
 ) -> Phase:
-    """Run ``clients`` closed-loop clients for ``seconds``; return what they measured."""
+    """Run ``clients`` clients for ``seconds``; return what they measured.
+
+    With ``think`` = 0 each client asks again as soon as it is answered (a
+    closed loop); otherwise it first waits a random time averaging ``think``
+    seconds, as a person reading the answer would.
+    """
     result = Phase(phase)
     stop = time.perf_counter() + seconds
 
@@ -260,6 +273,9 @@ async def drive(
                     result.bytes += size
                 else:
                     result.errors[status] = result.errors.get(status, 0) + 1
+                if think:
+                    pause = rnd.expovariate(1 / think)
+                    await asyncio.sleep(max(0.0, min(pause, stop - time.perf_counter())))
         finally:
             conn.close()
 
@@ -280,7 +296,16 @@ def run_database(url: str, args: argparse.Namespace) -> dict[str, Any]:
         for phase in PHASES:
             asyncio.run(drive(port, token, targets, phase, args.clients, args.warmup, args.seed))
             measured = asyncio.run(
-                drive(port, token, targets, phase, args.clients, args.duration, args.seed + 1)
+                drive(
+                    port,
+                    token,
+                    targets,
+                    phase,
+                    args.clients,
+                    args.duration,
+                    args.seed + 1,
+                    args.think,
+                )
             )
             summary = measured.summary()
             console.print(summary)
@@ -306,7 +331,8 @@ def generated(scale: float, seed: int, server_url: str, folder: Path) -> list[st
 
 
 def report(results: list[dict[str, Any]], args: argparse.Namespace) -> None:
-    table = Table(title=f"{args.clients} clients, closed loop, {args.workers} workers")
+    loop = f"{args.think} s think time" if args.think else "closed loop"
+    table = Table(title=f"{args.clients} clients, {loop}, {args.workers} workers")
     for column in ("backend", "phase", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors"):
         table.add_column(column)
     for result in results:
@@ -333,6 +359,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=20.0, help="seconds per phase")
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds before each phase")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--think", type=float, default=0.0, help="mean seconds a client waits between requests"
+    )
     parser.add_argument("--output", type=Path, help="write the figures as JSON")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
@@ -350,6 +379,7 @@ def main(argv: list[str] | None = None) -> int:
                     "clients": args.clients,
                     "workers": args.workers,
                     "duration_s": args.duration,
+                    "think_s": args.think,
                     "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
                     "load_average": os.getloadavg(),
                     "results": results,
