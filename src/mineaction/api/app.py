@@ -17,12 +17,12 @@ from fastapi.templating import Jinja2Templates
 
 from mineaction import __version__
 from mineaction.api import errors, ogc
-from mineaction.api.routes import analytics, auth, imports, records
+from mineaction.api.routes import analytics, auth, imports, records, users
 from mineaction.config import Settings, get_settings
 from mineaction.services import public
 from mineaction.services import status as status_service
 from mineaction.store.database import Database
-from mineaction.web import pages
+from mineaction.web import admin_users, import_page, pages
 
 #: Scripts and styles only from this server; map tiles are not fetched at all.
 CONTENT_SECURITY_POLICY = (
@@ -107,6 +107,9 @@ def create_app(database_url: str, *, settings: Settings | None = None) -> FastAP
     app.include_router(records.router)
     app.include_router(imports.router)
     app.include_router(analytics.router)
+    app.include_router(users.router)
     app.include_router(ogc.router)
     app.include_router(pages.router)
+    app.include_router(import_page.router)
+    app.include_router(admin_users.router)
     return app

@@ -60,6 +60,10 @@ def _render(
         nav += [(f"/records/{k.name}", k.label) for k in KINDS.values() if k.writable]
     if may(who, "approve"):
         nav.append(("/review", "Review"))
+    if may(who, "import"):
+        nav.append(("/import", "Import"))
+    if may(who, "manage_users"):
+        nav.append(("/admin/users", "Users"))
     response: HTMLResponse = templates.TemplateResponse(
         request,
         template,
@@ -242,6 +246,7 @@ def _form(
         info=info,
         fields=_form_fields(info),
         point=kind.geometry == "point",
+        polygon=kind.geometry in ("polygon", "any"),
         values=values,
         record=record,
         error=error,
