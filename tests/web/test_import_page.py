@@ -82,6 +82,7 @@ def test_an_operator_checks_then_imports_her_week_as_submitted(world: World) -> 
     checked = _dry_run(client, csrf, GOOD)
     assert checked.status_code == 200, checked.text[-2000:]
     assert 'data-testid="would-create">2<' in checked.text
+    assert 'data-testid="arrive-as">submitted<' in checked.text
     assert _findings(world, "WK18") == []  # a dry run writes nothing
     upload_id = _upload_id(checked.text)
     assert (staged_uploads.default_root() / upload_id / "week.csv").read_bytes() == GOOD

@@ -89,7 +89,10 @@ def dry_run(
     except MineActionError as exc:
         staged_uploads.discard(upload)
         return _page(request, who, exc.http_status, error=exc, chosen=chosen)
-    return _page(request, who, report=report, upload=upload, info=info, chosen=chosen)
+    arrive_as = imports.status_for(who, upload.status)
+    return _page(
+        request, who, report=report, upload=upload, info=info, chosen=chosen, arrive_as=arrive_as
+    )
 
 
 @router.post("/import/confirm", response_class=HTMLResponse)
