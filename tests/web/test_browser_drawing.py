@@ -178,3 +178,50 @@ def test_an_operator_imports_a_file_after_reading_its_problems(
     with world.db.session() as s:
         found = s.scalars(select(Finding).where(Finding.source_id == "BR-1")).one()
         assert (found.approval, found.quantity) == ("submitted", 2)
+
+
+def test_an_edit_starts_from_the_record_polygon(
+    world: World, site: str, browser: Browser, tmp_path: Path
+) -> None:
+    site_polygon = "POLYGON ((46.9 39.95, 46.96 39.95, 46.96 39.99, 46.9 39.99, 46.9 39.95))"
+    created = world.client("elvin").post(
+        "/api/records/projects",
+        json={"row": {"name": "Solar park", "project_type": "solar", "geometry": site_polygon}},
+    )
+    assert created.status_code == 201, created.text
+    record_id = created.json()["id"]
+    elvin = _sign_in(browser, site, "elvin")
+    elvin.goto(f"{site}/records/projects/{record_id}/edit")
+    elvin.wait_for_selector("#draw-map .draw-corner")
+    assert _corners(elvin) == 4 and elvin.get_attribute("#draw-map", "data-closed") == "true"
+    corner = elvin.locator("#draw-map .draw-corner").nth(2)
+    corner.scroll_into_view_if_needed()
+    box = corner.bounding_box()
+    assert box is not None
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    elvin.mouse.move(x, y)
+    elvin.mouse.down()
+    elvin.mouse.move(x + 40, y - 30, steps=8)
+    elvin.mouse.up()
+    moved = elvin.input_value("#field-geometry")
+    assert not shapely.from_wkt(moved).equals(shapely.from_wkt(site_polygon))
+    _shot(elvin, "edited.png", tmp_path)
+    elvin.click("button[value=draft]")
+    elvin.wait_for_selector("[data-testid=approval]")
+    with world.db.session() as s:
+        project = s.get_one(KINDS["projects"].model, record_id)
+        assert project.geom.equals(shapely.from_wkt(moved))
+
+
+def test_a_line_is_kept_as_written_not_redrawn(world: World, site: str, browser: Browser) -> None:
+    road = "LINESTRING (47.15 39.6, 47.05 39.55)"
+    created = world.client("elvin").post(
+        "/api/records/projects",
+        json={"row": {"name": "Road", "project_type": "road", "geometry": road}},
+    )
+    elvin = _sign_in(browser, site, "elvin")
+    elvin.goto(f"{site}/records/projects/{created.json()['id']}/edit")
+    elvin.wait_for_selector("#draw-map.leaflet-container")
+    assert "not a single polygon" in elvin.inner_text("#draw-status")
+    elvin.mouse.click(*_on_map(elvin, 100, 100))  # a click does not start a polygon
+    assert shapely.from_wkt(elvin.input_value("#field-geometry")).equals(shapely.from_wkt(road))
