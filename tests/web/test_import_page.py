@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -65,6 +66,11 @@ def _dry_run(
         files=files,
         headers=HTML,
     )
+
+
+def _waiting() -> set[Path]:
+    root = staged_uploads.default_root()
+    return set(root.iterdir()) if root.is_dir() else set()
 
 
 def _upload_id(page: str) -> str:
@@ -157,3 +163,36 @@ def test_a_viewer_cannot_import_even_by_posting(world: World) -> None:
     with world.db.session() as s:
         count = s.scalar(select(func.count()).where(Finding.source_id.like("WK21%")))
     assert count == 0
+
+
+def test_an_operator_may_use_a_column_mapping_and_her_rows_stay_hers(world: World) -> None:
+    client, csrf = world.signed_in("leyla")
+    foreign = FOREIGN.replace(b"MAP-1", b"LMAP-1")
+    checked = _dry_run(client, csrf, foreign, name="register.csv", mapping=MAPPING)
+    assert checked.status_code == 200, checked.text[-2000:]
+    upload_id = _upload_id(checked.text)
+    client.post("/import/confirm", data={"upload_id": upload_id, "csrf_token": csrf}, headers=HTML)
+    assert _findings(world, "LMAP-") == [("LMAP-1", "submitted")]
+    with world.db.session() as s:
+        found = s.scalars(select(Finding).where(Finding.source_id == "LMAP-1")).one()
+        assert found.organisation is not None and found.organisation.code == "MES"
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "mapping", "words"),
+    [
+        ("week.pdf", b"%PDF-1.4", None, "week.pdf"),
+        ("week.csv", b"when,what\n2024-05-02,uxo\n", None, "date"),
+        ("register.csv", FOREIGN, b"kind: findings\ncolumns: [oops\n", "not valid YAML"),
+    ],
+)
+def test_a_file_that_cannot_be_read_says_why_and_keeps_nothing(
+    world: World, name: str, data: bytes, mapping: bytes | None, words: str
+) -> None:
+    client, csrf = world.signed_in("elvin")
+    before = _waiting()
+    form: dict[str, Any] = {"mapping": mapping} if mapping else {}
+    page = _dry_run(client, csrf, data, name=name, **form)
+    assert 400 <= page.status_code < 500 and 'data-testid="problems"' in page.text
+    assert words in page.text and "Traceback" not in page.text
+    assert _waiting() == before
