@@ -17,7 +17,7 @@ from mineaction.errors import Problem, ValidationError
 from mineaction.intake import pipeline
 from mineaction.intake.readers.base import SourceRow
 from mineaction.services.catalogue import KindInfo
-from mineaction.services.policy import Principal, require
+from mineaction.services.policy import Forbidden, Principal, require
 from mineaction.store.database import Database
 from mineaction.store.tables import Organisation
 
@@ -87,11 +87,16 @@ STATES = ("approved", "submitted", "draft")
 
 
 def status_for(who: Principal, chosen: str | None) -> str:
-    """Return the approval state ``who``'s import gets: an operator's is submitted.
+    """Return the approval state ``who``'s import gets: an operator's is submitted (only).
 
     A national role may choose draft, submitted or approved (approved when none).
     """
     if who.role == "operator_officer":
+        if chosen not in (None, "", "submitted"):
+            raise Forbidden(
+                f"An operator officer's imports arrive as submitted, not {chosen}.",
+                hint="Leave the state out; an IM officer approves the records after review.",
+            )
         return "submitted"
     if chosen is None or chosen == "":
         return "approved"
