@@ -172,6 +172,16 @@ ENDPOINTS: dict[str, Endpoint] = {
     "review page": Endpoint("GET", "/review", NATIONAL, page=True),
     "new finding page": Endpoint("GET", "/records/findings/new", WRITERS, page=True),
     "findings list page": Endpoint("GET", "/records/findings", SIGNED_IN, page=True),
+    "planning page": Endpoint("GET", "/plan?simulations=200", SIGNED_IN, page=True),
+    "priority map layer": Endpoint("GET", "/api/plan/priorities?format=geojson", SIGNED_IN),
+    "forecast as csv": Endpoint("GET", "/api/plan/forecast?simulations=200&format=csv", SIGNED_IN),
+    "reports page": Endpoint("GET", "/reports", ALL, page=True),
+    "public report preview": Endpoint(
+        "GET", "/reports?report=casualties&week=2023-W33", ALL, page=True
+    ),
+    "detailed report preview": Endpoint(
+        "GET", "/reports?report=land-release&week=2024-W18", SIGNED_IN, page=True
+    ),
     "import page": Endpoint("GET", "/import", WRITERS, page=True),
     "users page": Endpoint("GET", "/admin/users", ADMIN, page=True),
     "new land release page": Endpoint("GET", "/records/land-releases/new", WRITERS, page=True),

@@ -19,7 +19,7 @@ from mineaction.services import auth, users
 from mineaction.services.policy import USER_ROLES, Principal, require
 from mineaction.store.database import Database
 from mineaction.store.tables import Organisation
-from mineaction.web.pages import _render as render
+from mineaction.web.layout import render_page as render
 
 router = APIRouter(prefix="/admin/users", include_in_schema=False)
 

@@ -18,7 +18,7 @@ from mineaction.intake.pipeline import ImportRefused, ImportReport, RowMapper
 from mineaction.services import imports, staged_uploads
 from mineaction.services.catalogue import KINDS, KindInfo, get_kind_info
 from mineaction.services.policy import Principal, may, require
-from mineaction.web.pages import _render as render
+from mineaction.web.layout import render_page as render
 
 router = APIRouter(include_in_schema=False)
 
