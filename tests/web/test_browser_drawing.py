@@ -102,7 +102,7 @@ def test_an_operator_draws_edits_and_submits_a_land_release(
     leyla.fill("#field-operator", "MES")
     leyla.fill("#field-method", "cleared")
     leyla.click("[data-testid=save-submit]")
-    assert leyla.inner_text("[data-testid=approval]") == "submitted"
+    assert leyla.get_attribute("[data-testid=approval]", "data-state") == "submitted"
     _shot(leyla, "submitted.png", tmp_path)
     record_id = int(leyla.url.rsplit("/", 1)[1])
     with world.db.session() as s:
