@@ -23,13 +23,8 @@ from mineaction.web.layout import render_page as render
 
 router = APIRouter(prefix="/admin/users", include_in_schema=False)
 
-#: What each finished action says (keyed, so nothing the client sends is echoed as text).
-NOTICES = {
-    "added": "The user was added.",
-    "disabled": "The user was disabled; their sessions and API tokens no longer work.",
-    "enabled": "The user may sign in again (their earlier API tokens stay revoked).",
-    "password": "The password was changed; the user must sign in again.",
-}
+#: The actions whose end the page announces (the words are in the template, translated).
+NOTICES = frozenset({"added", "disabled", "enabled", "password"})
 
 
 def _page(
@@ -57,7 +52,7 @@ def users_page(
 ) -> HTMLResponse:
     """List the accounts, with the form to add one and each account's actions."""
     require(who, "manage_users")
-    notice = NOTICES.get(done)
+    notice = done if done in NOTICES else None
     return _page(request, who, db, notice=notice, notice_user=user if notice else "")
 
 
