@@ -24,7 +24,11 @@
   var foreign = false;  // the field holds a geometry this editor does not draw; keep it
   var shape = null;
 
-  var map = L.map(el, { doubleClickZoom: false }).setView([39.85, 46.9], 9);
+  var zoomWords = JSON.parse(el.dataset.words || "{}");  // the zoom buttons' titles, translated
+  var map = L.map(el, { doubleClickZoom: false, zoomControl: false }).setView([39.85, 46.9], 9);
+  L.control.zoom({
+    zoomInTitle: zoomWords.zoomIn || "Zoom in", zoomOutTitle: zoomWords.zoomOut || "Zoom out"
+  }).addTo(map);
   fetch("/api/records/districts?format=geojson&limit=1000", { credentials: "same-origin" })
     .then(function (r) { return r.ok ? r.json() : null; })
     .then(function (data) {
