@@ -228,6 +228,7 @@ def _form(
         info=info,
         fields=_form_fields(info),
         point=kind.geometry == "point",
+        polygon=kind.geometry in ("polygon", "any"),
         values=values,
         record=record,
         error=error,
