@@ -14,7 +14,9 @@ the work done for the clean rows is shared.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from itertools import islice
 from typing import Any
@@ -62,11 +64,14 @@ def import_table(
         ctx = Context(session=session, approval=approval, country=configured_country(session))
         run = _Run(kind, ctx, table, report)
         try:
-            for chunk in _chunks(table.rows(), chunk_rows):
-                report.rows += len(chunk)
-                run.chunk(chunk, parse_findings(chunk, run.lookups, ctx.country, today))
-                if progress:
-                    progress(table.source, report.rows, max(total, report.rows))
+            with _collections_between_chunks() as collect:
+                for chunk in _chunks(table.rows(), chunk_rows):
+                    report.rows += len(chunk)
+                    run.chunk(chunk, parse_findings(chunk, run.lookups, ctx.country, today))
+                    del chunk
+                    collect()
+                    if progress:
+                        progress(table.source, report.rows, max(total, report.rows))
         finally:
             run.writer.close()
         if not report.rows:
@@ -145,6 +150,25 @@ class _Run:
             self.report.problem_count += 1
             if len(self.report.problems) < MAX_PROBLEMS:
                 self.report.problems.append(problem)
+
+
+@contextmanager
+def _collections_between_chunks() -> Iterator[Callable[[], int]]:
+    """Collect garbage once per chunk (young objects only) instead of as objects pile up.
+
+    A chunk makes hundreds of thousands of small objects that live until the
+    chunk is written; Python's automatic collector kept walking them (and the
+    long-lived ones) many times per chunk, about a seventh of the CPU time of
+    an import (bench/bench_import.py).  Collecting the young generations
+    after each chunk frees the same cycles at a fixed cost per chunk.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield lambda: gc.collect(1)
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _chunks(rows: Iterator[Any], size: int) -> Iterator[list[Any]]:
