@@ -37,6 +37,9 @@ from mineaction.store.database import Database
 #: Rows parsed and written together; memory grows with it, not with the file.
 CHUNK_ROWS = 25_000
 
+#: Chunks between two full garbage collections (young objects are collected after each).
+FULL_COLLECTION_CHUNKS = 10
+
 #: The kinds the bulk path knows.
 BULK_KINDS = frozenset({"findings"})
 
@@ -154,18 +157,26 @@ class _Run:
 
 @contextmanager
 def _collections_between_chunks() -> Iterator[Callable[[], int]]:
-    """Collect garbage once per chunk (young objects only) instead of as objects pile up.
+    """Collect garbage once per chunk instead of as objects pile up.
 
     A chunk makes hundreds of thousands of small objects that live until the
     chunk is written; Python's automatic collector kept walking them (and the
     long-lived ones) many times per chunk, about a seventh of the CPU time of
-    an import (bench/bench_import.py).  Collecting the young generations
-    after each chunk frees the same cycles at a fixed cost per chunk.
+    an import (bench/bench_import.py).  After each chunk the young
+    generations are collected, and every ``FULL_COLLECTION_CHUNKS`` chunks all
+    of them, so cycles never pile up for long.
     """
     enabled = gc.isenabled()
     gc.disable()
+    chunks = 0
+
+    def collect() -> int:
+        nonlocal chunks
+        chunks += 1
+        return gc.collect(2 if chunks % FULL_COLLECTION_CHUNKS == 0 else 1)
+
     try:
-        yield lambda: gc.collect(1)
+        yield collect
     finally:
         if enabled:
             gc.enable()
