@@ -17,6 +17,7 @@ index follows the rows as it always does.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -180,7 +181,7 @@ def _executemany(conn: Connection, table: Table, values: dict[str, Any], n: int)
             prepared.append(_processed(process, value) if process else value)
         else:
             prepared.append([process(value) if process else value] * n)
-    flat = [v for row in zip(*prepared, strict=True) for v in row]
+    flat = list(chain.from_iterable(zip(*prepared, strict=True)))
     head, _values, group = str(compiled).rpartition(" VALUES ")
     step = max(1, min(ROWS_PER_STATEMENT, MAX_PARAMETERS // len(order))) * len(order)
     for start in range(0, len(flat), step):
