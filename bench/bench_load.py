@@ -185,6 +185,11 @@ class Connection:
         assert self.reader is not None
         self.writer.write(f"GET {path} HTTP/1.1\r\n{self.head}\r\n".encode())
         status_line = await self.reader.readline()
+        if not status_line:  # the server closed an idle keep-alive connection: open another
+            self.writer.close()
+            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+            self.writer.write(f"GET {path} HTTP/1.1\r\n{self.head}\r\n".encode())
+            status_line = await self.reader.readline()
         status = int(status_line.split()[1])
         length = -1
         chunked = False
