@@ -180,16 +180,22 @@ class Connection:
 
     async def get(self, path: str) -> tuple[int, int]:
         """Send GET ``path``; return the status and the body's length."""
-        if self.writer is None:
-            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
-        assert self.reader is not None
-        self.writer.write(f"GET {path} HTTP/1.1\r\n{self.head}\r\n".encode())
-        status_line = await self.reader.readline()
-        if not status_line:  # the server closed an idle keep-alive connection: open another
+        request = f"GET {path} HTTP/1.1\r\n{self.head}\r\n".encode()
+        status_line = b""
+        for _attempt in range(2):  # the server may have closed an idle keep-alive connection
+            if self.writer is None:
+                self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+            assert self.reader is not None
+            try:
+                self.writer.write(request)
+                status_line = await self.reader.readline()
+            except ConnectionError:
+                status_line = b""
+            if status_line:
+                break
             self.writer.close()
-            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
-            self.writer.write(f"GET {path} HTTP/1.1\r\n{self.head}\r\n".encode())
-            status_line = await self.reader.readline()
+            self.writer = None
+        assert self.reader is not None and self.writer is not None
         status = int(status_line.split()[1])
         length = -1
         chunked = False
