@@ -43,6 +43,14 @@ class Settings(BaseSettings):
     login_window_minutes: int = Field(
         15, ge=1, description="The window in which failed sign-ins are counted, in minutes."
     )
+    max_upload_mb: float = Field(
+        256.0, gt=0, description="Largest request body (an uploaded file) accepted, in MB."
+    )
+
+    @property
+    def max_upload_bytes(self) -> int:
+        """Return ``max_upload_mb`` in bytes."""
+        return int(self.max_upload_mb * 1024**2)
 
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> Settings:

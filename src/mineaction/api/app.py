@@ -18,6 +18,7 @@ from fastapi.templating import Jinja2Templates
 from mineaction import __version__
 from mineaction.api import errors, ogc
 from mineaction.api.routes import analytics, auth, imports, records
+from mineaction.api.upload_limit import UploadLimit
 from mineaction.config import Settings, get_settings
 from mineaction.services import public
 from mineaction.services import status as status_service
@@ -66,6 +67,7 @@ def create_app(database_url: str, *, settings: Settings | None = None) -> FastAP
     app.state.templates.env.globals["_"] = _as_written
     app.mount("/static", StaticFiles(directory=str(web.joinpath("static"))), name="static")
     errors.install(app)
+    app.add_middleware(UploadLimit, max_bytes=settings.max_upload_bytes)
 
     @app.middleware("http")
     async def _security_headers(
