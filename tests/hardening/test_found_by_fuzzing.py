@@ -208,3 +208,58 @@ def test_a_negative_seed_is_refused_by_the_planning_parameters() -> None:
         import datetime as dt
 
         BacktestParams(as_of=dt.date(2024, 1, 1), seed=-5)
+
+
+HUGE = 2**63  # past every database integer
+
+
+@pytest.mark.parametrize(
+    ("url", "status"),
+    [
+        (f"/ogc/collections/accidents/items?offset={HUGE}", 422),
+        (f"/api/records/findings?offset={HUGE}", 422),
+        (f"/api/records/findings/{HUGE}", 404),
+        (f"/api/records/findings/{HUGE}/history", 404),
+        (f"/ogc/collections/findings/items/{HUGE}", 404),
+        ("/api/records/findings/-1", 404),
+    ],
+)
+def test_numbers_past_the_database_integers_are_refused_not_a_500(
+    national: Database, url: str, status: int
+) -> None:
+    from mineaction.api.app import create_app
+    from mineaction.config import Settings, get_settings
+    from mineaction.services import auth, users
+
+    with national.session(actor="test-setup") as session:
+        users.add_user(
+            session=session,
+            username="elvin",
+            role="im_officer",
+            password="harbour lantern quietly 7",
+        )
+        token = auth.create_token(
+            session=session, username="elvin", name="t", secret=get_settings().secret_key
+        )
+    client = TestClient(
+        create_app(national.url, settings=Settings()),
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    answer = client.get(url)
+    assert answer.status_code == status, answer.text
+    assert answer.json()["error"]["message"]
+
+
+def test_the_browse_service_refuses_an_offset_past_the_integers(national: Database) -> None:
+    from mineaction.services import browse
+    from mineaction.services.catalogue import KINDS
+    from mineaction.services.policy import Principal, read_scope
+
+    with national.session() as session, pytest.raises(ValidationError, match="offset 0 to"):
+        browse.list_records(
+            session,
+            KINDS["findings"],
+            scope=read_scope(Principal("elvin", "im_officer"), "findings"),
+            filters=browse.Filters(),
+            offset=HUGE,
+        )

@@ -118,12 +118,17 @@ def test_a_streamed_upload_is_cut_off_when_it_passes_the_limit(
                     chunk = part if not sent else big_findings_csv(20)
                     conn.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
                     sent += len(chunk)
-                    if sockets.select([conn], [], [], 0)[0]:
+                    # Wait a moment for an answer, so that it is read before the server,
+                    # closing on the bytes it did not read, resets the connection.
+                    if sockets.select([conn], [], [], 0.05)[0]:
                         break
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the server hung up once it had answered
             while sockets.select([conn], [], [], 5)[0]:
-                data = conn.recv(65536)
+                try:
+                    data = conn.recv(65536)
+                except ConnectionResetError:
+                    break  # closed by the server after its answer
                 if not data:
                     break
                 answer += data

@@ -22,12 +22,16 @@ from mineaction.errors import Problem, ValidationError
 from mineaction.services import admin_areas, organisations
 from mineaction.services.catalogue import KindInfo
 from mineaction.services.policy import PUBLISHED, ReadScope, RecordFacts
+from mineaction.services.records import MAX_RECORD_ID
 from mineaction.store.history import to_json_value
 from mineaction.store.tables import Submission
 
 #: Columns a reader never gets: index bookkeeping and secrets.
 HIDDEN = frozenset({"min_x", "min_y", "max_x", "max_y", "password_hash"})
 MAX_LIMIT = 1000
+#: The furthest a page may start: the largest id a record table holds (a larger number
+#: overflows the database's integers, and no table is that long).
+MAX_OFFSET = MAX_RECORD_ID
 
 
 @dataclass(frozen=True)
@@ -175,9 +179,9 @@ def list_records(
     offset: int = 0,
 ) -> tuple[list[Any], int]:
     """Return one page of the records of ``info`` the scope and filters allow, and the total."""
-    if not 1 <= limit <= MAX_LIMIT or offset < 0:
+    if not 1 <= limit <= MAX_LIMIT or not 0 <= offset <= MAX_OFFSET:
         raise ValidationError(
-            f"limit must be 1 to {MAX_LIMIT} and offset 0 or more.",
+            f"limit must be 1 to {MAX_LIMIT} and offset 0 to {MAX_OFFSET:,}.",
             hint="Page through a long list with offset.",
         )
     query = _filtered(session, scoped(select(info.model), info, scope), info, filters)
