@@ -46,6 +46,14 @@ class Settings(BaseSettings):
     default_language: Literal["en", "az", "ru"] = Field(
         "en", description="Language of the web pages when neither a choice nor the browser says."
     )
+    max_upload_mb: float = Field(
+        256.0, gt=0, description="Largest request body (an uploaded file) accepted, in MB."
+    )
+
+    @property
+    def max_upload_bytes(self) -> int:
+        """Return ``max_upload_mb`` in bytes."""
+        return int(self.max_upload_mb * 1024**2)
 
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> Settings:

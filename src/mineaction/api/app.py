@@ -18,6 +18,7 @@ from mineaction import __version__
 from mineaction.api import errors, ogc
 from mineaction.api.headers import SecurityHeaders
 from mineaction.api.routes import analytics, auth, imports, records, users
+from mineaction.api.upload_limit import UploadLimit
 from mineaction.config import Settings, get_settings
 from mineaction.services import public
 from mineaction.services import status as status_service
@@ -54,6 +55,7 @@ def create_app(database_url: str, *, settings: Settings | None = None) -> FastAP
     i18n.install(app)
     app.mount("/static", StaticFiles(directory=str(web.joinpath("static"))), name="static")
     errors.install(app)
+    app.add_middleware(UploadLimit, max_bytes=settings.max_upload_bytes)
 
     app.add_middleware(SecurityHeaders, secure_cookies=settings.secure_cookies)
 

@@ -149,7 +149,7 @@ def items(
     bbox: str | None = None,
     datetime: str | None = None,
     limit: Annotated[int, Query(ge=1, le=browse.MAX_LIMIT)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=browse.MAX_OFFSET)] = 0,
 ) -> JSONResponse:
     """Return the features in the bounding box and period, one page at a time."""
     info = _collection_info(collection_id, who)

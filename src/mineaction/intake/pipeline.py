@@ -384,11 +384,16 @@ def _compare(
     report: ImportReport,
 ) -> None:
     stored = kind.row_of(existing)
-    changed = [
-        name
-        for name in stored
-        if not _same_value(kind, ctx, existing, name, stored[name], values.get(name))
-    ]
+    try:
+        changed = [
+            name
+            for name in stored
+            if not _same_value(kind, ctx, existing, name, stored[name], values.get(name))
+        ]
+    except ValidationError as exc:  # a value that cannot even be compared (unreadable WKT)
+        for p in exc.problems or [Problem(reason=exc.message, hint=exc.hint)]:
+            problems.add(p.field or "", p.value, p.reason, p.hint or exc.hint)
+        return
     if not changed:
         report.unchanged += 1
         return

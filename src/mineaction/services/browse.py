@@ -22,6 +22,7 @@ from mineaction.errors import Problem, ValidationError
 from mineaction.services import admin_areas, organisations
 from mineaction.services.catalogue import KindInfo
 from mineaction.services.policy import PUBLISHED, ReadScope, RecordFacts
+from mineaction.services.records import MAX_RECORD_ID
 from mineaction.store.history import to_json_value
 from mineaction.store.spatial_ddl import rtree_name
 from mineaction.store.tables import Submission
@@ -31,6 +32,9 @@ HIDDEN = frozenset({"min_x", "min_y", "max_x", "max_y", "password_hash"})
 MAX_LIMIT = 1000
 #: Lists count their records exactly up to this many; beyond it they say "more than".
 COUNT_LIMIT = 10_000
+#: The furthest a page may start: the largest id a record table holds (a larger number
+#: overflows the database's integers, and no table is that long).
+MAX_OFFSET = MAX_RECORD_ID
 
 
 @dataclass(frozen=True)
@@ -227,9 +231,9 @@ def list_records(
     The total is counted up to ``count_limit``: a national table of millions of
     findings is not counted in full for every page asked for.
     """
-    if not 1 <= limit <= MAX_LIMIT or offset < 0:
+    if not 1 <= limit <= MAX_LIMIT or not 0 <= offset <= MAX_OFFSET:
         raise ValidationError(
-            f"limit must be 1 to {MAX_LIMIT} and offset 0 or more.",
+            f"limit must be 1 to {MAX_LIMIT} and offset 0 to {MAX_OFFSET:,}.",
             hint="Page through a long list with offset.",
         )
     model = info.model

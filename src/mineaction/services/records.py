@@ -12,9 +12,14 @@ from mineaction.store.base import Record
 R = TypeVar("R", bound=Record)
 
 
+#: The largest id a record can have: record tables' ids are 32-bit integers on PostgreSQL.
+MAX_RECORD_ID = 2**31 - 1
+
+
 def get_record(session: Session, model: type[R], record_id: int) -> R:
     """Return the record ``record_id`` of ``model``; raise NotFoundError when there is none."""
-    record = session.get(model, record_id)
+    # An id past the database's integers names no record (and would overflow the query).
+    record = session.get(model, record_id) if 1 <= record_id <= MAX_RECORD_ID else None
     if record is None:
         kind = getattr(model, "__kind__", model.__name__)
         raise NotFoundError(f"There is no record {record_id} in {kind}.")

@@ -6,6 +6,8 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+from mineaction.errors import Problem, ValidationError
+
 
 @dataclass(frozen=True)
 class PriorityParams:
@@ -62,6 +64,9 @@ class ForecastParams:
     order_noise: float = 0.15
     queues: int = 20
 
+    def __post_init__(self) -> None:
+        check_seed(self.seed)
+
 
 @dataclass(frozen=True)
 class BacktestParams:
@@ -73,3 +78,16 @@ class BacktestParams:
     seed: int = 2020
     trend: bool = True
     order_noise: float = 0.15
+
+    def __post_init__(self) -> None:
+        check_seed(self.seed)
+
+
+def check_seed(seed: int) -> None:
+    """Refuse a random seed numpy cannot take (a negative one) with a sentence."""
+    if seed < 0:
+        raise ValidationError(
+            f"The random seed must be 0 or more, not {seed}.",
+            hint="Give any whole number from 0 up (the same seed gives the same answer).",
+            problems=[Problem(reason="negative seed", field="seed", value=seed)],
+        )

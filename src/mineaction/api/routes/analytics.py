@@ -139,7 +139,9 @@ def plan_forecast(
     db: DatabaseDep,
     as_of: str | None = None,
     simulations: Annotated[int, Query(ge=100, le=10_000)] = 2_000,
-    seed: int = 2020,
+    seed: Annotated[
+        int, Query(ge=0, description="Random seed: the same seed, the same answer.")
+    ] = 2020,
     add_teams: Annotated[list[str] | None, Query(description="METHOD:N, repeatable.")] = None,
     scale_teams: Annotated[list[str] | None, Query(description="METHOD:FACTOR.")] = None,
     format: Literal["json", "csv", "xlsx", "html", "pdf"] = "json",

@@ -49,7 +49,7 @@ class Filters(BaseModel):
     approval: str | None = Field(None, description="draft, submitted, approved, rejected …")
     bbox: str | None = Field(None, description="minlon,minlat,maxlon,maxlat (WGS84).")
     limit: int = Field(100, ge=1, le=browse.MAX_LIMIT)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=browse.MAX_OFFSET)
     format: Format = "json"
 
     def to_service(self) -> browse.Filters:

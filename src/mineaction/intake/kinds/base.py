@@ -6,7 +6,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import shapely
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
@@ -14,6 +13,7 @@ from sqlalchemy.orm import Session, object_session
 from mineaction.domain.rules import Problems
 from mineaction.errors import NotFoundError, Problem, ValidationError
 from mineaction.geo import Country
+from mineaction.geo.parse import parse_geometry
 from mineaction.intake.columns import Column, parse_code
 from mineaction.services import admin_areas, organisations
 from mineaction.store.base import Record
@@ -182,11 +182,13 @@ def area_name_of_id(record: Any) -> str | None:
 
 
 def same_shape(stored: Any, new: Any) -> bool:
-    """Compare shapes, not text: ring direction, one-part multipolygons, last-digit noise."""
+    """Compare shapes, not text: ring direction, one-part multipolygons, last-digit noise.
+
+    Raises GeometryError when either is text that cannot be read as a geometry.
+    """
     if stored is None or new is None:
         return stored is None and new is None
-    a = shapely.from_wkt(stored) if isinstance(stored, str) else stored
-    b = shapely.from_wkt(new) if isinstance(new, str) else new
+    a, b = parse_geometry(stored), parse_geometry(new)
     if a.equals(b):
         return True
     return bool(a.symmetric_difference(b).area <= 1e-9 * max(a.area, 1e-12))

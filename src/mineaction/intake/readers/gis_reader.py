@@ -11,7 +11,7 @@ import math
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NoReturn
 
 import numpy as np
 import pyogrio
@@ -19,6 +19,7 @@ import shapely
 from pyogrio import raw
 from pyogrio.errors import DataLayerError, DataSourceError
 
+from mineaction.errors import Problem
 from mineaction.intake.readers.base import OpenOptions, SourceRow, Table, Value, refuse
 from mineaction.intake.readers.crs import resolve_crs, to_wgs84
 
@@ -42,6 +43,8 @@ class GisTable(Table):
         self.layer = layer
         try:
             info = pyogrio.read_info(gdal_path, layer=layer, force_total_bounds=True)
+        except UnicodeDecodeError:
+            _refuse_not_utf8(source)
         except (DataSourceError, DataLayerError) as exc:
             refuse(
                 source,
@@ -79,7 +82,9 @@ class GisTable(Table):
                 return
             geoms = None
             if wkb is not None:
-                geoms = to_wgs84(shapely.from_wkb(wkb), self._from)
+                # A geometry GEOS cannot build (a ring that does not close) becomes None
+                # and a problem on its feature, not the end of the file.
+                geoms = to_wgs84(shapely.from_wkb(wkb, on_invalid="ignore"), self._from)
             for i in range(n):
                 values = {
                     name: _value(column[i], is_int)
@@ -88,7 +93,11 @@ class GisTable(Table):
                     )
                 }
                 geom = None if geoms is None else geoms[i]
-                yield SourceRow(number=start + i + 1, values=values, geometry=geom)
+                number = start + i + 1
+                problems = []
+                if geom is None and wkb is not None and wkb[i] is not None:
+                    problems.append(_unreadable_geometry(self.source, number))
+                yield SourceRow(number=number, values=values, geometry=geom, problems=problems)
             start += n
             if self.batch is None or n < self.batch:
                 return
@@ -98,6 +107,8 @@ class GisTable(Table):
             return raw.read(
                 self._gdal_path, layer=self.layer, skip_features=start, max_features=self.batch
             )
+        except UnicodeDecodeError:
+            _refuse_not_utf8(self.source, row=start + 1)
         except (DataSourceError, DataLayerError) as exc:
             refuse(
                 self.source,
@@ -138,6 +149,8 @@ class GpkgTable(GisTable):
         """Return the layer asked for of the GeoPackage at ``path``."""
         try:
             layers = [str(name) for name, _kind in pyogrio.list_layers(str(path))]
+        except UnicodeDecodeError:
+            _refuse_not_utf8(path.name)
         except (DataSourceError, DataLayerError) as exc:
             refuse(
                 path.name,
@@ -202,6 +215,30 @@ def _value(cell: Any, is_int: bool) -> Value:
     if isinstance(cell, bytes):
         return cell.hex()
     return str(cell)
+
+
+def _unreadable_geometry(source: str, number: int) -> Problem:
+    return Problem(
+        reason=f"feature {number}'s geometry cannot be read: it is damaged, or a polygon's "
+        "ring does not close or has fewer than four corners",
+        field="geometry",
+        hint="fix the feature's geometry in your GIS (e.g. QGIS: Vector > Geometry Tools > "
+        "Check Validity) and export the layer again",
+        row=number,
+        source=source,
+    )
+
+
+def _refuse_not_utf8(source: str, *, row: int | None = None) -> NoReturn:
+    """Refuse a layer whose names or text are not UTF-8 (GDAL hands them over undecoded)."""
+    where = f" (from feature {row} on)" if row else ""
+    refuse(
+        source,
+        f"{source} holds names or text{where} that are not UTF-8, so they cannot be read.",
+        hint="export the layer again from your GIS with the encoding set to UTF-8, "
+        "or send it as a GeoPackage",
+        row=row,
+    )
 
 
 def _gdal_message(exc: Exception, gdal_path: str, source: str) -> str:

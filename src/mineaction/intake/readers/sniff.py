@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from mineaction.intake.readers.base import refuse
+from mineaction.intake.readers.zip_safety import ZIP_DAMAGE
 
 __all__ = ["EXTENSIONS", "detect_format", "sniff_content"]
 
@@ -102,7 +103,7 @@ def _is_xlsx(path: Path) -> bool:
     try:
         with zipfile.ZipFile(path) as zf:
             return "xl/workbook.xml" in zf.namelist()
-    except (zipfile.BadZipFile, OSError):
+    except ZIP_DAMAGE:
         return False
 
 
@@ -118,7 +119,7 @@ def _zip_named(path: Path, by_name: str | None) -> str:
         )
     try:
         zipfile.ZipFile(path).close()
-    except (zipfile.BadZipFile, OSError):
+    except ZIP_DAMAGE:
         refuse(
             source,
             f"{source} is a damaged zip archive and cannot be opened.",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import warnings
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
@@ -28,12 +29,17 @@ from mineaction.intake.readers.base import (
     refuse,
     row_values,
 )
+from mineaction.intake.readers.zip_safety import DEFAULT_LIMITS, ZIP_DAMAGE, ZipLimits, check_zip
 
 __all__ = ["XlsxTable"]
 
 _LABEL = "column {letter}"
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+[0-9]+(?::[A-Z]+[0-9]+)?)"')
 _CHUNK = 1024 * 1024
+#: What reading a damaged sheet raises: XML that does not parse (ParseError is a
+#: SyntaxError, lxml's too), an entity declaration defusedxml forbids (a ValueError),
+#: a cell openpyxl cannot convert, or a damaged zip member.
+_SHEET_DAMAGE = (SyntaxError, ValueError, TypeError, LookupError, AttributeError, *ZIP_DAMAGE)
 
 
 class XlsxTable(Table):
@@ -41,22 +47,38 @@ class XlsxTable(Table):
 
     kind = "Excel workbook"
 
-    def __init__(self, path: Path, *, sheet: str | None, crs: str | None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        sheet: str | None,
+        crs: str | None,
+        zip_limits: ZipLimits = DEFAULT_LIMITS,
+    ) -> None:
         super().__init__(source=path.name, columns=[], crs=crs)
         self._path = path
+        _check_archive(path, zip_limits)
         with _load(path) as wb:
             self.sheet = _pick_sheet(wb.sheetnames, sheet, self.source)
-            ws = wb[self.sheet]
-            self._max_row = ws.max_row if isinstance(ws.max_row, int) else None
-            ws.reset_dimensions()  # some writers store a wrong size; read what is there
-            self.header_row, cells = self._find_header(ws)
-            self._refuse_merged_header(ws)
+            try:
+                ws = wb[self.sheet]
+                self._max_row = ws.max_row if isinstance(ws.max_row, int) else None
+                ws.reset_dimensions()  # some writers store a wrong size; read what is there
+                self.header_row, cells = self._find_header(ws)
+                self._refuse_merged_header(ws)
+            except _SHEET_DAMAGE as exc:
+                _refuse_not_xlsx(path, exc)
         self.columns = clean_header(cells, source=self.source, row=self.header_row, label=_LABEL)
 
     @classmethod
     def open(cls, path: Path, options: OpenOptions) -> XlsxTable:
         """Return the sheet asked for (or the first) of the workbook at ``path``."""
-        return cls(path, sheet=options.sheet, crs=options.crs)
+        return cls(
+            path,
+            sheet=options.sheet,
+            crs=options.crs,
+            zip_limits=options.zip_limits or DEFAULT_LIMITS,
+        )
 
     def count_hint(self) -> int | None:
         """Return the row count the workbook declares, less the header, if it declares one."""
@@ -67,7 +89,16 @@ class XlsxTable(Table):
         with _load(self._path) as wb:
             ws = wb[self.sheet]
             ws.reset_dimensions()
-            for number, raw in enumerate(ws.iter_rows(min_row=1, values_only=True), start=1):
+            number = 0
+            rows = ws.iter_rows(min_row=1, values_only=True)
+            while True:
+                try:
+                    raw = next(rows)
+                except StopIteration:
+                    return
+                except _SHEET_DAMAGE as exc:
+                    self._refuse_damaged(number + 1, exc)
+                number += 1
                 if number <= self.header_row or _blank(raw):
                     continue
                 cells = [_value(c) for c in raw]
@@ -75,6 +106,16 @@ class XlsxTable(Table):
                     self.columns, cells, source=self.source, number=number, label=_LABEL
                 )
                 yield SourceRow(number=number, values=values, problems=problems)
+
+    def _refuse_damaged(self, number: int, exc: Exception) -> NoReturn:
+        refuse(
+            self.source,
+            f"{self.source}: the sheet {self.sheet!r} is damaged from row {number} on and "
+            f"cannot be read ({type(exc).__name__}: {str(exc)[:120]}).",
+            hint="open it in Excel and save it again as 'Excel Workbook (.xlsx)', or as "
+            "'CSV UTF-8'",
+            row=number,
+        )
 
     def _find_header(self, ws: Any) -> tuple[int, list[object]]:
         for number, raw in enumerate(ws.iter_rows(min_row=1, values_only=True), start=1):
@@ -111,6 +152,15 @@ class XlsxTable(Table):
                 tail = data[-200:]
 
 
+def _check_archive(path: Path, limits: ZipLimits) -> None:
+    """Refuse a workbook that is a zip bomb or holds unsafe paths (an .xlsx is a zip)."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            check_zip(zf, source=path.name, limits=limits)
+    except ZIP_DAMAGE as exc:
+        _refuse_not_xlsx(path, exc)
+
+
 @contextmanager
 def _load(path: Path) -> Iterator[Any]:
     """Yield the workbook opened read-only with cached formula values; refuse a bad file."""
@@ -139,6 +189,12 @@ def _refuse_not_xlsx(path: Path, exc: Exception) -> NoReturn:
 
 
 def _pick_sheet(names: list[str], wanted: str | None, source: str) -> str:
+    if not names:
+        refuse(
+            source,
+            f"{source} has no sheets: the workbook is damaged.",
+            hint="open it in Excel and save it again as 'Excel Workbook (.xlsx)'",
+        )
     if wanted is None:
         return names[0]
     if wanted in names:

@@ -11,12 +11,19 @@ import io
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
-from typing import IO
+from typing import IO, cast
 
 from mineaction.intake.readers.base import OpenOptions, SourceRow, Table, refuse
 from mineaction.intake.readers.csv_reader import CsvTable
 from mineaction.intake.readers.gis_reader import ShapefileTable
-from mineaction.intake.readers.zip_safety import DEFAULT_LIMITS, check_zip, data_entries
+from mineaction.intake.readers.zip_safety import (
+    DEFAULT_LIMITS,
+    ZIP_DAMAGE,
+    check_zip,
+    data_entries,
+    open_zip,
+    refuse_damaged,
+)
 
 __all__ = ["ZipTable", "csv_in_zip", "main_csv"]
 
@@ -30,7 +37,7 @@ class ZipTable(Table):
     def open(cls, path: Path, options: OpenOptions) -> Table:
         """Return the Shapefile (or main CSV) inside the zip at ``path``."""
         source = path.name
-        with zipfile.ZipFile(path) as zf:
+        with open_zip(path, source=source) as zf:
             check_zip(zf, source=source, limits=options.zip_limits or DEFAULT_LIMITS)
             shapefiles = data_entries(zf, ".shp")
             csvs = data_entries(zf, ".csv")
@@ -91,20 +98,63 @@ def _full_field_names(zf: zipfile.ZipFile, shapefile: str) -> dict[str, str]:
             rows = list(csv.reader(io.TextIOWrapper(raw, "utf-8-sig")))
     except (KeyError, UnicodeDecodeError, csv.Error):
         return {}
+    except ZIP_DAMAGE as exc:
+        refuse_damaged(f"{Path(zf.filename or '').name} ({stem}_fields.csv)", exc)
     return {r[0]: r[1] for r in rows[1:] if len(r) == 2 and r[0] and r[1] and r[0] != r[1]}
 
 
 def csv_in_zip(path: Path, entry: str, options: OpenOptions) -> CsvTable:
     """Return the CSV file ``entry`` of the zip at ``path``, streamed out of the archive."""
-    with zipfile.ZipFile(path) as zf:
+    with open_zip(path, source=path.name) as zf:
         size = zf.getinfo(entry).file_size
 
-    def opener() -> IO[bytes]:
-        with zipfile.ZipFile(path) as archive:
-            # An open member keeps the file open after the archive is closed, until it closes.
-            return archive.open(entry)
+    source = f"{path.name} ({entry})"
 
-    return CsvTable(source=f"{path.name} ({entry})", opener=opener, size=size, crs=options.crs)
+    def opener() -> IO[bytes]:
+        with open_zip(path, source=path.name) as archive:
+            # An open member keeps the file open after the archive is closed, until it closes.
+            try:
+                member = archive.open(entry)
+            except ZIP_DAMAGE as exc:
+                refuse_damaged(source, exc)
+            return cast(IO[bytes], CheckedMember(member, source))
+
+    return CsvTable(source=source, opener=opener, size=size, crs=options.crs)
+
+
+class CheckedMember(io.BufferedIOBase):
+    """A zip member read as a stream, refusing it clearly when its bytes are damaged.
+
+    zipfile checks the member's checksum as it reaches the end and raises its own
+    errors for a damaged or cut stream; they become a refusal naming the member.
+    """
+
+    def __init__(self, raw: IO[bytes], source: str) -> None:
+        super().__init__()
+        self._raw = raw
+        self._source = source
+
+    def read(self, size: int | None = -1) -> bytes:
+        """Return up to ``size`` bytes (all that are left when -1 or None)."""
+        try:
+            return self._raw.read(-1 if size is None else size)
+        except ZIP_DAMAGE as exc:
+            refuse_damaged(self._source, exc)
+
+    def readline(self, size: int | None = -1) -> bytes:
+        """Return one line of at most ``size`` bytes."""
+        try:
+            return self._raw.readline(-1 if size is None else size)
+        except ZIP_DAMAGE as exc:
+            refuse_damaged(self._source, exc)
+
+    def readable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        """Close the member (and with it the archive file)."""
+        self._raw.close()
+        super().close()
 
 
 def main_csv(entries: list[str], source: str) -> str:
