@@ -106,7 +106,7 @@ def test_a_what_if_shows_both_forecasts(demo_world: World) -> None:
         ({"method": "harvesting", "teams": 3}, "'harvesting' is not a method."),
         ({"method": "clearance_manual", "teams": 0}, "The what-if adds no teams."),
         ({"teams": 4}, "The what-if adds 4 teams of no method."),
-        ({"as_of": "2024-13-01"}, "as_of='2024-13-01' is not a date."),
+        ({"as_of": "2024-13-01"}, "As of: 2024-13-01 is not a date."),
     ],
 )
 def test_a_wrong_plan_form_is_explained_on_the_page(

@@ -7,6 +7,7 @@ hazards from ``/api/plan/priorities?format=geojson``.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -16,10 +17,10 @@ from markupsafe import Markup
 from mineaction.analytics.planning.plan import METHODS
 from mineaction.analytics.reports.params import parse_day
 from mineaction.api.deps import CurrentPrincipal, DatabaseDep
-from mineaction.domain.vocab import ACTIVITY_TYPE
 from mineaction.errors import ValidationError
 from mineaction.services import plan_view
 from mineaction.services.policy import require_planning
+from mineaction.web.i18n import gettext as _
 from mineaction.web.layout import render_page
 from mineaction.web.pages import query
 
@@ -51,10 +52,10 @@ def plan_page(
         "method": method,
         "teams": teams,
     }
-    context: dict[str, Any] = {"form": form, "methods": [(m, ACTIVITY_TYPE[m].en) for m in METHODS]}
+    context: dict[str, Any] = {"form": form, "methods": METHODS}
     try:
         plan_request = plan_view.PlanRequest(
-            as_of=parse_day(as_of, "as_of"),
+            as_of=as_of_day(as_of),
             top=top,
             simulations=simulations,
             seed=seed,
@@ -83,7 +84,21 @@ def plan_page(
     )
 
 
+def as_of_day(text: str | None) -> dt.date | None:
+    """Return the form's "As of" day (None when empty); refuse what is not a date, translated."""
+    try:
+        return parse_day(text, "as_of")
+    except ValidationError:
+        raise ValidationError(
+            _("As of: {value} is not a date.", value=(text or "").strip()),
+            hint=_("Write dates as YYYY-MM-DD."),
+        ) from None
+
+
 def biggest_reasons(hazard: dict[str, Any], count: int = 3) -> str:
-    """Return the criteria that moved a score most, e.g. ``projects +12.5, effort -1.0``."""
+    """Return the criteria that moved a score most, e.g. ``projects +12.5, effort -1.0``.
+
+    The criteria are named in the page's language (the words of the map's popup).
+    """
     parts = sorted(hazard["explanation"].items(), key=lambda kv: -abs(kv[1]["points"]))
-    return ", ".join(f"{n} {p['points']:+.1f}" for n, p in parts[:count] if p["points"])
+    return ", ".join(f"{_(n)} {p['points']:+.1f}" for n, p in parts[:count] if p["points"])
