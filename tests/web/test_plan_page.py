@@ -91,7 +91,7 @@ def test_a_what_if_shows_both_forecasts(demo_world: World) -> None:
         "/api/plan/forecast", params=RUNS | {"add_teams": "clearance_mechanical:10"}
     ).json()
     row = _cell(page.text, "national-what-if", "</tr>")
-    assert row.startswith("<td>+10 clearance_mechanical team(s)</td>")
+    assert row.startswith("<td>Mechanical clearance, +10 team(s)</td>")
     assert all(api["national"][k] in row for k in ("p10", "p50", "p90"))
     national = _cell(page.text, "national", "</table>")
     assert national.count("<tr") == 3  # header, baseline, what-if

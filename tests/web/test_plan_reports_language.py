@@ -88,7 +88,7 @@ def test_a_what_if_is_told_in_russian_with_the_method_s_own_name(demo_world: Wor
     ).json()["national"]
     summary = _text(page, "forecast-summary", "</p>")
     assert (
-        "По сценарию «+10 clearance_mechanical team(s)»: между "
+        "По сценарию «Механическое разминирование, команд: +10»: между "
         f"<strong>{api['p10']}</strong> и <strong>{api['p90']}</strong>, "
         f"наиболее вероятно — <strong>{api['p50']}</strong>."
     ) in summary

@@ -17,11 +17,14 @@ from markupsafe import Markup
 from mineaction.analytics.planning.plan import METHODS
 from mineaction.analytics.reports.params import parse_day
 from mineaction.api.deps import CurrentPrincipal, DatabaseDep
+from mineaction.domain.vocab import ACTIVITY_TYPE, CONTAMINATION
 from mineaction.errors import ValidationError
 from mineaction.services import plan_view
 from mineaction.services.policy import require_planning
+from mineaction.web.i18n import current_language
 from mineaction.web.i18n import gettext as _
 from mineaction.web.layout import render_page
+from mineaction.web.localise import term
 from mineaction.web.pages import query
 
 router = APIRouter(include_in_schema=False)
@@ -65,6 +68,7 @@ def plan_page(
             view = plan_view.plan_view(session, plan_request)
     except ValidationError as exc:
         return render_page(request, "plan.html", who, 422, error=exc, view=None, **context)
+    lang = current_language()
     common = {"as_of": as_of, "simulations": simulations, "seed": seed}
     add_teams = f"{method}:{teams:g}" if plan_request.what_if else None
     return render_page(
@@ -73,6 +77,8 @@ def plan_page(
         who,
         view=view,
         reasons={h["hazard"]: biggest_reasons(h) for h in view.priorities["hazards"]},
+        scenario_names=scenario_names(method, teams),
+        contamination_terms={code: CONTAMINATION.label(code, lang) for code in CONTAMINATION},
         fan=Markup(view.fan_svg),  # drawn by matplotlib from our own numbers only
         synthetic=view.baseline["synthetic"],
         layer_url="/api/plan/priorities?" + query(format="geojson", limit=MAP_LIMIT, as_of=as_of),
@@ -82,6 +88,18 @@ def plan_page(
         scenario_query=query(**common, add_teams=add_teams) if add_teams else None,
         **context,
     )
+
+
+def scenario_names(method: str, teams: float) -> dict[str, str]:
+    """Return the baseline's and the what-if's names as the page writes them, translated."""
+    return {
+        "baseline": _("baseline: capacity as the database shows it"),
+        "what_if": _(
+            "{method}, {teams} team(s)",
+            method=term(method, ACTIVITY_TYPE.name),
+            teams=f"{teams:+g}",
+        ),
+    }
 
 
 def as_of_day(text: str | None) -> dt.date | None:
