@@ -19,6 +19,7 @@ from mineaction.analytics.reports.params import parse_day
 from mineaction.api.deps import CurrentPrincipal, DatabaseDep
 from mineaction.domain.vocab import ACTIVITY_TYPE, CONTAMINATION
 from mineaction.errors import ValidationError
+from mineaction.render.labels import number
 from mineaction.services import plan_view
 from mineaction.services.policy import require_planning
 from mineaction.web.i18n import current_language
@@ -117,6 +118,15 @@ def biggest_reasons(hazard: dict[str, Any], count: int = 3) -> str:
     """Return the criteria that moved a score most, e.g. ``projects +12.5, effort -1.0``.
 
     The criteria are named in the page's language (the words of the map's popup).
+
+    >>> points = {"effort": -1.0, "projects": 12.5, "accidents": 0.0}
+    >>> biggest_reasons({"explanation": {n: {"points": v} for n, v in points.items()}})
+    'projects +12.5, effort -1.0'
     """
     parts = sorted(hazard["explanation"].items(), key=lambda kv: -abs(kv[1]["points"]))
-    return ", ".join(f"{_(n)} {p['points']:+.1f}" for n, p in parts[:count] if p["points"])
+    lang = current_language()
+    return ", ".join(
+        f"{_(n)} {'+' if p['points'] > 0 else '-'}{number(abs(p['points']), lang, 1)}"
+        for n, p in parts[:count]
+        if p["points"]
+    )
