@@ -96,7 +96,7 @@ def test_a_what_if_shows_both_forecasts(demo_world: World) -> None:
     national = _cell(page.text, "national", "</table>")
     assert national.count("<tr") == 3  # header, baseline, what-if
     assert all(baseline[k] in national for k in ("p10", "p50", "p90"))
-    assert "P50 (+10 clearance_mechanical team(s))" in _fan(page.text)  # two bands drawn
+    assert "P50 (Mechanical clearance, +10 team(s))" in _fan(page.text)  # two bands drawn
     assert "export-forecast-pdf" in page.text and "add_teams=clearance_mechanical%3A10" in page.text
 
 

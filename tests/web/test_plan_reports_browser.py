@@ -90,7 +90,7 @@ def test_a_planner_reads_the_map_the_fan_chart_and_a_what_if(
     elvin.click("[data-testid=plan-run]")
     elvin.wait_for_selector("[data-testid=national-what-if]")
     assert "Manual clearance, +8 team(s)" in elvin.inner_text("[data-testid=national-what-if]")
-    assert "clearance_manual team(s))" in elvin.inner_html("[data-testid=fan-chart]")
+    assert "Manual clearance, +8 team(s))" in elvin.inner_html("[data-testid=fan-chart]")
     elvin.screenshot(path=str(tmp_path / "plan-what-if.png"), full_page=True)
 
 

@@ -95,6 +95,10 @@ def test_a_what_if_is_told_in_russian_with_the_method_s_own_name(demo_world: Wor
     selected = ACTIVITY_TYPE["clearance_mechanical"].ru
     assert f'<option value="clearance_mechanical" selected>{selected}</option>' in page
     assert "P50, сценарий" in page and "В срок, сценарий" in page
+    fan = page.split('data-testid="fan-chart"', 1)[1].split("</figure>", 1)[0]
+    assert "Высвобождено земель нарастающим итогом" in html.unescape(fan)
+    assert "P50 (Механическое разминирование, команд: +10)" in html.unescape(fan)
+    assert "P10–P90 (базовый сценарий)" in html.unescape(fan)
 
 
 def test_a_wrong_day_is_explained_in_the_chosen_language(demo_world: World) -> None:

@@ -64,6 +64,8 @@ def plan_page(
             simulations=simulations,
             seed=seed,
             what_if=(method, teams) if method or teams else None,
+            lang=current_language(),
+            what_if_name=scenario_names(method, teams)["what_if"],
         )
         with db.session() as session:
             view = plan_view.plan_view(session, plan_request)
