@@ -117,11 +117,12 @@ def prepare(url: str, secret: str, seed: int) -> tuple[str, Targets]:
             ).one()
             ids[kind] = (int(low), int(high))
             pages[kind] = max(1, min(100, int(count) // 100))
+        hazards = int(session.scalar(select(func.count(Hazard.id))) or 0)
+        step = max(1, hazards // 2000)  # hazards spread over the whole data set
         boxes = session.execute(
             select(Hazard.min_x, Hazard.min_y, Hazard.max_x, Hazard.max_y)
-            .where(Hazard.min_x.is_not(None))
+            .where(Hazard.min_x.is_not(None), Hazard.id % step == 0)
             .order_by(Hazard.id)
-            .limit(5000)
         ).all()
     db.dispose()
     chosen = rnd.sample(boxes, min(200, len(boxes)))
@@ -184,6 +185,11 @@ class Connection:
         assert self.reader is not None
         self.writer.write(f"GET {path} HTTP/1.1\r\n{self.head}\r\n".encode())
         status_line = await self.reader.readline()
+        if not status_line:  # the server closed an idle keep-alive connection: open another
+            self.writer.close()
+            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+            self.writer.write(f"GET {path} HTTP/1.1\r\n{self.head}\r\n".encode())
+            status_line = await self.reader.readline()
         status = int(status_line.split()[1])
         length = -1
         chunked = False

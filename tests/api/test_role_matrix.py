@@ -25,6 +25,7 @@ from tests.api.conftest import BY_ROLE, World
 ALL = frozenset(ROLES)
 SIGNED_IN = ALL - {"public"}
 NATIONAL = frozenset({"admin", "im_officer"})
+ADMIN = frozenset({"admin"})
 WRITERS = NATIONAL | {"operator_officer"}
 READ_ALL = frozenset({"admin", "im_officer", "qa_officer", "viewer"})
 ROW = {"date": "2024-05-02", "category": "uxo", "quantity": 1, "lon": 46.93, "lat": 39.99}
@@ -150,6 +151,21 @@ ENDPOINTS: dict[str, Endpoint] = {
     "import findings": Endpoint("POST", "/api/import/findings", WRITERS, upload=CSV),
     # Accident files name no operator, so only the national roles import them.
     "import accidents": Endpoint("POST", "/api/import/accidents", NATIONAL, upload=ACCIDENTS_CSV),
+    "list users": Endpoint("GET", "/api/users", ADMIN),
+    "add user": Endpoint(
+        "POST",
+        "/api/users",
+        ADMIN,
+        body=lambda w, u: {
+            "username": f"u{abs(hash(u)) % 10**8}",
+            "role": "viewer",
+            "password": "harbour lantern quietly 7",
+        },
+    ),
+    "change user": Endpoint("PATCH", "/api/users/aysel", ADMIN, body=lambda w, u: {}),
+    "issue token": Endpoint(
+        "POST", "/api/users/aysel/tokens", ADMIN, body=lambda w, u: {"name": "matrix"}
+    ),
     "ogc landing": Endpoint("GET", "/ogc", ALL),
     "ogc conformance": Endpoint("GET", "/ogc/conformance", ALL),
     "ogc collections": Endpoint("GET", "/ogc/collections", ALL),
@@ -173,6 +189,9 @@ ENDPOINTS: dict[str, Endpoint] = {
     "detailed report preview": Endpoint(
         "GET", "/reports?report=land-release&week=2024-W18", SIGNED_IN, page=True
     ),
+    "import page": Endpoint("GET", "/import", WRITERS, page=True),
+    "users page": Endpoint("GET", "/admin/users", ADMIN, page=True),
+    "new land release page": Endpoint("GET", "/records/land-releases/new", WRITERS, page=True),
 }
 
 

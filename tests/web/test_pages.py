@@ -27,17 +27,20 @@ def test_the_sign_in_form_needs_its_token_and_never_redirects_off_site(world: Wo
     assert forged.status_code == 400 and "mineaction_session" not in forged.headers.get(
         "set-cookie", ""
     )
-    signed = client.post(
-        "/login",
-        data={
-            "username": "rauf",
-            "password": PASSWORD,
-            "csrf_token": token,
-            "next": "//evil.example/",
-        },
-    )
-    assert signed.status_code == 303 and signed.headers["location"] == "/dashboard"
-    assert "httponly" in signed.headers["set-cookie"].lower()
+    for target in ("//evil.example/", "/\\evil.example", "https://evil.example/"):
+        signed = TestClient(world.app, follow_redirects=False)
+        signed_token = _login_form(signed)
+        answer = signed.post(
+            "/login",
+            data={
+                "username": "rauf",
+                "password": PASSWORD,
+                "csrf_token": signed_token,
+                "next": target,
+            },
+        )
+        assert answer.status_code == 303 and answer.headers["location"] == "/dashboard", target
+        assert "httponly" in answer.headers["set-cookie"].lower()
 
 
 def test_a_wrong_password_shows_the_form_again_with_the_reason(world: World) -> None:

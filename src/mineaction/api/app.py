@@ -17,12 +17,20 @@ from fastapi.templating import Jinja2Templates
 from mineaction import __version__
 from mineaction.api import errors, ogc
 from mineaction.api.headers import SecurityHeaders
-from mineaction.api.routes import analytics, auth, imports, records
+from mineaction.api.routes import analytics, auth, imports, records, users
 from mineaction.config import Settings, get_settings
 from mineaction.services import public
 from mineaction.services import status as status_service
 from mineaction.store.database import Database
-from mineaction.web import i18n, language_switch, pages, plan_page, reports_page
+from mineaction.web import (
+    admin_users,
+    i18n,
+    import_page,
+    language_switch,
+    pages,
+    plan_page,
+    reports_page,
+)
 
 
 def create_app(database_url: str, *, settings: Settings | None = None) -> FastAPI:
@@ -74,9 +82,12 @@ def create_app(database_url: str, *, settings: Settings | None = None) -> FastAP
     app.include_router(records.router)
     app.include_router(imports.router)
     app.include_router(analytics.router)
+    app.include_router(users.router)
     app.include_router(ogc.router)
     app.include_router(pages.router)
     app.include_router(language_switch.router)
     app.include_router(plan_page.router)
     app.include_router(reports_page.router)
+    app.include_router(import_page.router)
+    app.include_router(admin_users.router)
     return app

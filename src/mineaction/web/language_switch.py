@@ -15,8 +15,8 @@ router = APIRouter(include_in_schema=False)
 ONE_YEAR = 365 * 24 * 3600
 
 
-def local_path(target: str) -> str:
-    r"""Return ``target`` when it is a path on this site, else the home page (no open redirect).
+def local_path(target: str, fallback: str = "/") -> str:
+    r"""Return ``target`` when it is a path on this site, else ``fallback`` (no open redirect).
 
     >>> local_path("/map?period=2024"), local_path("//evil.example/"), local_path("/\\evil")
     ('/map?period=2024', '/', '/')
@@ -29,7 +29,7 @@ def local_path(target: str) -> str:
         or target[1:2] in ("/", "\\")
         or any(c.isspace() or ord(c) < 32 for c in target)
     )
-    return "/" if unsafe else target
+    return fallback if unsafe else target
 
 
 @router.get("/language")

@@ -45,6 +45,7 @@ from mineaction.services.policy import (
 )
 from mineaction.web.i18n import current_language
 from mineaction.web.i18n import gettext as _
+from mineaction.web.language_switch import local_path
 from mineaction.web.layout import render_page as _render
 
 router = APIRouter(include_in_schema=False)
@@ -88,7 +89,7 @@ def login_page(request: Request, who: CurrentPrincipal, next: str = "/dashboard"
 
 def _local(target: str) -> str:
     """Return ``target`` when it is a path on this site, else the dashboard (no open redirect)."""
-    return target if target.startswith("/") and not target.startswith("//") else "/dashboard"
+    return local_path(target, fallback="/dashboard")
 
 
 @router.post("/login", response_model=None)
@@ -228,6 +229,7 @@ def _form(
         info=info,
         fields=_form_fields(info),
         point=kind.geometry == "point",
+        polygon=kind.geometry in ("polygon", "any"),
         values=values,
         record=record,
         error=error,
