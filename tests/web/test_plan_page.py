@@ -91,12 +91,12 @@ def test_a_what_if_shows_both_forecasts(demo_world: World) -> None:
         "/api/plan/forecast", params=RUNS | {"add_teams": "clearance_mechanical:10"}
     ).json()
     row = _cell(page.text, "national-what-if", "</tr>")
-    assert row.startswith("<td>+10 clearance_mechanical team(s)</td>")
+    assert row.startswith("<td>Mechanical clearance, +10 team(s)</td>")
     assert all(api["national"][k] in row for k in ("p10", "p50", "p90"))
     national = _cell(page.text, "national", "</table>")
     assert national.count("<tr") == 3  # header, baseline, what-if
     assert all(baseline[k] in national for k in ("p10", "p50", "p90"))
-    assert "P50 (+10 clearance_mechanical team(s))" in _fan(page.text)  # two bands drawn
+    assert "P50 (Mechanical clearance, +10 team(s))" in _fan(page.text)  # two bands drawn
     assert "export-forecast-pdf" in page.text and "add_teams=clearance_mechanical%3A10" in page.text
 
 
@@ -106,7 +106,7 @@ def test_a_what_if_shows_both_forecasts(demo_world: World) -> None:
         ({"method": "harvesting", "teams": 3}, "'harvesting' is not a method."),
         ({"method": "clearance_manual", "teams": 0}, "The what-if adds no teams."),
         ({"teams": 4}, "The what-if adds 4 teams of no method."),
-        ({"as_of": "2024-13-01"}, "as_of='2024-13-01' is not a date."),
+        ({"as_of": "2024-13-01"}, "As of: 2024-13-01 is not a date."),
     ],
 )
 def test_a_wrong_plan_form_is_explained_on_the_page(

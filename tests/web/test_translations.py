@@ -19,6 +19,7 @@ import yaml
 from jinja2 import Environment
 from jinja2.ext import extract_from_ast
 
+from mineaction.analytics.planning.weights import CRITERIA
 from mineaction.errors import ConfigurationError
 from mineaction.intake.kinds import KINDS as IMPORT_KINDS
 from mineaction.services.catalogue import KINDS
@@ -59,7 +60,7 @@ def _python_texts() -> dict[str, str]:
 
 
 def _run_time_texts() -> dict[str, str]:
-    """The texts pages translate from a variable: kinds' names, the field a list shows."""
+    """The texts pages translate from a variable: kinds' names, fields, planning criteria."""
     found = {info.label: "services/catalogue.py" for info in KINDS.values()}
     found |= {label: "services/status.py" for label in KIND_LABELS.values()}
     found |= {label: "web/localise.py FIELD_LABELS" for label in FIELD_LABELS.values()}
@@ -74,6 +75,7 @@ def _run_time_texts() -> dict[str, str]:
         for info in KINDS.values()
         if info.status
     }
+    found |= {name: "plan_page.py biggest_reasons (planning CRITERIA)" for name in CRITERIA}
     return found
 
 

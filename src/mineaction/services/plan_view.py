@@ -39,6 +39,9 @@ class PlanRequest:
     seed: int = 2020
     #: (method, teams): teams added (negative: removed) in the what-if; None: no what-if.
     what_if: tuple[str, float] | None = None
+    #: The language of the fan chart, and the what-if's name in its legend (its code name if empty).
+    lang: str = "en"
+    what_if_name: str = ""
 
     def __post_init__(self) -> None:
         if not 1 <= self.top <= 500:
@@ -122,15 +125,17 @@ def plan_view(session: Session, request: PlanRequest) -> PlanView:
     scenario = run(request.scenario()) if request.what_if else None
     svg = _cached(
         (*state, "fan", request),
-        lambda: _fan_svg(documents.fan_chart(baseline, scenario)),
+        lambda: _fan_svg(
+            documents.fan_chart(baseline, scenario, request.what_if_name), request.lang
+        ),
     )
     return PlanView(priorities, baseline, scenario, svg, time.perf_counter() - started)
 
 
-def _fan_svg(chart: Any) -> str:
+def _fan_svg(chart: Any, lang: str) -> str:
     from mineaction.render.charts import fan_svg
 
-    return fan_svg(chart, "en")
+    return fan_svg(chart, lang)
 
 
 def _cached(key: tuple[Any, ...], compute: Callable[[], T]) -> T:

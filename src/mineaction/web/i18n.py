@@ -22,6 +22,7 @@ from typing import Any
 
 import yaml
 from fastapi import FastAPI, Request, Response
+from markupsafe import Markup, escape
 
 from mineaction.domain.vocab import LANGUAGES
 from mineaction.errors import ConfigurationError
@@ -78,9 +79,16 @@ def translate(text: str, lang: str, **values: Any) -> str:
 
     >>> translate("Map", "ru"), translate("record {id}", "az", id=7), translate("PMN-2", "ru")
     ('Карта', 'qeyd 7', 'PMN-2')
+    >>> translate("With {scenario}: between {p10} and {p90}, most likely {p50}.", "en",
+    ...           scenario="<b>", p10=Markup("<strong>2030</strong>"), p90="2032", p50="2031")
+    Markup('With &lt;b&gt;: between <strong>2030</strong> and 2032, most likely 2031.')
     """
     entry = catalogue().get(text) if lang != "en" else None
     out = (getattr(entry, lang) or text) if entry is not None else text
+    if any(isinstance(value, Markup) for value in values.values()):
+        # A value already made HTML (a template macro's <strong>) stays HTML; the
+        # translation itself and every other value are escaped.
+        return Markup(escape(out)).format(**values)
     return out.format(**values) if values else out
 
 

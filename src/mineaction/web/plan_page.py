@@ -7,6 +7,7 @@ hazards from ``/api/plan/priorities?format=geojson``.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -16,11 +17,15 @@ from markupsafe import Markup
 from mineaction.analytics.planning.plan import METHODS
 from mineaction.analytics.reports.params import parse_day
 from mineaction.api.deps import CurrentPrincipal, DatabaseDep
-from mineaction.domain.vocab import ACTIVITY_TYPE
+from mineaction.domain.vocab import ACTIVITY_TYPE, CONTAMINATION
 from mineaction.errors import ValidationError
+from mineaction.render.labels import number
 from mineaction.services import plan_view
 from mineaction.services.policy import require_planning
+from mineaction.web.i18n import current_language
+from mineaction.web.i18n import gettext as _
 from mineaction.web.layout import render_page
+from mineaction.web.localise import term
 from mineaction.web.pages import query
 
 router = APIRouter(include_in_schema=False)
@@ -51,19 +56,22 @@ def plan_page(
         "method": method,
         "teams": teams,
     }
-    context: dict[str, Any] = {"form": form, "methods": [(m, ACTIVITY_TYPE[m].en) for m in METHODS]}
+    context: dict[str, Any] = {"form": form, "methods": METHODS}
     try:
         plan_request = plan_view.PlanRequest(
-            as_of=parse_day(as_of, "as_of"),
+            as_of=as_of_day(as_of),
             top=top,
             simulations=simulations,
             seed=seed,
             what_if=(method, teams) if method or teams else None,
+            lang=current_language(),
+            what_if_name=scenario_names(method, teams)["what_if"],
         )
         with db.session() as session:
             view = plan_view.plan_view(session, plan_request)
     except ValidationError as exc:
         return render_page(request, "plan.html", who, 422, error=exc, view=None, **context)
+    lang = current_language()
     common = {"as_of": as_of, "simulations": simulations, "seed": seed}
     add_teams = f"{method}:{teams:g}" if plan_request.what_if else None
     return render_page(
@@ -72,6 +80,8 @@ def plan_page(
         who,
         view=view,
         reasons={h["hazard"]: biggest_reasons(h) for h in view.priorities["hazards"]},
+        scenario_names=scenario_names(method, teams),
+        contamination_terms={code: CONTAMINATION.label(code, lang) for code in CONTAMINATION},
         fan=Markup(view.fan_svg),  # drawn by matplotlib from our own numbers only
         synthetic=view.baseline["synthetic"],
         layer_url="/api/plan/priorities?" + query(format="geojson", limit=MAP_LIMIT, as_of=as_of),
@@ -83,7 +93,42 @@ def plan_page(
     )
 
 
+def scenario_names(method: str, teams: float) -> dict[str, str]:
+    """Return the baseline's and the what-if's names as the page writes them, translated."""
+    return {
+        "baseline": _("baseline: capacity as the database shows it"),
+        "what_if": _(
+            "{method}, {teams} team(s)",
+            method=term(method, ACTIVITY_TYPE.name),
+            teams=f"{teams:+g}",
+        ),
+    }
+
+
+def as_of_day(text: str | None) -> dt.date | None:
+    """Return the form's "As of" day (None when empty); refuse what is not a date, translated."""
+    try:
+        return parse_day(text, "as_of")
+    except ValidationError:
+        raise ValidationError(
+            _("As of: {value} is not a date.", value=(text or "").strip()),
+            hint=_("Write dates as YYYY-MM-DD."),
+        ) from None
+
+
 def biggest_reasons(hazard: dict[str, Any], count: int = 3) -> str:
-    """Return the criteria that moved a score most, e.g. ``projects +12.5, effort -1.0``."""
+    """Return the criteria that moved a score most, e.g. ``projects +12.5, effort -1.0``.
+
+    The criteria are named in the page's language (the words of the map's popup).
+
+    >>> points = {"effort": -1.0, "projects": 12.5, "accidents": 0.0}
+    >>> biggest_reasons({"explanation": {n: {"points": v} for n, v in points.items()}})
+    'projects +12.5, effort -1.0'
+    """
     parts = sorted(hazard["explanation"].items(), key=lambda kv: -abs(kv[1]["points"]))
-    return ", ".join(f"{n} {p['points']:+.1f}" for n, p in parts[:count] if p["points"])
+    lang = current_language()
+    return ", ".join(
+        f"{_(n)} {'+' if p['points'] > 0 else '-'}{number(abs(p['points']), lang, 1)}"
+        for n, p in parts[:count]
+        if p["points"]
+    )

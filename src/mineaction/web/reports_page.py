@@ -27,6 +27,8 @@ from mineaction.render.document import tr
 from mineaction.render.html_renderer import body_html
 from mineaction.render.labels import check_lang
 from mineaction.services.policy import Principal, report_refusal, require_report
+from mineaction.web.i18n import current_language
+from mineaction.web.i18n import gettext as _
 from mineaction.web.layout import render_page
 from mineaction.web.pages import query
 
@@ -34,10 +36,30 @@ router = APIRouter(include_in_schema=False)
 LANGUAGES = (("en", "English"), ("az", "Azərbaycanca"), ("ru", "Русский"))
 
 
+def grouping_labels() -> dict[str, str]:
+    """Return each grouping a report offers as the page names it, in the page's language."""
+    return {
+        "operator": _("operator"),
+        "district": _("district"),
+        "week": _("week"),
+        "month": _("month"),
+    }
+
+
+def grouping_label(grouping: str) -> str:
+    """Return how the page names a grouping (its code when the page has no name for it)."""
+    return grouping_labels().get(grouping, grouping)
+
+
 def readable_reports(who: Principal) -> list[dict[str, Any]]:
-    """Return the reports ``who`` may read: name, title and groupings."""
+    """Return the reports ``who`` may read: name, and title and groupings in the page's language."""
+    lang = current_language()
     return [
-        {"name": name, "title": tr(spec.title, "en"), "groupings": spec.groupings}
+        {
+            "name": name,
+            "title": tr(spec.title, lang),
+            "groupings": ", ".join(grouping_label(g) for g in spec.groupings),
+        }
         for name in REPORTS
         if report_refusal(who, name) is None
         for spec in [get_report(name)]
@@ -71,6 +93,7 @@ def reports_page(
         "form": form,
         "reports": readable_reports(who),
         "report_languages": LANGUAGES,
+        "groupings": grouping_labels(),
         "may_unapproved": report_refusal(who, "operations", include_unapproved=True) is None,
         "formats": FORMATS,
     }

@@ -21,6 +21,12 @@ PRIORITIES_TITLE = Labels(
     "Приоритеты открытых опасных районов",
 )
 BACKTEST_TITLE = Labels("Forecast backtest", "Proqnozun geriyə yoxlanması", "Проверка прогноза")
+FAN_TITLE = Labels(
+    "Land released, cumulative (ha, the last two years and the forecast)",
+    "Azad edilmiş ərazilər, artan yekunla (ha, son iki il və proqnoz)",
+    "Высвобождено земель нарастающим итогом (га, последние два года и прогноз)",
+)
+HECTARES = Labels("ha", "ha", "га")
 
 _BAND = [
     Column("p10", "P10 (early)", "date"),
@@ -37,10 +43,13 @@ def _dates(row: dict[str, Any]) -> dict[str, Any]:
     return {**row, **{k: _date(row.get(k)) for k in ("p10", "p50", "p90", "planned_start")}}
 
 
-def fan_chart(data: dict[str, Any], compare: dict[str, Any] | None = None) -> FanChart:
+def fan_chart(
+    data: dict[str, Any], compare: dict[str, Any] | None = None, compare_name: str = ""
+) -> FanChart:
     """Return the fan chart of a forecast (its JSON object): the last two years, then the band.
 
-    ``compare`` (another forecast from the same day, a what-if) is drawn over it.
+    ``compare`` (another forecast from the same day, a what-if) is drawn over it,
+    named ``compare_name`` (its scenario's description when empty).
     """
     history = data["history"]
     done = sum(h["released_ha"] for h in history)
@@ -72,15 +81,15 @@ def fan_chart(data: dict[str, Any], compare: dict[str, Any] | None = None) -> Fa
     other = None
     if compare is not None:
         b = bands(compare)
-        other = FanBand(compare["scenario"], b["p10"], b["p50"], b["p90"])
+        other = FanBand(compare_name or compare["scenario"], b["p10"], b["p50"], b["p90"])
     return FanChart(
-        "Land released, cumulative (ha, the last two years and the forecast)",
+        FAN_TITLE,
         x=list(x),
         observed=observed,
         p10=main["p10"],
         p50=main["p50"],
         p90=main["p90"],
-        unit="ha",
+        unit=HECTARES,
         compare=other,
     )
 

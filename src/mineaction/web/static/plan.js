@@ -29,8 +29,8 @@
     return "<strong>" + esc(p.hazard) + "</strong> · " + esc(labels.rank) + " " + esc(p.rank) +
       "<br>" + esc(labels.score) + " <strong>" + Number(p.score).toFixed(1) + "</strong>" +
       "<br>" + esc(labels.district) + ": " + esc(p.district) +
-      "<br>" + esc(labels.contamination) + ": " + esc(String(p.contamination).replace(/_/g, " ")) +
-      "<br>" + esc(labels.remaining) + ": " + Number(p.remaining_ha).toLocaleString("en", { maximumFractionDigits: 1 }) + " ha" +
+      "<br>" + esc(labels.contamination) + ": " + esc((labels.terms || {})[p.contamination] || String(p.contamination).replace(/_/g, " ")) +
+      "<br>" + esc(labels.remaining) + ": " + Number(p.remaining_ha).toLocaleString(labels.lang || "en", { maximumFractionDigits: 1 }) + " " + esc(labels.ha || "ha") +
       (p.projects ? "<br>" + esc(labels.projects) + ": " + esc(p.projects) : "") +
       "<table class=\"points\"><thead><tr><th>" + esc(labels.criterion) + "</th><th>" + esc(labels.points) +
       "</th></tr></thead><tbody>" + rows + "</tbody></table>";
