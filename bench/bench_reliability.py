@@ -200,7 +200,8 @@ def report(results: dict[str, Any]) -> None:
         )
     console.print(kills)
     table = Table(title="Concurrent writers on the same records")
-    columns = ("backend", "API", "CLI", "records", "accepted", "conflicts", "errors", "lost")
+    columns = ("backend", "API", "CLI", "records", "accepted", "by CLI", "conflicts", "errors")
+    columns += ("lost",)
     for column in columns:
         table.add_column(column, justify="left" if column == "backend" else "right")
     table.add_column("s", justify="right")
@@ -211,6 +212,7 @@ def report(results: dict[str, Any]) -> None:
             str(r["cli_writers"]),
             str(r["records"]),
             str(r["accepted"]),
+            str(r["cli_accepted"]),
             str(r["conflicts"]),
             str(r["failures"]),
             str(r["lost"]),

@@ -177,7 +177,8 @@ def unique_quantity(writer: int, round_: int) -> int:
     return 1000 * (writer + 1) + round_ + 1
 
 
-#: A CLI writer: a process that runs ``mineaction import`` once per round, through ``main``.
+#: A CLI writer: a process that runs ``mineaction import`` through ``main``, each round until
+#: accepted (at most five tries), reading the version again after a conflict.
 _CLI_WRITER = """
 import csv, io, json, os, sys
 from contextlib import redirect_stderr, redirect_stdout
@@ -185,6 +186,7 @@ from mineaction.cli import main
 from mineaction.store.database import Database
 from mineaction.store.tables import Finding
 url, number, rounds, folder = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+ATTEMPTS = 5
 ids = json.loads(sys.argv[5])
 row = json.loads(sys.argv[6])
 db = Database(url)
@@ -193,21 +195,24 @@ sys.stdin.readline()
 for r in range(rounds):
     record_id = ids[r % len(ids)]
     quantity = 1000 * (number + 1) + r + 1
-    with db.session() as s:  # what the officer looked at (an export, the record's page)
-        version = s.get(Finding, record_id).version
-    path = os.path.join(folder, f"cli{number}-{r}.csv")
-    with open(path, "w", newline="") as out:
-        w = csv.writer(out)
-        w.writerow(["id", "version", *row])
-        w.writerow([f"findings-{record_id}", version, *(row | {"quantity": quantity}).values()])
-    err = io.StringIO()
-    with redirect_stdout(io.StringIO()), redirect_stderr(err):
-        try:
-            main(["import", "findings", path, "--status", "draft", "--database", url])
-            code = 0
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-    print(json.dumps([record_id, version, quantity, code, err.getvalue()]), flush=True)
+    for attempt in range(ATTEMPTS):  # refused as stale: look again and reapply, as told
+        with db.session() as s:  # what the officer looked at (an export, the record's page)
+            version = s.get(Finding, record_id).version
+        path = os.path.join(folder, f"cli{number}-{r}-{attempt}.csv")
+        with open(path, "w", newline="") as out:
+            w = csv.writer(out)
+            w.writerow(["id", "version", *row])
+            w.writerow([f"findings-{record_id}", version, *(row | {"quantity": quantity}).values()])
+        err = io.StringIO()
+        with redirect_stdout(io.StringIO()), redirect_stderr(err):
+            try:
+                main(["import", "findings", path, "--status", "draft", "--database", url])
+                code = 0
+            except SystemExit as exc:
+                code = int(exc.code or 0)
+        print(json.dumps([record_id, version, quantity, code, err.getvalue()]), flush=True)
+        if code == 0:
+            break
 """
 
 
@@ -320,6 +325,7 @@ class WriterFigures:
     records: int
     attempted: int
     accepted: int
+    cli_accepted: int
     conflicts: int
     failures: int
     lost: int
@@ -391,6 +397,7 @@ def run_writers(
         records=len(record_ids),
         attempted=len(outcome.writes) + len(outcome.failures),
         accepted=len(outcome.accepted),
+        cli_accepted=sum(w.writer.startswith("cli") for w in outcome.accepted),
         conflicts=len(outcome.conflicts),
         failures=len(outcome.failures),
         lost=len(wrong),
