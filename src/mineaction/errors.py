@@ -68,6 +68,13 @@ class DatabaseError(MineActionError):
     http_status = 503
 
 
+class BusyError(DatabaseError):
+    """Another change held the database longer than a writer may wait; try again later."""
+
+    code = "busy"
+    http_status = 503
+
+
 class NotFoundError(MineActionError):
     """A record that was named does not exist."""
 

@@ -139,7 +139,9 @@ def test_an_update_based_on_a_stale_version_is_refused(db: Database) -> None:
 def test_two_sessions_racing_on_one_record_lose_no_update(db: Database) -> None:
     with db.session() as s:
         org = operator(s, "MES", "civil_protection")
-    with pytest.raises(ConflictError), db.session(actor="bob") as second:
+    # Bob's session begins without the write lock (write=False): on SQLite a writing
+    # session would hold it from its start, and alice would wait for bob instead.
+    with pytest.raises(ConflictError), db.session(actor="bob", write=False) as second:
         stale = second.get(Organisation, org.id)  # bob reads version 1
         with db.session(actor="alice") as first:
             first.get(Organisation, org.id).name = "Ministry of Emergency Situations"

@@ -6,7 +6,9 @@ transaction.  Every problem is collected with its file, row and column; if
 there is any (or on ``dry_run``) the transaction is rolled back, so the
 database is unchanged.  Rows whose ``id`` was imported before are compared
 with what is stored: unchanged rows are skipped (importing a file twice
-changes nothing); a changed row of an approved record is refused.
+changes nothing); a changed row of an approved record is refused, and so is
+a row whose ``version`` column names a version the record has moved on from
+(someone else changed it since the row was edited).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from mineaction.domain.rules import Problems
 from mineaction.errors import Problem, ValidationError
-from mineaction.intake.columns import is_blank, parse_text
+from mineaction.intake.columns import is_blank, parse_int, parse_text
 from mineaction.intake.kinds import Context, Kind, get_kind
 from mineaction.intake.kinds.base import by_export_id, same_shape
 from mineaction.intake.readers import flatten_odk, looks_like_odk, open_table
@@ -328,6 +330,8 @@ def _import_row(
 ) -> None:
     values = _parse_row(kind, row, problems)
     source_id = parse_text(row.values.get("id"), "id", problems)
+    # The version a row was edited from, when the file says (lost updates are refused).
+    based_on = parse_int(row.values.get("version"), "version", problems)
     if source_id is not None:
         if source_id in seen:
             problems.add(
@@ -343,7 +347,7 @@ def _import_row(
     if existing is None and kind.natural_key is not None:
         existing = kind.natural_key(ctx, values)
     if existing is not None:
-        _compare(kind, ctx, existing, values, problems, report)
+        _compare(kind, ctx, existing, values, problems, report, based_on)
         return
     # Rows after a refused one still go through the service, so that every rule is
     # checked on every row; the transaction is rolled back, so nothing is kept.
@@ -382,6 +386,7 @@ def _compare(
     values: dict[str, Any],
     problems: Problems,
     report: ImportReport,
+    based_on: int | None = None,
 ) -> None:
     stored = kind.row_of(existing)
     try:
@@ -396,6 +401,16 @@ def _compare(
         return
     if not changed:
         report.unchanged += 1
+        return
+    if based_on is not None and based_on != existing.version:
+        problems.add(
+            "version",
+            based_on,
+            f"The record {_label(existing)!r} is at version {existing.version}, but this row "
+            f"was edited from version {based_on}: someone else changed it in the meantime.",
+            "Look at the record as it is now (export it again), reapply your change to it, "
+            f"and import the row with version {existing.version}.",
+        )
         return
     if existing.approval == "approved" and not kind.changes_approved:
         problems.add(

@@ -9,15 +9,26 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, event, inspect, make_url
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from mineaction.errors import ConfigurationError, ConflictError, DatabaseError
+from mineaction.errors import BusyError, ConfigurationError, ConflictError, DatabaseError
 
+#: How long an SQLite writer waits for another's write lock before giving up, in ms.
+SQLITE_BUSY_TIMEOUT_MS = 30_000
 #: SQLite's answer to a write from a transaction whose snapshot another writer made stale.
 SQLITE_BUSY_SNAPSHOT = 517
+#: SQLite's answer when another connection holds the write lock (past the busy timeout, or
+#: at once for a transaction that read before it wrote).
+SQLITE_BUSY = 5
+#: SQLite's answer when a lock is held inside the same process's shared cache.
+SQLITE_LOCKED = 6
+#: PostgreSQL's serialization failure and deadlock: two transactions clashed, one gave way.
+PG_RETRY_STATES = frozenset({"40001", "40P01"})
+#: The execution option that makes a connection's transactions begin with SQLite's write lock.
+WRITE_LOCK_OPTION = "mineaction_write_lock"
 
 
 def normalise_url(url: str) -> str:
@@ -39,7 +50,7 @@ def _sqlite_pragmas(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
     dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys = ON")
-    cur.execute("PRAGMA busy_timeout = 30000")
+    cur.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
     cur.execute("PRAGMA synchronous = NORMAL")
     # Statement journals of inserts into R*Tree-indexed tables spill to temp files
     # otherwise; in memory they are ~1.8x faster (bench/ measured it).
@@ -48,6 +59,17 @@ def _sqlite_pragmas(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
     if mode != "memory":  # WAL is impossible for in-memory databases
         cur.execute("PRAGMA journal_mode = WAL")
     cur.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    # A writing transaction takes the write lock when it begins, where SQLite waits
+    # for it (busy_timeout).  Taken later, after the transaction has read, SQLite
+    # cannot wait (the reader would hold a snapshot the other writer outdates) and
+    # answers "database is locked" at once: concurrent writers failed for nothing.
+    if conn.get_execution_options().get(WRITE_LOCK_OPTION):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        conn.exec_driver_sql("BEGIN")
 
 
 def make_engine(url: str) -> Engine:
@@ -66,11 +88,11 @@ def make_engine(url: str) -> Engine:
             hint="Use SQLite (sqlite:///file.db) or PostgreSQL with PostGIS.",
         )
     if backend == "sqlite":
-        engine = create_engine(parsed, connect_args={"timeout": 30})
+        engine = create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         event.listen(engine, "connect", _sqlite_pragmas)
         # pysqlite's own transaction handling defers BEGIN; emit it ourselves so
         # that a transaction's reads and writes form one consistent snapshot.
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        event.listen(engine, "begin", _sqlite_begin)
     else:
         engine = create_engine(parsed, pool_pre_ping=True)
     return engine
@@ -106,19 +128,29 @@ class Database:
 
     @contextmanager
     def session(
-        self, *, actor: str = "system", note: str | None = None, dry_run: bool = False
+        self,
+        *,
+        actor: str | None = None,
+        note: str | None = None,
+        dry_run: bool = False,
+        write: bool | None = None,
     ) -> Iterator[Session]:
         """Open a transaction: commit when the block ends, roll back on error.
 
         ``actor`` (who) and ``note`` (why) are recorded in the history of every
         change made in it.  With ``dry_run`` everything is checked and flushed,
-        then rolled back.
+        then rolled back.  A session that writes (``write``; by default one that
+        names its actor) takes SQLite's write lock as it begins, so concurrent
+        writers wait their turn instead of failing; readers never wait.
         """
         session = self.sessions()
-        session.info["actor"] = actor
+        session.info["actor"] = actor or "system"
         session.info["note"] = note
+        takes_lock = (actor is not None if write is None else write) and self.dialect == "sqlite"
         try:
             with session.begin():
+                if takes_lock:
+                    session.connection(execution_options={WRITE_LOCK_OPTION: True})
                 yield session
                 if dry_run:
                     session.flush()
@@ -132,18 +164,31 @@ class Database:
                 hint="Reload the record and apply your change again.",
             ) from exc
         except OperationalError as exc:
-            if getattr(exc.orig, "sqlite_errorcode", None) == SQLITE_BUSY_SNAPSHOT:
-                raise ConflictError(
-                    "Another user saved changes to the data this change was based on; "
-                    "nothing was written.",
-                    hint="Reload and apply your change again.",
-                ) from exc
-            raise DatabaseError(
-                f"The database {self.display_url()} could not complete the operation: {exc.orig}",
-                hint="Check that the database server is running and reachable.",
-            ) from exc
+            raise self._operational_error(exc) from exc
         finally:
             session.close()
+
+    def _operational_error(self, exc: OperationalError) -> Exception:
+        """Return the user's error for a failed transaction: a conflict, busy, or unreachable."""
+        sqlite_code = getattr(exc.orig, "sqlite_errorcode", None)
+        sqlstate = getattr(exc.orig, "sqlstate", None)
+        if sqlite_code == SQLITE_BUSY_SNAPSHOT or sqlstate in PG_RETRY_STATES:
+            return ConflictError(
+                "Another user saved changes to the data this change was based on; "
+                "nothing was written.",
+                hint="Reload and apply your change again.",
+            )
+        if sqlite_code is not None and sqlite_code & 0xFF in (SQLITE_BUSY, SQLITE_LOCKED):
+            return BusyError(
+                "The database is busy with another change (for example a large import); "
+                "nothing was written.",
+                hint="Try again in a minute. If it keeps happening, look for a long import or "
+                "another program holding the database file open in a transaction.",
+            )
+        return DatabaseError(
+            f"The database {self.display_url()} could not complete the operation: {exc.orig}",
+            hint="Check that the database server is running and reachable.",
+        )
 
     def check_connection(self) -> None:
         """Connect once, or raise DatabaseError that says why and what to do."""

@@ -112,7 +112,7 @@ def _export(
     partial = path.with_name(f".{path.stem}.partial{path.suffix}")
     partial.unlink(missing_ok=True)  # left by an export that was killed
     report = ExportReport(path=path, format=fmt)
-    with db.session(actor="export") as session:
+    with db.session(actor="export", write=False) as session:  # reads only: no write lock
         report.synthetic = is_synthetic(session)
         about = _about(session, title, report.synthetic, totals)
         exporter = cls(partial, about=about)

@@ -1,0 +1,1 @@
+"""Reliability scenarios shared by tests/hardening and bench/bench_reliability.py."""
