@@ -7,7 +7,9 @@ as the ORM stores them), PostgreSQL through ``COPY … FROM STDIN``.  Ids are
 taken as the ORM would get them (the next rowid on SQLite, the table's
 sequence on PostgreSQL), so both paths number the records alike.  Every
 record gets the audit row that ``store/history.py`` writes for an insert:
-action "create" with the whole record as ``after``.  The bounding-box
+action "create" with the whole record as ``after``, chained to the entry
+before it as ``store/audit_chain.py`` describes (the chain is locked before
+the first row is written, so concurrent writers wait instead of forking it).  The bounding-box
 columns are filled here; SQLite's R*Tree triggers and PostGIS's GiST index
 follow the rows as they always do.
 """
@@ -26,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from mineaction.intake.bulk.findings import ParsedFindings
 from mineaction.services.findings import eo_model_id
+from mineaction.store import audit_chain
 from mineaction.store.base import utcnow
 from mineaction.store.history import NOT_IN_HISTORY, to_json_value
 from mineaction.store.tables import Finding
@@ -70,6 +73,7 @@ class FindingWriter:
             return 0
         self.session.flush()  # records the per-row code added come first, as in the file
         conn = self.session.connection()
+        audit_chain.lock(conn)
         take = np.asarray(rows, dtype=np.int64)
         x, y = parsed.lon[take], parsed.lat[take]
         placed = np.isfinite(x)
@@ -109,7 +113,9 @@ class FindingWriter:
                 f"{sorted(set(self.findings.c.keys()) ^ set(values))}: update bulk/writer.py."
             )
         self._insert(conn, self.findings, values, len(take))
-        self._insert(conn, self.audit, self._history(values, points, now), len(take))
+        history = self._history(values, points, now)
+        audit_chain.seal_columns(conn, history, len(take), history["after"])
+        self._insert(conn, self.audit, history, len(take), as_json=("after",))
         return len(take)
 
     def _model_ids(self, parsed: ParsedFindings, pick: list[int]) -> list[int | None]:
@@ -148,8 +154,9 @@ class FindingWriter:
         columns = {k: _per_row(values[k], n) for k in SNAPSHOT_KEYS if k != "geom"}
         columns["found_date"] = [to_json_value(d) for d in columns["found_date"]]
         columns["geom"] = wkt.tolist()
+        # Stored as the chain hashes it: canonical JSON text, written once.
         after = [
-            dict(zip(SNAPSHOT_KEYS, row, strict=True))
+            audit_chain.json_text(dict(zip(SNAPSHOT_KEYS, row, strict=True)))
             for row in zip(*(columns[k] for k in SNAPSHOT_KEYS), strict=True)
         ]
         session_info = self.session.info
@@ -165,11 +172,19 @@ class FindingWriter:
             "note": session_info.get("note"),
         }
 
-    def _insert(self, conn: Connection, table: Table, values: dict[str, Any], n: int) -> None:
+    def _insert(
+        self,
+        conn: Connection,
+        table: Table,
+        values: dict[str, Any],
+        n: int,
+        as_json: Sequence[str] = (),
+    ) -> None:
+        """Insert ``n`` rows; the columns named in ``as_json`` hold JSON text already."""
         if self.dialect.name == "postgresql":
-            _copy(conn, table, values, n)
+            _copy(conn, table, values, n, as_json)
         else:
-            _executemany(conn, table, values, n)
+            _executemany(conn, table, values, n, as_json)
 
 
 def _floats(values: Any, placed: Any) -> list[float | None]:
@@ -184,7 +199,9 @@ def _per_row(value: Any, n: int) -> list[Any]:
     return [value] * n
 
 
-def _executemany(conn: Connection, table: Table, values: dict[str, Any], n: int) -> None:
+def _executemany(
+    conn: Connection, table: Table, values: dict[str, Any], n: int, as_json: Sequence[str] = ()
+) -> None:
     """Insert with multi-row INSERTs, values prepared by the columns' own bind processors.
 
     Hundreds of rows per statement, not one: with triggers on a table (the
@@ -197,7 +214,9 @@ def _executemany(conn: Connection, table: Table, values: dict[str, Any], n: int)
     order = list(compiled.positiontup or [])
     prepared = []
     for name in order:
-        process: Callable[[Any], Any] | None = table.c[name].type._cached_bind_processor(dialect)
+        process: Callable[[Any], Any] | None = (
+            None if name in as_json else table.c[name].type._cached_bind_processor(dialect)
+        )
         value = values[name]
         if name == "geom":
             value = shapely.to_wkb(value).tolist()
@@ -214,7 +233,9 @@ def _executemany(conn: Connection, table: Table, values: dict[str, Any], n: int)
         conn.exec_driver_sql(sql, tuple(part))
 
 
-def _copy(conn: Connection, table: Table, values: dict[str, Any], n: int) -> None:
+def _copy(
+    conn: Connection, table: Table, values: dict[str, Any], n: int, as_json: Sequence[str] = ()
+) -> None:
     """Insert with COPY FROM STDIN (geometries as hex EWKB, JSON as text)."""
     names = list(values)
     columns = []
@@ -222,6 +243,8 @@ def _copy(conn: Connection, table: Table, values: dict[str, Any], n: int) -> Non
         value = values[name]
         if name == "geom":
             column = _point_ewkb_hex(value)
+        elif name in as_json:
+            column = _per_row(value, n)
         elif name in ("before", "after"):  # JSON null, as SQLAlchemy's JSON type stores None
             column = [json.dumps(v) for v in _per_row(value, n)]
         else:
