@@ -68,6 +68,21 @@ def create_app(database_url: str, *, settings: Settings | None = None) -> FastAP
     errors.install(app)
 
     @app.middleware("http")
+    async def _refuse_nul(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        # No text column of either backend holds NUL (PostgreSQL refuses it outright):
+        # a query string carrying one is a mistake or a probe, answered before any query.
+        if "%00" in request.url.query.lower() or "\x00" in request.url.path:
+            return errors.refuse(
+                request,
+                400,
+                "The address holds a NUL character (%00), which no field can contain.",
+                hint="Remove it from the query string.",
+            )
+        return await call_next(request)
+
+    @app.middleware("http")
     async def _security_headers(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from mineaction.api.deps import CurrentPrincipal, DatabaseDep
+from mineaction.api.deps import CurrentPrincipal, DatabaseDep, RecordId
 from mineaction.services import approval, browse, records
 from mineaction.services.catalogue import KINDS, get_kind_info
 from mineaction.services.policy import may, read_scope, require
@@ -47,7 +47,7 @@ class Filters(BaseModel):
     approval: str | None = Field(None, description="draft, submitted, approved, rejected …")
     bbox: str | None = Field(None, description="minlon,minlat,maxlon,maxlat (WGS84).")
     limit: int = Field(100, ge=1, le=browse.MAX_LIMIT)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=browse.MAX_OFFSET)
     format: Format = "json"
 
     def to_service(self) -> browse.Filters:
@@ -108,7 +108,7 @@ def list_records(
 
 @router.get("/records/{kind}/{record_id}")
 def read_record(
-    kind: str, record_id: int, who: CurrentPrincipal, db: DatabaseDep, format: Format = "json"
+    kind: str, record_id: RecordId, who: CurrentPrincipal, db: DatabaseDep, format: Format = "json"
 ) -> dict[str, Any]:
     """Return one record (GeoJSON Feature with ``format=geojson``)."""
     info = get_kind_info(kind)
@@ -122,7 +122,7 @@ def read_record(
 
 @router.get("/records/{kind}/{record_id}/history")
 def record_history(
-    kind: str, record_id: int, who: CurrentPrincipal, db: DatabaseDep
+    kind: str, record_id: RecordId, who: CurrentPrincipal, db: DatabaseDep
 ) -> list[dict[str, Any]]:
     """Return every change of the record, oldest first: who, when, what and why."""
     info = get_kind_info(kind)
@@ -148,7 +148,7 @@ def create_record(
 
 @router.put("/records/{kind}/{record_id}")
 def update_record(
-    kind: str, record_id: int, body: RecordUpdate, who: CurrentPrincipal, db: DatabaseDep
+    kind: str, record_id: RecordId, body: RecordUpdate, who: CurrentPrincipal, db: DatabaseDep
 ) -> dict[str, Any]:
     """Change a draft in place; a change to an approved record is a new superseding draft."""
     info = get_kind_info(kind)
@@ -170,7 +170,7 @@ def update_record(
 @router.post("/records/{kind}/{record_id}/{step}")
 def workflow_step(
     kind: str,
-    record_id: int,
+    record_id: RecordId,
     step: Literal["submit", "approve", "reject"],
     body: StepRequest,
     who: CurrentPrincipal,
