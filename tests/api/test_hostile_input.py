@@ -163,3 +163,16 @@ def test_page_query_strings_refuse_hostile_values(world: World) -> None:
                     or "No records" in answer.text
                     or ("<td" not in answer.text)
                 ), f"{url}?{params!r} listed records"
+
+
+@pytest.mark.usefixtures("untouched")
+def test_a_nul_in_a_record_or_a_form_is_refused_not_a_crash(world: World) -> None:
+    elvin = world.client("elvin")
+    row = {"code": "NUL1", "name": "Team\x00One", "type": "ngo"}
+    answer = elvin.post("/api/records/organisations", json={"row": row})
+    check(answer, "POST /api/records/organisations with a NUL")
+    assert answer.status_code == 422
+    form = {"date": "2024-05-02", "category": "uxo", "quantity": "1", "lon": "46.93"}
+    answer = elvin.post("/records/findings/new", data={**form, "lat": "39.99\x00"})
+    check(answer, "POST /records/findings/new with a NUL")
+    assert answer.status_code in (200, 422)  # the form again, with the problem
