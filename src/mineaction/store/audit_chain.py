@@ -27,6 +27,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Integer, String, Text, cast, column, select, table, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
 
 from mineaction.store.types import UTCDateTime
 
@@ -79,6 +80,18 @@ def lock(conn: Connection) -> None:
     """
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_LOCK_KEY})
+
+
+def lock_session(session: Session) -> None:
+    """``lock`` the transaction of ``session``, once per transaction (later calls cost nothing)."""
+    transaction = session.get_transaction()
+    if session.info.get(_LOCKED) is transaction and transaction is not None:
+        return
+    lock(session.connection())
+    session.info[_LOCKED] = session.get_transaction()
+
+
+_LOCKED = "audit_chain.locked_transaction"
 
 
 def tail(conn: Connection) -> tuple[int, str]:

@@ -93,7 +93,7 @@ def _writes_records(session: Session) -> bool:
 def _lock_chain(session: Session, _ctx: UOWTransaction, _instances: object) -> None:
     # Before the records' own row locks: a writer waiting for the chain holds none.
     if _writes_records(session):
-        audit_chain.lock(session.connection())
+        audit_chain.lock_session(session)
 
 
 @event.listens_for(Session, "after_flush")
@@ -114,8 +114,8 @@ def _write_history(session: Session, _ctx: UOWTransaction) -> None:
         if isinstance(obj, Record):
             rows.append(_row(at, actor, note, "delete", obj, snapshot(obj), None))
     if rows:
+        audit_chain.lock_session(session)
         conn = session.connection()
-        audit_chain.lock(conn)
         audit_chain.seal(conn, rows)
         conn.execute(insert(AuditEntry), rows)
 

@@ -72,8 +72,8 @@ class FindingWriter:
         if not rows:
             return 0
         self.session.flush()  # records the per-row code added come first, as in the file
+        audit_chain.lock_session(self.session)
         conn = self.session.connection()
-        audit_chain.lock(conn)
         take = np.asarray(rows, dtype=np.int64)
         x, y = parsed.lon[take], parsed.lat[take]
         placed = np.isfinite(x)
