@@ -9,6 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
+
+from mineaction.errors import DatabaseError
+from mineaction.services.backup.dump import snapshot
 from mineaction.store import audit_chain
 from mineaction.store.database import Database
 
@@ -43,23 +48,34 @@ def verify_chain(db: Database, *, progress: Callable[[int], None] | None = None)
     does), so entries committed meanwhile are left for the next check.
     """
     db.check_connection()
+    try:
+        with db.engine.connect() as raw:
+            conn = snapshot(raw)
+            with conn.begin():
+                return _walk(conn, progress)
+    except DBAPIError as exc:
+        raise DatabaseError(
+            f"The audit log of {db.display_url()} could not be read: {exc.orig}",
+            hint="Check that the database is reachable and at this software's schema "
+            "(`mineaction db upgrade`).",
+        ) from exc
+
+
+def _walk(conn: Connection, progress: Callable[[int], None] | None) -> ChainReport:
     prev, last_id, count = audit_chain.GENESIS, 0, 0
-    with db.engine.connect() as conn, conn.begin():
-        if conn.dialect.name == "postgresql":
-            conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        while True:
-            batch = list(audit_chain.stored(conn, after_id=last_id, limit=BATCH))
-            if not batch:
-                break
-            for entry in batch:
-                count += 1
-                reason = _broken(entry, prev)
-                if reason:
-                    return ChainReport(count, entry.id, prev, broken_at=entry.id, reason=reason)
-                prev = entry.hash or ""
-            last_id = batch[-1].id
-            if progress:
-                progress(count)
+    while True:
+        batch = list(audit_chain.stored(conn, after_id=last_id, limit=BATCH))
+        if not batch:
+            break
+        for entry in batch:
+            count += 1
+            reason = _broken(entry, prev)
+            if reason:
+                return ChainReport(count, entry.id, prev, broken_at=entry.id, reason=reason)
+            prev = entry.hash or ""
+        last_id = batch[-1].id
+        if progress:
+            progress(count)
     return ChainReport(count, last_id or None, prev)
 
 
