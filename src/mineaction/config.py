@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     login_window_minutes: int = Field(
         15, ge=1, description="The window in which failed sign-ins are counted, in minutes."
     )
+    default_language: Literal["en", "az", "ru"] = Field(
+        "en", description="Language of the web pages when neither a choice nor the browser says."
+    )
 
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> Settings:

@@ -240,6 +240,17 @@ ENDPOINTS: dict[str, Endpoint] = {
     "submit a draft (form)": _page_step("draft", "submit", WRITERS),
     "approve (form)": _page_step("submitted", "approve", NATIONAL),
     "reject (form)": _page_step("submitted", "reject", NATIONAL),
+    "planning page": Endpoint("GET", "/plan?simulations=200", SIGNED_IN, page=True),
+    "priority map layer": Endpoint("GET", "/api/plan/priorities?format=geojson", SIGNED_IN),
+    "forecast as csv": Endpoint("GET", "/api/plan/forecast?simulations=200&format=csv", SIGNED_IN),
+    "reports page": Endpoint("GET", "/reports", ALL, page=True),
+    "language switch": Endpoint("GET", "/language?lang=az&next=/map", ALL, page=True),
+    "public report preview": Endpoint(
+        "GET", "/reports?report=casualties&week=2023-W33", ALL, page=True
+    ),
+    "detailed report preview": Endpoint(
+        "GET", "/reports?report=land-release&week=2024-W18", SIGNED_IN, page=True
+    ),
 }
 #: Routes outside the matrix: signing in and out is open to all, and tested in test_sessions.
 EXEMPT = {("POST", "/api/session"), ("DELETE", "/api/session"), ("POST", "/login")}

@@ -1,5 +1,45 @@
-"""The web tests use the API tests' small national database and personas."""
+"""The web tests use the API tests' small national database and personas.
 
-from tests.api.conftest import world
+The planning and reports pages need a programme with a history (progress
+reports, releases, development projects): ``demo_world`` is the synthetic
+demo at scale 0.03 with the same personas, built once per backend.
+"""
 
-__all__ = ["world"]
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from mineaction.api.app import create_app
+from mineaction.config import Settings, get_settings
+from mineaction.demo import build_demo
+from mineaction.services import auth, users
+from tests.api.conftest import PASSWORD, PERSONAS, World, world
+from tests.conftest import BACKENDS, fresh_database
+
+__all__ = ["demo_world", "world"]
+
+
+@pytest.fixture(scope="package", params=BACKENDS)
+def demo_world(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[World]:
+    """The demo programme (seed 7, scale 0.03) with Nigar, Elvin, Leyla, Aysel and Rauf."""
+    databases = fresh_database(request.param, tmp_path_factory.mktemp("web-demo"), request)
+    db = next(databases)
+    try:
+        build_demo(db, seed=7, scale=0.03)
+        secret = get_settings().secret_key
+        tokens = {}
+        with db.session(actor="test-setup") as session:
+            for name, (role, org) in PERSONAS.items():
+                users.add_user(
+                    session=session, username=name, role=role, password=PASSWORD, organisation=org
+                )
+                tokens[name] = auth.create_token(
+                    session=session, username=name, name="tests", secret=secret
+                )
+        yield World(db=db, app=create_app(db.url, settings=Settings()), tokens=tokens)
+    finally:
+        databases.close()

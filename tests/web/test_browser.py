@@ -65,7 +65,7 @@ def test_a_finding_goes_from_the_field_to_the_dashboard(
     leyla.fill("#field-category", "ap_mine")
     leyla.fill("#field-quantity", "3")
     leyla.click("[data-testid=save-submit]")
-    assert leyla.inner_text("[data-testid=approval]") == "submitted"
+    assert leyla.get_attribute("[data-testid=approval]", "data-state") == "submitted"
     record_url = leyla.url
     leyla.screenshot(path=str(tmp_path / "leyla-submitted.png"))
 
@@ -73,7 +73,7 @@ def test_a_finding_goes_from_the_field_to_the_dashboard(
     record_id = record_url.rsplit("/", 1)[1]
     elvin.click(f"[data-testid=review-findings-{record_id}]")
     elvin.click("[data-testid=step-approve]")
-    assert elvin.inner_text("[data-testid=approval]") == "approved"
+    assert elvin.get_attribute("[data-testid=approval]", "data-state") == "approved"
     assert _items_this_week(elvin, site) == before + 3
 
     elvin.goto(f"{site}/map")

@@ -63,7 +63,7 @@ def test_forms_of_a_signed_in_user_need_the_session_csrf_token(world: World) -> 
     )
     assert created.status_code == 303
     page = client.get(created.headers["location"], headers=HTML)
-    assert 'data-testid="approval">draft<' in page.text
+    assert 'data-testid="approval" data-state="draft">Draft<' in page.text
     assert client.post("/logout", headers=HTML, follow_redirects=False).status_code == 403
     out = client.post("/logout", data={"csrf_token": csrf}, headers=HTML, follow_redirects=False)
     assert out.status_code == 303

@@ -22,7 +22,7 @@ from mineaction.config import Settings, get_settings
 from mineaction.services import public
 from mineaction.services import status as status_service
 from mineaction.store.database import Database
-from mineaction.web import pages
+from mineaction.web import i18n, language_switch, pages, plan_page, reports_page
 
 #: Scripts and styles only from this server; map tiles are not fetched at all.
 CONTENT_SECURITY_POLICY = (
@@ -38,10 +38,6 @@ SECURITY_HEADERS = {
     "Permissions-Policy": "geolocation=(), camera=(), microphone=()",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
-
-
-def _as_written(text: str) -> str:
-    return text
 
 
 def create_app(database_url: str, *, settings: Settings | None = None) -> FastAPI:
@@ -61,9 +57,8 @@ def create_app(database_url: str, *, settings: Settings | None = None) -> FastAP
     app.state.settings = settings
     web = resources.files("mineaction.web")
     app.state.templates = Jinja2Templates(directory=str(web.joinpath("templates")))
-    # Interface words go through _("English text") so that they can be translated;
-    # until the catalogue lands, a word is shown as written.
-    app.state.templates.env.globals["_"] = _as_written
+    # Interface words go through _("English text"), shown in the request's language.
+    i18n.install(app)
     app.mount("/static", StaticFiles(directory=str(web.joinpath("static"))), name="static")
     errors.install(app)
 
@@ -124,4 +119,7 @@ def create_app(database_url: str, *, settings: Settings | None = None) -> FastAP
     app.include_router(analytics.router)
     app.include_router(ogc.router)
     app.include_router(pages.router)
+    app.include_router(language_switch.router)
+    app.include_router(plan_page.router)
+    app.include_router(reports_page.router)
     return app

@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException
 from mineaction import __version__
 from mineaction.errors import MineActionError, Problem
 from mineaction.services.policy import ANONYMOUS
+from mineaction.web.i18n import activate, language_of
 
 log = logging.getLogger("mineaction.api")
 
@@ -44,13 +45,17 @@ def _respond(request: Request, status: int, body: dict[str, Any]) -> Response:
         return JSONResponse(body, status_code=status)
     if status == 401:
         return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+    from mineaction.web.layout import navigation
+
     templates = request.app.state.templates
+    activate(language_of(request))  # a server error is answered outside the language middleware
+    who = getattr(request.state, "principal", ANONYMOUS)
     context = {
         "error": body["error"],
         "status": status,
-        "who": getattr(request.state, "principal", ANONYMOUS),
+        "who": who,
         "csrf": getattr(request.state, "csrf", None),
-        "nav": [("/", "Home"), ("/map", "Map")],
+        "nav": navigation(who),
         "version": __version__,
     }
     return templates.TemplateResponse(request, "error.html", context, status_code=status)

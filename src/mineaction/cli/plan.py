@@ -7,9 +7,7 @@ contract), csv, or xlsx/html/pdf through the shared rendering layer.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 from pathlib import Path
 from typing import Annotated, Any
@@ -20,7 +18,7 @@ from rich.table import Table
 from mineaction.analytics import planning
 from mineaction.analytics.planning import backtest as backtests
 from mineaction.analytics.planning import capacity as capacities
-from mineaction.analytics.planning import documents
+from mineaction.analytics.planning import documents, exports
 from mineaction.analytics.planning import weights as weights_mod
 from mineaction.analytics.planning.plan import prepare
 from mineaction.cli.common import DatabaseOption, check_format, console, open_database
@@ -31,7 +29,7 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-DOCUMENT_FORMATS = ("xlsx", "html", "pdf")
+DOCUMENT_FORMATS = exports.DOCUMENT_FORMATS
 AsOf = Annotated[
     str | None,
     typer.Option(
@@ -108,17 +106,10 @@ def _write(
         raise ValidationError(
             f"--format {fmt} writes a binary file.", hint="Name it with --output FILE."
         )
-    if fmt == "json":
-        payload: str | bytes = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    elif fmt == "csv":
-        payload = _csv(rows)
-    elif fmt in DOCUMENT_FORMATS:
-        from mineaction.render import render
-
-        payload = render(document(data), fmt)
-    else:
+    if fmt not in ("json", "csv", *DOCUMENT_FORMATS):
         text(data)
         return
+    payload = exports.payload(data, fmt, rows=rows, document=document)
     if output is None:
         typer.echo(payload if isinstance(payload, str) else payload.decode("utf-8"), nl=False)
     elif isinstance(payload, str):
@@ -127,15 +118,6 @@ def _write(
         output.write_bytes(payload)
     if output is not None:
         console.print(f"Wrote {output}.")
-
-
-def _csv(rows: list[dict[str, Any]]) -> str:
-    out = io.StringIO()
-    if rows:
-        writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-    return out.getvalue()
 
 
 @app.command("priorities")
@@ -166,17 +148,11 @@ def priorities(
         return
     with db.session() as session:
         data = planning.priorities_report(session, params)
-    rows = [
-        {k: v for k, v in h.items() if k not in ("explanation", "projects")}
-        | {"projects": "; ".join(h["projects"])}
-        | {f"points_{n}": p["points"] for n, p in h["explanation"].items()}
-        for h in data["hazards"]
-    ]
     _write(
         data,
         format,
         output,
-        rows=rows,
+        rows=exports.priority_rows(data),
         document=documents.priorities_document,
         text=_priorities_text,
     )
@@ -241,26 +217,14 @@ def forecast(
     db = open_database(database)
     with db.session() as session:
         data = planning.forecast(session, params).as_dict()
-    rows = [{"scope": "national", "name": "national"} | _band(data["national"])]
-    rows += [{"scope": "district", "name": d["district"]} | _band(d) for d in data["districts"]]
-    rows += [
-        {"scope": "project", "name": p["project"]}
-        | _band(p)
-        | {"probability_on_time": p["probability_on_time"]}
-        for p in data["projects"]
-    ]
     _write(
-        data, format, output, rows=rows, document=documents.forecast_document, text=_forecast_text
+        data,
+        format,
+        output,
+        rows=exports.forecast_rows(data),
+        document=documents.forecast_document,
+        text=_forecast_text,
     )
-
-
-def _band(row: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "p10": row["p10"],
-        "p50": row["p50"],
-        "p90": row["p90"],
-        "probability_on_time": None,
-    }
 
 
 def _forecast_text(data: dict[str, Any]) -> None:
@@ -321,7 +285,7 @@ def projects(
     db = open_database(database)
     with db.session() as session:
         data = planning.forecast(session, params).as_dict()
-    rows = [p | {"blocking_hazards": "; ".join(p["blocking_hazards"])} for p in data["projects"]]
+    rows = exports.project_rows(data)
     body = {k: data[k] for k in ("as_of", "synthetic", "scenario", "allocation", "projects")}
     _write(
         body if format == "json" else data,

@@ -56,7 +56,8 @@ Blocks:
   column key; numbers stay numbers in CSV and XLSX.
 - :class:`Chart` — ``kind`` ``bar``, ``stacked_bar`` or ``line`` over categories.
 - :class:`FanChart` — a forecast: ``observed`` then ``p10``/``p50``/``p90``
-  (None where a series has no value) over the same ``x`` labels.
+  (None where a series has no value) over the same ``x`` labels; ``compare``
+  (a :class:`FanBand`) draws a what-if scenario's band over it.
 - :class:`DistrictMap` — :class:`MapArea` (code, name, shapely geometry,
   ``value`` shaded, ``marker`` as a circle); load the polygons with
   ``mineaction.analytics.geography.district_areas(session, values, markers)``.
@@ -82,6 +83,7 @@ from mineaction.render.document import (
     Column,
     DistrictMap,
     Document,
+    FanBand,
     FanChart,
     MapArea,
     Paragraph,
@@ -103,6 +105,7 @@ __all__ = [
     "Column",
     "DistrictMap",
     "Document",
+    "FanBand",
     "FanChart",
     "MapArea",
     "Paragraph",

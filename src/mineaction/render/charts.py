@@ -6,7 +6,7 @@ import io
 import re
 
 from mineaction.render.document import Chart, FanChart, tr
-from mineaction.render.labels import number
+from mineaction.render.labels import BASELINE, number
 
 #: Colour-blind-safe palette (Okabe–Ito), in series order.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000")
@@ -96,24 +96,19 @@ def chart_svg(chart: Chart, lang: str) -> str:
 
 
 def fan_svg(chart: FanChart, lang: str) -> str:
-    """Return a fan chart: observed line, P10–P90 band and the P50 line."""
+    """Return a fan chart: observed line, P10–P90 band and the P50 line (and a what-if's)."""
     plt = _pyplot()
     labels = [tr(x, lang) for x in chart.x]
     positions = list(range(len(labels)))
     figure, axes = plt.subplots(figsize=(WIDTH_IN, HEIGHT_IN))
-    band = [
-        (p, lo, hi)
-        for p, lo, hi in zip(positions, chart.p10, chart.p90, strict=True)
-        if lo is not None and hi is not None
-    ]
-    if band:
-        axes.fill_between(
-            [b[0] for b in band], [b[1] for b in band], [b[2] for b in band],
-            color=PALETTE[0], alpha=0.2, label="P10–P90",
-        )  # fmt: skip
-    mid = [(p, v) for p, v in zip(positions, chart.p50, strict=True) if v is not None]
-    if mid:
-        axes.plot([m[0] for m in mid], [m[1] for m in mid], color=PALETTE[0], ls="--", label="P50")
+    compare = chart.compare
+    baseline = f" ({tr(BASELINE, lang)})" if compare else ""
+    _band(axes, positions, chart.p10, chart.p50, chart.p90, PALETTE[0], "--", baseline)
+    if compare:
+        # The what-if in the palette's vermilion, its P50 dotted so that it stays
+        # distinct from the baseline in grey print too.
+        what_if = f" ({tr(compare.label, lang)})"
+        _band(axes, positions, compare.p10, compare.p50, compare.p90, PALETTE[3], ":", what_if)
     seen = [(p, v) for p, v in zip(positions, chart.observed, strict=True) if v is not None]
     if seen:
         axes.plot(
@@ -125,6 +120,23 @@ def fan_svg(chart: FanChart, lang: str) -> str:
     axes.set_xticklabels(labels[::step], rotation=45, ha="right")
     _finish(axes, chart.title, chart.unit, lang, legend=True)
     return _svg(figure)
+
+
+def _band(axes, positions, p10, p50, p90, colour: str, style: str, suffix: str) -> None:  # type: ignore[no-untyped-def]
+    band = [
+        (p, lo, hi)
+        for p, lo, hi in zip(positions, p10, p90, strict=True)
+        if lo is not None and hi is not None
+    ]
+    if band:
+        axes.fill_between(
+            [b[0] for b in band], [b[1] for b in band], [b[2] for b in band],
+            color=colour, alpha=0.2, label=f"P10–P90{suffix}",
+        )  # fmt: skip
+    mid = [(p, v) for p, v in zip(positions, p50, strict=True) if v is not None]
+    if mid:
+        axes.plot([m[0] for m in mid], [m[1] for m in mid], color=colour, ls=style,
+                  label=f"P50{suffix}")  # fmt: skip
 
 
 def _finish(axes, title, unit, lang: str, *, legend: bool, axis: str = "y") -> None:  # type: ignore[no-untyped-def]

@@ -86,10 +86,21 @@ class Chart:
 
 
 @dataclass
+class FanBand:
+    """A second forecast drawn over a fan chart (a what-if): its label and P10/P50/P90."""
+
+    label: Text
+    p10: list[float | None]
+    p50: list[float | None]
+    p90: list[float | None]
+
+
+@dataclass
 class FanChart:
     """A forecast: observed values, then P10/P50/P90 bands over the same ``x`` labels.
 
     Use None where a series has no value (observed in the future, bands in the past).
+    ``compare`` is an optional second band over the same ``x`` (a what-if scenario).
     """
 
     title: Text
@@ -100,6 +111,7 @@ class FanChart:
     p90: list[float | None]
     unit: Text | None = None
     observed_label: Text = OBSERVED
+    compare: FanBand | None = None
 
 
 @dataclass

@@ -18,6 +18,7 @@ ABOUT = Labels("About", "Haqqında", "О документе")
 TITLE = Labels("Title", "Başlıq", "Заголовок")
 ISSUER = Labels("Issued by", "Hazırlayan", "Подготовлено")
 TOTAL = Labels("Total", "Cəmi", "Итого")
+BASELINE = Labels("baseline", "əsas ssenari", "базовый сценарий")
 NO_DATA = Labels(
     "No records in this period.", "Bu dövrdə qeyd yoxdur.", "За этот период записей нет."
 )

@@ -412,6 +412,15 @@ def _names_of(area: AdminArea, aliases: Iterable[str]) -> set[str]:
     return {normalise_name(n) for n in names if n and n.strip()}
 
 
+def local_names(session: Session, lang: str) -> dict[str, str]:
+    """Return each area's name in ``lang`` (az or ru) by its English name, where it has one."""
+    column = {"az": AdminArea.name_az, "ru": AdminArea.name_ru}.get(lang)
+    if column is None:
+        return {}
+    rows = session.execute(select(AdminArea.name, column).where(column.is_not(None)))
+    return {name: local for name, local in rows if local}
+
+
 def country_area(session: Session, iso3: str) -> AdminArea | None:
     """Return the country-level area ``iso3``, or None when it was never loaded."""
     return session.scalars(

@@ -214,3 +214,21 @@ def require_signed_in(who: Principal, what: str) -> None:
             f"{what} is shown to signed-in users only.",
             hint="Sign in at /login, or send an API token.",
         )
+
+
+def planning_refusal(who: Principal) -> str | None:
+    """Return why ``who`` may not read planning (priorities, forecasts, projects), or None.
+
+    Planning shows live hazards ranked and where the teams go next: every signed-in
+    role reads it; the public does not.
+    """
+    if who.signed_in:
+        return None
+    return "Planning (priorities and forecasts) is shown to signed-in users only."
+
+
+def require_planning(who: Principal) -> None:
+    """Raise AuthenticationRequired unless ``who`` may read planning."""
+    reason = planning_refusal(who)
+    if reason is not None:
+        raise AuthenticationRequired(reason, hint="Sign in at /login, or send an API token.")

@@ -14,7 +14,6 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from mineaction import __version__
 from mineaction.api.deps import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
@@ -22,7 +21,6 @@ from mineaction.api.deps import (
     DatabaseDep,
     RecordId,
     SettingsDep,
-    csrf_token,
 )
 from mineaction.api.routes.auth import do_sign_in, set_session_cookie
 from mineaction.domain import workflow
@@ -46,33 +44,17 @@ from mineaction.services.policy import (
     read_scope,
     require,
 )
+from mineaction.web.i18n import current_language
+from mineaction.web.i18n import gettext as _
+from mineaction.web.layout import render_page as _render
 
 router = APIRouter(include_in_schema=False)
 PAGE = 50
 
 
-def _render(
-    request: Request, template: str, who: Principal, status_code: int = 200, **context: Any
-) -> HTMLResponse:
-    templates = request.app.state.templates
-    nav = [("/", "Home"), ("/map", "Map")]
-    if who.signed_in:
-        nav[1:1] = [("/dashboard", "Dashboard")]
-        nav += [(f"/records/{k.name}", k.label) for k in KINDS.values() if k.writable]
-    if may(who, "approve"):
-        nav.append(("/review", "Review"))
-    response: HTMLResponse = templates.TemplateResponse(
-        request,
-        template,
-        {"who": who, "csrf": csrf_token(request), "nav": nav, "version": __version__, **context},
-        status_code=status_code,
-    )
-    return response
-
-
 def _signed_in(who: Principal) -> None:
     if not who.signed_in:
-        raise AuthenticationRequired("Sign in to see this page.")
+        raise AuthenticationRequired(_("Sign in to see this page."))
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -82,6 +64,7 @@ def home(request: Request, who: CurrentPrincipal, db: DatabaseDep) -> HTMLRespon
         counts = status_service.counts(session)
         synthetic = status_service.is_synthetic(session)
         summary = public.summary(session)
+        district_names = admin_areas.local_names(session, current_language())
     return _render(
         request,
         "home.html",
@@ -90,6 +73,7 @@ def home(request: Request, who: CurrentPrincipal, db: DatabaseDep) -> HTMLRespon
         labels=status_service.KIND_LABELS,
         synthetic=synthetic,
         summary=summary,
+        district_names=district_names,
         attribution=admin_areas.AZE_ATTRIBUTION,
     )
 
@@ -124,7 +108,7 @@ def login(
     try:
         if not expected or not secrets.compare_digest(expected, csrf_token):
             raise ValidationError(
-                "The sign-in form expired.", hint="Reload the page and sign in again."
+                _("The sign-in form expired."), hint=_("Reload the page and sign in again.")
             )
         signed = do_sign_in(db, settings, username, password)
     except MineActionError as exc:

@@ -11,7 +11,7 @@ from typing import Any
 
 from mineaction.analytics.planning.weights import GROUPS
 from mineaction.domain.vocab import CONTAMINATION, Labels
-from mineaction.render import Column, Document, FanChart, Paragraph, Section, Table
+from mineaction.render import Column, Document, FanBand, FanChart, Paragraph, Section, Table
 from mineaction.render.labels import SYNTHETIC
 
 FORECAST_TITLE = Labels("Completion forecast", "Tamamlanma proqnozu", "Прогноз завершения работ")
@@ -37,26 +37,58 @@ def _dates(row: dict[str, Any]) -> dict[str, Any]:
     return {**row, **{k: _date(row.get(k)) for k in ("p10", "p50", "p90", "planned_start")}}
 
 
-def forecast_document(data: dict[str, Any]) -> Document:
-    """Return the forecast (its JSON object) as a document with its fan chart."""
-    national = data["national"]
+def fan_chart(data: dict[str, Any], compare: dict[str, Any] | None = None) -> FanChart:
+    """Return the fan chart of a forecast (its JSON object): the last two years, then the band.
+
+    ``compare`` (another forecast from the same day, a what-if) is drawn over it.
+    """
     history = data["history"]
-    fan = data["fan"]
     done = sum(h["released_ha"] for h in history)
-    remaining = national["remaining_ha"]
-    x = [h["month_end"][:7] for h in history] + [f["date"][:7] for f in fan]
+    months = max(len(data["fan"]), len(compare["fan"]) if compare else 0)
+    x = [h["month_end"][:7] for h in history]
+    x += [f["date"][:7] for f in max(data["fan"], (compare or {}).get("fan", []), key=len)]
     observed: list[float | None] = []
     running = 0.0
     for h in history:
         running += h["released_ha"]
         observed.append(round(running, 1))
-    observed += [None] * len(fan)
-    bands = {
-        q: [None] * (len(history) - 1) + [done] + [round(done + f[q] * remaining, 1) for f in fan]
-        for q in ("p10", "p50", "p90")
-    }
-    for q in bands:
-        bands[q] = bands[q][: len(x)]
+    observed += [None] * months
+
+    def bands(forecast: dict[str, Any]) -> dict[str, list[float | None]]:
+        remaining = forecast["national"]["remaining_ha"]
+        fan = list(forecast["fan"])
+        # A forecast that finishes sooner stays finished to the end of the longer one.
+        if fan and fan[-1]["p10"] >= 1.0:
+            fan += [fan[-1]] * (months - len(fan))
+        out: dict[str, list[float | None]] = {}
+        for q in ("p10", "p50", "p90"):
+            values: list[float | None] = [None] * (len(history) - 1) + [done]
+            values += [round(done + f[q] * remaining, 1) for f in fan]
+            values += [None] * (len(x) - len(values))
+            out[q] = values[: len(x)]
+        return out
+
+    main = bands(data)
+    other = None
+    if compare is not None:
+        b = bands(compare)
+        other = FanBand(compare["scenario"], b["p10"], b["p50"], b["p90"])
+    return FanChart(
+        "Land released, cumulative (ha, the last two years and the forecast)",
+        x=list(x),
+        observed=observed,
+        p10=main["p10"],
+        p50=main["p50"],
+        p90=main["p90"],
+        unit="ha",
+        compare=other,
+    )
+
+
+def forecast_document(data: dict[str, Any]) -> Document:
+    """Return the forecast (its JSON object) as a document with its fan chart."""
+    national = data["national"]
+    remaining = national["remaining_ha"]
     projects = [
         _dates(p)
         | {
@@ -87,15 +119,7 @@ def forecast_document(data: dict[str, Any]) -> Document:
             Section(
                 "National",
                 [
-                    FanChart(
-                        "Land released, cumulative (ha, the last two years and the forecast)",
-                        x=list(x),
-                        observed=observed,
-                        p10=bands["p10"],
-                        p50=bands["p50"],
-                        p90=bands["p90"],
-                        unit="ha",
-                    ),
+                    fan_chart(data),
                     Table(
                         [Column("remaining_ha", "Remaining", "ha", unit="ha"), *_BAND],
                         [_dates(national)],

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from mineaction.analytics.reports.base import Data, ReportSpec, document
-from mineaction.analytics.reports.params import GROUPINGS, ReportParams, iso_week
+from mineaction.analytics.reports.params import GROUPINGS, ReportParams, iso_week, params_from_text
 from mineaction.errors import ValidationError
 from mineaction.render import Document, get_renderer
 from mineaction.render.labels import check_lang
@@ -123,6 +123,7 @@ __all__ = [
     "compute_report",
     "get_report",
     "iso_week",
+    "params_from_text",
     "render_report",
     "report_document",
 ]

@@ -53,6 +53,50 @@ class ReportParams:
         return cls(start, end, **options)  # type: ignore[arg-type]
 
 
+def parse_day(value: str | None, name: str) -> dt.date | None:
+    """Return the day written ``YYYY-MM-DD`` (None when empty); raise ValidationError otherwise.
+
+    >>> parse_day("2024-05-05", "to"), parse_day(" ", "to")
+    (datetime.date(2024, 5, 5), None)
+    """
+    if value is None or not value.strip():
+        return None
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise ValidationError(
+            f"{name}={value!r} is not a date.", hint="Write dates as YYYY-MM-DD."
+        ) from None
+
+
+def params_from_text(
+    *,
+    date_from: str | None,
+    date_to: str | None,
+    week: str | None,
+    group_by: str | None = None,
+    include_unapproved: bool = False,
+) -> ReportParams:
+    """Return the parameters of a query or form: ``week``, else ``from`` and ``to`` (text).
+
+    >>> params_from_text(date_from=None, date_to=None, week="2024-W18").date_to
+    datetime.date(2024, 5, 5)
+    """
+    options: dict[str, object] = {
+        "group_by": group_by or None,
+        "include_unapproved": include_unapproved,
+    }
+    if week and week.strip():
+        return ReportParams.for_week(week, **options)
+    start, end = parse_day(date_from, "from"), parse_day(date_to, "to")
+    if start is None or end is None:
+        raise ValidationError(
+            "A report needs a period: from and to, or week.",
+            hint="E.g. from 2024-04-29 to 2024-05-05, or week 2024-W18.",
+        )
+    return ReportParams(start, end, **options)  # type: ignore[arg-type]
+
+
 def iso_week(text: str) -> tuple[dt.date, dt.date]:
     """Return the Monday and Sunday of ISO week ``YYYY-Www``; raise ValidationError otherwise."""
     match = re.fullmatch(r"(\d{4})-?W(\d{1,2})", text.strip(), flags=re.IGNORECASE)

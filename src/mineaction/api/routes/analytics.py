@@ -10,13 +10,16 @@ records, per-hazard detail or record verification needs a signed-in user
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
 
 from mineaction.api.deps import CurrentPrincipal, DatabaseDep
 from mineaction.errors import ValidationError
 from mineaction.services.policy import PUBLIC_REPORTS, require_report, require_signed_in
+
+if TYPE_CHECKING:
+    from mineaction.analytics.planning.exports import PlanFile
 
 router = APIRouter(prefix="/api", tags=["reports and analysis"])
 
@@ -68,21 +71,17 @@ def report(
     include_unapproved: bool = False,
 ) -> Any:
     """Return report ``name`` for the period: the CLI's JSON, or the rendered file."""
-    from mineaction.analytics.reports import ReportParams, get_report, render_report
+    from mineaction.analytics.reports import get_report, params_from_text, render_report
 
     get_report(name)  # an unknown name is a 400 naming the reports
     require_report(who, name, include_unapproved=include_unapproved)
-    options: dict[str, Any] = {"group_by": group_by, "include_unapproved": include_unapproved}
-    if week:
-        params = ReportParams.for_week(week, **options)
-    else:
-        start, end = _day(date_from, "from"), _day(date_to, "to")
-        if start is None or end is None:
-            raise ValidationError(
-                "A report needs a period: from and to, or week.",
-                hint="E.g. ?from=2024-04-29&to=2024-05-05 or ?week=2024-W18.",
-            )
-        params = ReportParams(start, end, **options)
+    params = params_from_text(
+        date_from=date_from,
+        date_to=date_to,
+        week=week,
+        group_by=group_by,
+        include_unapproved=include_unapproved,
+    )
     with db.session() as session:
         output = render_report(session=session, name=name, params=params, fmt=format, lang=lang)
     if format == "json":
@@ -143,9 +142,11 @@ def plan_forecast(
     seed: int = 2020,
     add_teams: Annotated[list[str] | None, Query(description="METHOD:N, repeatable.")] = None,
     scale_teams: Annotated[list[str] | None, Query(description="METHOD:FACTOR.")] = None,
-) -> dict[str, Any]:
-    """Completion forecast P10/P50/P90: the same JSON as `mineaction plan forecast`."""
+    format: Literal["json", "csv", "xlsx", "html", "pdf"] = "json",
+) -> Any:
+    """Completion forecast P10/P50/P90: the same JSON (or file) as `mineaction plan forecast`."""
     from mineaction.analytics import planning
+    from mineaction.analytics.planning import exports
 
     require_signed_in(who, "The completion forecast")
     scenario = planning.Scenario(
@@ -157,7 +158,7 @@ def plan_forecast(
     )
     with db.session() as session:
         data: dict[str, Any] = planning.forecast(session, params).as_dict()
-    return data
+    return data if format == "json" else _file(exports.forecast_file(data, format))
 
 
 @router.get("/plan/priorities")
@@ -166,12 +167,31 @@ def plan_priorities(
     db: DatabaseDep,
     as_of: str | None = None,
     limit: Annotated[int, Query(ge=1, le=50_000)] = 100,
-) -> dict[str, Any]:
-    """Open hazards ranked by priority, each score explained (`mineaction plan priorities`)."""
+    format: Literal["json", "csv", "geojson", "xlsx", "html", "pdf"] = "json",
+) -> Any:
+    """Open hazards ranked by priority, each score explained (`mineaction plan priorities`).
+
+    ``geojson`` is the ranked list as a map layer: live hazard shapes with their points.
+    """
     from mineaction.analytics import planning
+    from mineaction.analytics.planning import exports
 
     require_signed_in(who, "The priority list")
     params = planning.PriorityParams(as_of=_day(as_of, "as_of"), limit=limit)
     with db.session() as session:
+        if format == "geojson":
+            layer = planning.priorities_layer(session, params)
+            day = params.as_of.isoformat() if params.as_of else "latest"
+            return _file(exports.geojson_file(layer, day))
         data: dict[str, Any] = planning.priorities_report(session, params)
-    return data
+    return data if format == "json" else _file(exports.priorities_file(data, format))
+
+
+def _file(output: PlanFile) -> Response:
+    """Answer a planning file: HTML inline, anything else as a download."""
+    disposition = "inline" if output.media_type.startswith("text/html") else "attachment"
+    return Response(
+        output.content,
+        media_type=output.media_type,
+        headers={"Content-Disposition": f'{disposition}; filename="{output.filename}"'},
+    )

@@ -4,12 +4,15 @@
   var el = document.getElementById("map");
   if (!el) { return; }
   var layers = JSON.parse(el.dataset.layers || "[]");
+  // The page's words in the reader's language (data-words: no inline script under the CSP).
+  var words = JSON.parse(el.dataset.words || "{}");
   var colours = {
     "districts": "#6b7785", "hazards": "#c62828", "land-releases": "#2e7d32",
     "findings": "#ef6c00", "accidents": "#6a1b9a", "minefield-records": "#ad1457",
     "activities": "#1565c0", "projects": "#00838f", "eore-sessions": "#827717"
   };
-  var map = L.map(el, { preferCanvas: true }).setView([39.85, 46.9], 9);
+  var map = L.map(el, { preferCanvas: true, zoomControl: false }).setView([39.85, 46.9], 9);
+  L.control.zoom({ zoomInTitle: words.zoomIn || "Zoom in", zoomOutTitle: words.zoomOut || "Zoom out" }).addTo(map);
   var control = L.control.layers(null, null, { collapsed: false }).addTo(map);
   var groups = {};
   var filters = { period: "", operator: "" };
@@ -25,8 +28,10 @@
       },
       onEachFeature: function (feature, lyr) {
         var p = feature.properties || {};
-        var title = p.name || p.reference || p.category || p.method || (layer.label + " " + feature.id);
-        lyr.bindPopup(title + (layer.name === "districts" ? "" : " · <a href=\"/records/" + layer.name + "/" + feature.id + "\">record " + feature.id + "</a>"));
+        var terms = words.terms || {};
+        var code = p.category || p.method;
+        var title = p["name_" + words.lang] || p.name || p.reference || terms[code] || code || (layer.label + " " + feature.id);
+        lyr.bindPopup(title + (layer.name === "districts" ? "" : " · <a href=\"/records/" + layer.name + "/" + feature.id + "\">" + (words.record || "record") + " " + feature.id + "</a>"));
       }
     });
     groups[layer.name] = { group: group, layer: layer };

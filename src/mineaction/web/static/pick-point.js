@@ -6,7 +6,9 @@
   var lat = document.getElementById("field-lat");
   if (!el || !lon || !lat) { return; }
   var start = lat.value && lon.value ? [parseFloat(lat.value), parseFloat(lon.value)] : [39.85, 46.9];
-  var map = L.map(el).setView(start, lat.value ? 12 : 9);
+  var words = JSON.parse(el.dataset.words || "{}");  // the zoom buttons' titles, translated
+  var map = L.map(el, { zoomControl: false }).setView(start, lat.value ? 12 : 9);
+  L.control.zoom({ zoomInTitle: words.zoomIn || "Zoom in", zoomOutTitle: words.zoomOut || "Zoom out" }).addTo(map);
   fetch("/api/records/districts?format=geojson&limit=1000", { credentials: "same-origin" })
     .then(function (r) { return r.ok ? r.json() : null; })
     .then(function (data) {

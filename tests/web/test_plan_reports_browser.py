@@ -1,0 +1,142 @@
+"""Planning and reports in a real browser (Debian's Chromium driven by Playwright).
+
+Elvin, the IM officer, opens the planning page of the demo programme: the
+priority map draws the hazards and explains a score in its popup, the fan
+chart is drawn, a what-if adds a second forecast.  Then he previews the
+year's operations summary and downloads it as PDF and XLSX: both hold the
+number the JSON gives.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import openpyxl
+import pytest
+from PIL import Image
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from tests.api.conftest import PASSWORD, World, served
+
+CHROMIUM = "/usr/bin/chromium"
+RUNS = "simulations=300&seed=5"
+
+
+@pytest.fixture(scope="module")
+def site(demo_world: World) -> Iterator[str]:
+    with served(demo_world.app) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield chromium
+        chromium.close()
+
+
+def _sign_in(browser: Browser, site: str, username: str) -> Page:
+    context = browser.new_context(viewport={"width": 1200, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    page.goto(f"{site}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{site}/dashboard")
+    return page
+
+
+def _colours(png: bytes) -> int:
+    return len(Image.open(io.BytesIO(png)).convert("RGB").getcolors(maxcolors=1_000_000) or [])
+
+
+def test_a_planner_reads_the_map_the_fan_chart_and_a_what_if(
+    site: str, browser: Browser, tmp_path: Path
+) -> None:
+    elvin = _sign_in(browser, site, "elvin")
+    elvin.click("nav.main a[href='/plan']")
+    elvin.goto(f"{site}/plan?{RUNS}")
+    elvin.wait_for_function(
+        "() => Number(document.getElementById('plan-map').dataset.loaded) > 0", timeout=60_000
+    )
+    shapes = elvin.locator("#plan-map path.leaflet-interactive")
+    assert shapes.count() >= 10
+    shot = elvin.locator("#plan-map").screenshot(path=str(tmp_path / "plan-map.png"))
+    assert _colours(shot) > 20, "the priority map is blank"
+
+    shapes.first.click(force=True)
+    popup = elvin.locator(".leaflet-popup-content")
+    popup.wait_for()
+    text = popup.inner_text()
+    assert "Criterion" in text and "effort" in text
+    score = float(re.search(r"Score (-?[\d.]+)", text).group(1))  # type: ignore[union-attr]
+    points = [float(v) for v in re.findall(r"\t([+-]?\d+\.\d)", text)]
+    assert len(points) == 7 and sum(points) == pytest.approx(score, abs=0.5)
+    elvin.locator(".leaflet-popup-close-button").click()
+
+    fan = elvin.locator("[data-testid=fan-chart] svg")
+    assert fan.count() == 1 and fan.locator("path").count() > 5
+    chart = elvin.locator("[data-testid=fan-chart]").screenshot(path=str(tmp_path / "fan.png"))
+    assert _colours(chart) > 10, "the fan chart is blank"
+    assert elvin.locator("[data-testid=projects] tbody tr").count() >= 1
+
+    elvin.select_option("[data-testid=what-if-method]", "clearance_manual")
+    elvin.fill("[data-testid=what-if-teams]", "8")
+    elvin.click("[data-testid=plan-run]")
+    elvin.wait_for_selector("[data-testid=national-what-if]")
+    assert "+8 clearance_manual team(s)" in elvin.inner_text("[data-testid=national-what-if]")
+    assert "clearance_manual team(s))" in elvin.inner_html("[data-testid=fan-chart]")
+    elvin.screenshot(path=str(tmp_path / "plan-what-if.png"), full_page=True)
+
+
+def test_a_report_is_previewed_and_downloaded_as_pdf_and_xlsx(
+    site: str, browser: Browser, tmp_path: Path
+) -> None:
+    elvin = _sign_in(browser, site, "elvin")
+    elvin.click("nav.main a[href='/reports']")
+    elvin.select_option("[data-testid=report-name]", "operations")
+    elvin.fill("[data-testid=report-from]", "2024-01-01")
+    elvin.fill("[data-testid=report-to]", "2024-12-31")
+    elvin.click("[data-testid=report-preview-button]")
+    preview = elvin.locator("[data-testid=report-preview]")
+    preview.wait_for()
+    elvin.screenshot(path=str(tmp_path / "reports.png"), full_page=True)
+    json_url = elvin.get_attribute("[data-testid=download-json]", "href")
+    assert json_url
+    totals = elvin.request.get(f"{site}{json_url}").json()["totals"]
+    items = totals["items_total"]
+    assert items > 0 and f"{items:,}" in preview.inner_text()
+
+    with elvin.expect_download() as pdf_download:
+        elvin.click("[data-testid=download-pdf]")
+    pdf = tmp_path / "operations.pdf"
+    pdf_download.value.save_as(pdf)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "Operations summary" in text and f"{items:,}" in text
+
+    with elvin.expect_download() as xlsx_download:
+        elvin.click("[data-testid=download-xlsx]")
+    xlsx = tmp_path / "operations.xlsx"
+    xlsx_download.value.save_as(xlsx)
+    book = openpyxl.load_workbook(xlsx)
+    numbers = {c.value for sheet in book for row in sheet.iter_rows() for c in row}
+    assert items in numbers and totals["area_released_ha"] in numbers
+
+
+def test_the_public_is_offered_public_reports_and_no_planning(site: str, browser: Browser) -> None:
+    page = browser.new_context().new_page()
+    page.goto(f"{site}/reports")
+    offered = page.eval_on_selector_all(
+        "[data-testid=report-name] option", "options => options.map(o => o.value)"
+    )
+    assert "land-release" not in offered and "operations" in offered
+    assert page.locator("nav.main a[href='/plan']").count() == 0
+    page.goto(f"{site}/plan")
+    assert page.url.startswith(f"{site}/login")
