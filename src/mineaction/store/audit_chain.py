@@ -75,8 +75,9 @@ def link(prev_hash: str, content: str) -> str:
 def lock(conn: Connection) -> None:
     """Make ``conn``'s transaction the only one extending the chain until it ends.
 
-    PostgreSQL: a transaction-level advisory lock (taken again at no cost).
-    SQLite needs none: its single writer lock already serialises writers.
+    PostgreSQL: a transaction-level advisory lock (taking it again in the same
+    transaction does not wait).  SQLite needs none: its single writer lock
+    already serialises writers.
     """
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_LOCK_KEY})
@@ -120,17 +121,14 @@ def next_ids(conn: Connection, last_id: int, n: int) -> list[int]:
 def seal(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     """Give each new entry of ``rows`` (audit_log columns) its id, prev_hash and hash, in order.
 
-    ``rows`` may carry ``before_text``/``after_text`` (the ``json_text`` of
-    before and after) when the caller already has them; they are used and
-    left in place.  Call with the chain locked (``lock``).
+    Call with the chain locked (``lock``).
     """
     if not rows:
         return
     last_id, prev = tail(conn)
     for row, new_id in zip(rows, next_ids(conn, last_id, len(rows)), strict=True):
         row["id"] = new_id
-        before = row.get("before_text") or json_text(row.get("before"))
-        after = row.get("after_text") or json_text(row.get("after"))
+        before, after = json_text(row.get("before")), json_text(row.get("after"))
         row["prev_hash"] = prev
         prev = row["hash"] = link(prev, _content(row, before, after))
 
@@ -155,9 +153,10 @@ def seal_columns(conn: Connection, columns: dict[str, Any], n: int, afters: Iter
     version, note = columns["record_version"], columns["note"]
     null = json_text(None)
     for new_id, record_id, after in zip(ids, columns["record_id"], afters, strict=True):
+        # The text content_text gives, built from the parts every row shares.
         head = _dumps([new_id, *shared, record_id, version, note])
         prevs.append(prev)
-        prev = hashlib.sha256(f"{prev}\n{head}\n{null}\n{after}".encode()).hexdigest()
+        prev = link(prev, f"{head}\n{null}\n{after}")
         hashes.append(prev)
     columns["id"], columns["prev_hash"], columns["hash"] = ids, prevs, hashes
 
