@@ -35,6 +35,8 @@ from mineaction.store.types import UTCDateTime
 GENESIS = "0" * 64
 #: The key of the advisory lock that serialises audit writers on PostgreSQL ("MACHAIN").
 PG_LOCK_KEY = int.from_bytes(b"MACHAIN", "big")
+#: Where ``lock_session`` remembers the transaction it locked.
+_LOCKED = "audit_chain.locked_transaction"
 
 _dumps = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
 
@@ -90,9 +92,6 @@ def lock_session(session: Session) -> None:
         return
     lock(session.connection())
     session.info[_LOCKED] = session.get_transaction()
-
-
-_LOCKED = "audit_chain.locked_transaction"
 
 
 def tail(conn: Connection) -> tuple[int, str]:
