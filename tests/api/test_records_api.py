@@ -6,8 +6,10 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from mineaction.services import admin_areas
-from mineaction.store.tables import Finding, Organisation
+from mineaction.services import admin_areas, browse
+from mineaction.services.catalogue import get_kind_info
+from mineaction.services.policy import ReadScope
+from mineaction.store.tables import Finding, Hazard, Organisation
 from tests.api.conftest import World
 
 
@@ -114,3 +116,54 @@ def test_the_openapi_description_lists_the_record_endpoints(world: World) -> Non
     docs = world.client(None).get("/api/docs", headers={"Accept": "text/html"})
     assert "vendor/swagger-ui/swagger-ui-bundle.js" in docs.text and "//cdn" not in docs.text
     assert world.client(None).get("/static/vendor/swagger-ui/swagger-ui-bundle.js").is_success
+
+
+def test_a_long_list_is_counted_up_to_the_limit_and_says_so(world: World) -> None:
+    info = get_kind_info("findings")
+    everyone = ReadScope(everything=True)
+    every = [f.id for f in _findings(world)]
+    with world.db.session() as s:
+
+        def page(offset: int, count_limit: int) -> browse.Page:
+            return browse.list_records(
+                s,
+                info,
+                scope=everyone,
+                filters=browse.Filters(),
+                limit=2,
+                offset=offset,
+                count_limit=count_limit,
+            )
+
+        capped = page(0, 3)
+        assert (capped.total, capped.exact) == (3, False) and capped.more_after(0)
+        assert [r.id for r in capped.rows] == every[:2]
+        counted = page(0, len(every))
+        assert (counted.total, counted.exact) == (len(every), True)
+        last = page(len(every) - 2, len(every))
+        assert [r.id for r in last.rows] == every[-2:] and not last.more_after(len(every) - 2)
+
+
+def test_a_box_finds_the_hazards_whose_outline_box_meets_it(world: World) -> None:
+    with world.db.session() as s:
+        hazards = list(s.scalars(select(Hazard).order_by(Hazard.id)))
+    assert hazards
+    rauf = world.client("rauf")
+    for hazard in hazards:
+        x0, y0, x1, y1 = hazard.geom.bounds
+        # A box that only touches the hazard's south-west corner region from outside.
+        box = (x0 - 0.01, y0 - 0.01, x0 + (x1 - x0) / 10, y0 + (y1 - y0) / 10)
+        expected = [
+            h.id
+            for h in hazards
+            if h.geom.bounds[2] >= box[0]
+            and h.geom.bounds[0] <= box[2]
+            and h.geom.bounds[3] >= box[1]
+            and h.geom.bounds[1] <= box[3]
+        ]
+        body = rauf.get(
+            "/api/records/hazards",
+            params={"bbox": ",".join(f"{v:.6f}" for v in box), "limit": 1000},
+        ).json()
+        assert [i["id"] for i in body["items"]] == expected
+        assert hazard.id in expected and body["count_exact"] is True

@@ -28,6 +28,7 @@ from tests.api.conftest import BY_ROLE, World
 ALL = frozenset(ROLES)
 SIGNED_IN = ALL - {"public"}
 NATIONAL = frozenset({"admin", "im_officer"})
+ADMIN = frozenset({"admin"})
 WRITERS = NATIONAL | {"operator_officer"}
 READ_ALL = frozenset({"admin", "im_officer", "qa_officer", "viewer"})
 ROW = {"date": "2024-05-02", "category": "uxo", "quantity": 1, "lon": 46.93, "lat": 39.99}
@@ -143,6 +144,13 @@ ENDPOINTS: dict[str, Endpoint] = {
         )
         for k in KINDS.values()
     },
+    **{
+        f"map {k.name}": Endpoint(
+            "GET", f"/api/map/{k.name}?bbox=44.7,38.3,50.7,41.95", ALL if k.public else SIGNED_IN
+        )
+        for k in KINDS.values()
+        if k.geometry is not None
+    },
     "read approved finding": Endpoint(
         "GET", lambda w: f"/api/records/findings/{_mes_finding(w, 'approved')}", SIGNED_IN
     ),
@@ -179,6 +187,21 @@ ENDPOINTS: dict[str, Endpoint] = {
     "import findings": Endpoint("POST", "/api/import/findings", WRITERS, upload=CSV),
     # Accident files name no operator, so only the national roles import them.
     "import accidents": Endpoint("POST", "/api/import/accidents", NATIONAL, upload=ACCIDENTS_CSV),
+    "list users": Endpoint("GET", "/api/users", ADMIN),
+    "add user": Endpoint(
+        "POST",
+        "/api/users",
+        ADMIN,
+        body=lambda w, u: {
+            "username": f"u{abs(hash(u)) % 10**8}",
+            "role": "viewer",
+            "password": "harbour lantern quietly 7",
+        },
+    ),
+    "change user": Endpoint("PATCH", "/api/users/aysel", ADMIN, body=lambda w, u: {}),
+    "issue token": Endpoint(
+        "POST", "/api/users/aysel/tokens", ADMIN, body=lambda w, u: {"name": "matrix"}
+    ),
     "ogc landing": Endpoint("GET", "/ogc", ALL),
     "ogc conformance": Endpoint("GET", "/ogc/conformance", ALL),
     "ogc collections": Endpoint("GET", "/ogc/collections", ALL),
@@ -251,10 +274,25 @@ ENDPOINTS: dict[str, Endpoint] = {
     "detailed report preview": Endpoint(
         "GET", "/reports?report=land-release&week=2024-W18", SIGNED_IN, page=True
     ),
+    "import page": Endpoint("GET", "/import", WRITERS, page=True),
+    "users page": Endpoint("GET", "/admin/users", ADMIN, page=True),
+    "new land release page": Endpoint("GET", "/records/land-releases/new", WRITERS, page=True),
 }
 #: Routes outside the matrix: signing in and out is open to all, and tested in test_sessions.
 EXEMPT = {("POST", "/api/session"), ("DELETE", "/api/session"), ("POST", "/login")}
 EXEMPT |= {("POST", "/logout")}
+#: Forms whose roles their own page tests check with real bodies (a line here would need a
+#: user to disable or an upload to confirm): tests/web/test_admin_users_page.py and
+#: tests/web/test_import_page.py (only an administrator, only the roles that may import).
+EXEMPT |= {
+    ("POST", "/admin/users"),
+    ("POST", "/admin/users/{username}/disable"),
+    ("POST", "/admin/users/{username}/enable"),
+    ("POST", "/admin/users/{username}/password"),
+    ("POST", "/admin/users/{username}/token"),
+    ("POST", "/import"),
+    ("POST", "/import/confirm"),
+}
 
 
 def _any_id(world: World, table: str) -> int:

@@ -102,3 +102,6 @@ def test_disable_and_reset_password_from_the_command_line(
         assert user.disabled and users.verify_password(user, new)
     missing = run("users", "disable", "nobody", "-d", db.url)
     assert missing.code == 1 and "no user called 'nobody'" in missing.err
+    assert run("users", "enable", "samir", "-d", db.url).code == 0
+    with db.session() as s:
+        assert not users.get_user(s, "samir").disabled

@@ -17,27 +17,21 @@ from fastapi.templating import Jinja2Templates
 
 from mineaction import __version__
 from mineaction.api import errors, ogc
-from mineaction.api.routes import analytics, auth, imports, records
+from mineaction.api.headers import SecurityHeaders
+from mineaction.api.routes import analytics, auth, imports, records, users
 from mineaction.config import Settings, get_settings
 from mineaction.services import public
 from mineaction.services import status as status_service
 from mineaction.store.database import Database
-from mineaction.web import i18n, language_switch, pages, plan_page, reports_page
-
-#: Scripts and styles only from this server; map tiles are not fetched at all.
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
-    "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; "
-    "form-action 'self'"
+from mineaction.web import (
+    admin_users,
+    i18n,
+    import_page,
+    language_switch,
+    pages,
+    plan_page,
+    reports_page,
 )
-SECURITY_HEADERS = {
-    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "same-origin",
-    "Permissions-Policy": "geolocation=(), camera=(), microphone=()",
-    "Cross-Origin-Opener-Policy": "same-origin",
-}
 
 
 def create_app(database_url: str, *, settings: Settings | None = None) -> FastAPI:
@@ -77,20 +71,7 @@ def create_app(database_url: str, *, settings: Settings | None = None) -> FastAP
             )
         return await call_next(request)
 
-    @app.middleware("http")
-    async def _security_headers(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = await call_next(request)
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        if settings.secure_cookies:
-            response.headers.setdefault(
-                "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
-            )
-        if not request.url.path.startswith("/static"):
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
+    app.add_middleware(SecurityHeaders, secure_cookies=settings.secure_cookies)
 
     @app.get("/api/health", tags=["service"])
     def health() -> dict[str, str]:
@@ -117,9 +98,12 @@ def create_app(database_url: str, *, settings: Settings | None = None) -> FastAP
     app.include_router(records.router)
     app.include_router(imports.router)
     app.include_router(analytics.router)
+    app.include_router(users.router)
     app.include_router(ogc.router)
     app.include_router(pages.router)
     app.include_router(language_switch.router)
     app.include_router(plan_page.router)
     app.include_router(reports_page.router)
+    app.include_router(import_page.router)
+    app.include_router(admin_users.router)
     return app

@@ -6,6 +6,7 @@ import hmac
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
+from starlette.concurrency import run_in_threadpool
 
 from mineaction.config import Settings
 from mineaction.errors import MineActionError
@@ -65,8 +66,12 @@ def _resolve(request: Request) -> tuple[Principal, str | None, bool]:
 
 
 async def current_principal(request: Request) -> Principal:
-    """Return who is asking; refuse a cookie-signed change that lacks the CSRF token."""
-    principal, csrf, bearer = _resolve(request)
+    """Return who is asking; refuse a cookie-signed change that lacks the CSRF token.
+
+    The token or session is looked up in a worker thread: a database call made
+    on the event loop would hold up every other request of the process.
+    """
+    principal, csrf, bearer = await run_in_threadpool(_resolve, request)
     if request.method in SAFE_METHODS or bearer or csrf is None:
         return principal
     given = request.headers.get(CSRF_HEADER)

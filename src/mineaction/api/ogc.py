@@ -156,7 +156,7 @@ def items(
     start, end = browse.parse_period(_period(datetime))
     filters = browse.Filters(date_from=start, date_to=end, bbox=browse.parse_bbox(bbox))
     with db.session() as session:
-        rows, total = browse.list_records(
+        page = browse.list_records(
             session,
             info,
             scope=read_scope(who, info.name),
@@ -164,10 +164,10 @@ def items(
             limit=limit,
             offset=offset,
         )
-        features = [browse.as_feature(r, info) for r in rows]
+        features = [browse.as_feature(r, info) for r in page.rows]
     href = f"{_base(request)}/collections/{info.name}/items"
     links = [{"rel": "self", "type": GEOJSON, "href": str(request.url)}]
-    if offset + len(rows) < total:
+    if page.more_after(offset):
         query = dict(request.query_params) | {"offset": str(offset + limit), "limit": str(limit)}
         links.append(
             {
@@ -176,13 +176,10 @@ def items(
                 "href": href + "?" + "&".join(f"{k}={v}" for k, v in query.items()),
             }
         )
-    body = {
-        "type": "FeatureCollection",
-        "numberMatched": total,
-        "numberReturned": len(features),
-        "features": features,
-        "links": links,
-    }
+    body: dict[str, Any] = {"type": "FeatureCollection"}
+    if page.exact:  # optional in OGC API - Features: left out when not counted in full
+        body["numberMatched"] = page.total
+    body |= {"numberReturned": len(features), "features": features, "links": links}
     return JSONResponse(body, media_type=GEOJSON)
 
 

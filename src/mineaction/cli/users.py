@@ -101,6 +101,17 @@ def disable(
     console.print(f"Disabled {name}; their sessions and API tokens no longer work.")
 
 
+@app.command("enable")
+def enable(
+    name: Annotated[str, typer.Argument(help="User name.")], database: DatabaseOption = None
+) -> None:
+    """Let a disabled user sign in again (the API tokens revoked on disabling stay revoked)."""
+    db = open_database(database)
+    with db.session(actor=cli_actor(), note=f"enable user {name}") as session:
+        users.enable_user(session=session, username=name)
+    console.print(f"Enabled {name}; they may sign in again (give them a new token if needed).")
+
+
 @app.command("reset-password")
 def reset_password(
     name: Annotated[str, typer.Argument(help="User name.")],

@@ -497,6 +497,33 @@ def check_point_in_area(
     )
 
 
+def check_inside(session: Session, area_id: int, geom: BaseGeometry, *, field: str) -> None:
+    """Refuse ``geom`` when it does not lie in the area ``area_id`` that the row names.
+
+    The test is the one ``district_id_of`` uses (a point surely inside the
+    shape), so a polygon that only touches the boundary is not refused.
+    """
+    area = session.get_one(AdminArea, area_id)
+    where = geom.representative_point()
+    if area.geom is None or area.geom.covers(where):
+        return
+    actual = area_at(session, where.x, where.y)
+    lies = f"in {actual.name}" if actual else "outside every district"
+    raise ValidationError(
+        f"The polygon lies {lies}, not in {area.name}.",
+        hint="Leave the district empty to take it from the polygon, or correct the polygon.",
+        problems=[
+            Problem(
+                reason=f"the polygon lies {lies}, not in {area.name}",
+                field=field,
+                value=area.name,
+                hint="Leave the district empty to take it from the polygon, or correct the "
+                "polygon.",
+            )
+        ],
+    )
+
+
 def district_id_of(session: Session, geom: BaseGeometry) -> int | None:
     """Return the id of the district that holds ``geom`` (at a point surely inside it)."""
     where = geom.representative_point()

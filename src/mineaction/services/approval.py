@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from mineaction.domain import workflow
 from mineaction.errors import ConflictError, Problem, ValidationError
-from mineaction.services import browse, entry, records
+from mineaction.services import browse, entry, hazards, records
 from mineaction.services.catalogue import KindInfo
 from mineaction.services.policy import Forbidden, Principal, require
 from mineaction.store.base import Record
@@ -167,10 +167,16 @@ def step(
         session.add(submission)
     if action == "reject":
         submission.reason = reason
+    settle = {getattr(record, "hazard_id", None)} if info.name == "land-releases" else set()
     if action == "approve" and submission.supersedes_id is not None:
         old = records.get_record(session, info.model, submission.supersedes_id)
         old.approval = "superseded"
+        settle.add(getattr(old, "hazard_id", None))
     session.flush()
+    if action in ("approve", "reject"):
+        # Land is taken from a hazard by approved releases only: its ledger follows the decision.
+        for hazard_id in sorted(h for h in settle if h is not None):
+            hazards.settle_releases(session, hazard_id)
     return record
 
 

@@ -24,7 +24,7 @@ from mineaction.services import users
 from mineaction.services.policy import Principal
 from mineaction.store.base import utcnow
 from mineaction.store.database import Database
-from mineaction.store.tables import ApiToken, LoginFailure, User, UserSession
+from mineaction.store.tables import ApiToken, AuditEntry, LoginFailure, User, UserSession
 
 #: What a wrong user name or a wrong password both answer (say nothing about which).
 WRONG = "The user name or the password is wrong."
@@ -167,6 +167,20 @@ def create_token(*, session: Session, username: str, name: str, secret: str) -> 
     user = users.get_user(session, username)
     token = "ma_" + secrets.token_urlsafe(32)
     session.add(ApiToken(user_id=user.id, name=name[:80], token_hash=digest(token, secret=secret)))
+    # A token is not a versioned record, so its issue is written to the history by hand
+    # (its name only, never its value or hash).
+    session.add(
+        AuditEntry(
+            at=utcnow(),
+            actor=str(session.info.get("actor", "system")),
+            action="token",
+            kind="users",
+            record_id=user.id,
+            record_version=user.version,
+            after={"api_token": name[:80]},
+            note=session.info.get("note"),
+        )
+    )
     return token
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import Select, and_, func, inspect, or_, select
+from sqlalchemy import ColumnElement, Select, and_, column, func, inspect, or_, select, table
 from sqlalchemy.orm import Session
 
 from mineaction.errors import Problem, ValidationError
@@ -23,6 +23,7 @@ from mineaction.services import admin_areas, organisations
 from mineaction.services.catalogue import KindInfo
 from mineaction.services.policy import PUBLISHED, ReadScope, RecordFacts
 from mineaction.store.history import to_json_value
+from mineaction.store.spatial_ddl import rtree_name
 from mineaction.store.tables import Submission
 
 #: Columns a reader never gets: index bookkeeping and secrets.
@@ -31,6 +32,8 @@ MAX_LIMIT = 1000
 #: The largest id either backend stores (a 64-bit integer), and the deepest page offset.
 MAX_ID = 2**63 - 1
 MAX_OFFSET = 1_000_000_000
+#: Lists count their records exactly up to this many; beyond it they say "more than".
+COUNT_LIMIT = 10_000
 
 
 @dataclass(frozen=True)
@@ -117,9 +120,8 @@ def scoped(query: Select[Any], info: KindInfo, scope: ReadScope) -> Select[Any]:
     return query.where(or_(model.approval.in_(PUBLISHED), *mine))
 
 
-def _filtered(
-    session: Session, query: Select[Any], info: KindInfo, filters: Filters
-) -> Select[Any]:
+def filtered(session: Session, query: Select[Any], info: KindInfo, filters: Filters) -> Select[Any]:
+    """Return ``query`` narrowed by ``filters``; a filter the kind lacks is refused."""
     model = info.model
     problems: list[Problem] = []
     if filters.date_from or filters.date_to:
@@ -155,10 +157,7 @@ def _filtered(
         if info.geometry is None:
             problems.append(Problem(reason=f"{info.name} have no geometry", field="bbox"))
         else:
-            x0, y0, x1, y1 = filters.bbox
-            query = query.where(
-                and_(model.max_x >= x0, model.min_x <= x1, model.max_y >= y0, model.min_y <= y1)
-            )
+            query = query.where(in_box(session, model, filters.bbox))
     if problems:
         raise ValidationError(
             f"This filter does not apply to {info.name}: {problems[0].reason}.",
@@ -166,6 +165,54 @@ def _filtered(
             problems=problems,
         )
     return query
+
+
+def in_box(
+    session: Session, model: Any, box: tuple[float, float, float, float]
+) -> ColumnElement[bool]:
+    """Return the condition "the record's bounding box meets ``box``", through the spatial index.
+
+    The exact test is on the record's bounding-box columns; the index (SQLite's
+    R*Tree, PostGIS's GiST) narrows the rows it is made on, so that a map tile
+    at national scale reads the records near it and not the whole table.
+    """
+    x0, y0, x1, y1 = box
+    exact = and_(model.max_x >= x0, model.min_x <= x1, model.max_y >= y0, model.min_y <= y1)
+    indexed = getattr(model, "__spatial__", None)
+    if indexed is None:
+        return exact
+    if session.get_bind().dialect.name == "postgresql":
+        envelope = func.ST_MakeEnvelope(x0, y0, x1, y1, 4326)
+        return and_(getattr(model, indexed).op("&&")(envelope), exact)
+    rtree = table(
+        rtree_name(model.__tablename__),
+        column("id"),
+        column("min_x"),
+        column("max_x"),
+        column("min_y"),
+        column("max_y"),
+    )
+    near = select(rtree.c.id).where(
+        rtree.c.max_x >= x0, rtree.c.min_x <= x1, rtree.c.max_y >= y0, rtree.c.min_y <= y1
+    )
+    return and_(model.id.in_(near), exact)
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a list, and how many records the whole list holds.
+
+    ``total`` is exact when ``exact``; otherwise the list holds more than
+    ``total`` records (the count limit), which were not counted one by one.
+    """
+
+    rows: list[Any]
+    total: int
+    exact: bool
+
+    def more_after(self, offset: int) -> bool:
+        """Whether records follow this page, which began at ``offset``."""
+        return offset + len(self.rows) < self.total or not self.exact
 
 
 def list_records(
@@ -176,17 +223,24 @@ def list_records(
     filters: Filters,
     limit: int = 100,
     offset: int = 0,
-) -> tuple[list[Any], int]:
-    """Return one page of the records of ``info`` the scope and filters allow, and the total."""
+    count_limit: int = COUNT_LIMIT,
+) -> Page:
+    """Return one page of the records of ``info`` the scope and filters allow, and the total.
+
+    The total is counted up to ``count_limit``: a national table of millions of
+    findings is not counted in full for every page asked for.
+    """
     if not 1 <= limit <= MAX_LIMIT or offset < 0:
         raise ValidationError(
             f"limit must be 1 to {MAX_LIMIT} and offset 0 or more.",
             hint="Page through a long list with offset.",
         )
-    query = _filtered(session, scoped(select(info.model), info, scope), info, filters)
-    total = int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
-    rows = list(session.scalars(query.order_by(info.model.id).limit(limit).offset(offset)))
-    return rows, total
+    model = info.model
+    query = filtered(session, scoped(select(model), info, scope), info, filters)
+    head = query.with_only_columns(model.id).limit(count_limit + 1).subquery()
+    counted = int(session.scalar(select(func.count()).select_from(head)) or 0)
+    rows = list(session.scalars(query.order_by(model.id).limit(limit).offset(offset)))
+    return Page(rows, min(counted, count_limit), exact=counted <= count_limit)
 
 
 def facts(session: Session, info: KindInfo, record: Any) -> RecordFacts:

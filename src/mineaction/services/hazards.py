@@ -15,7 +15,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mineaction.domain import vocab
-from mineaction.domain.ledger import HazardLedger, apply_release, polygonal
+from mineaction.domain.ledger import (
+    HazardLedger,
+    ReleaseOutcome,
+    apply_release,
+    polygonal,
+    slack_m2,
+)
 from mineaction.domain.rules import Problems
 from mineaction.errors import LedgerError, Problem, ValidationError
 from mineaction.geo import geodesic_area_m2, validate_polygon
@@ -296,27 +302,23 @@ def release_land(
         shape = polygonal(validate_polygon(geom, country=resolve_country(session, country)))
     hazard = get_record(session, Hazard, hazard_id) if hazard_id is not None else None
     if hazard is not None:
-        _require_open(hazard)
-        outcome = apply_release(
-            HazardLedger(
-                hazard.reference,
-                hazard.geom,
-                hazard.remaining_geom or hazard.geom,
-                hazard.area_m2,
-                hazard.released_m2,
-            ),
-            geom=shape,
-            reported_m2=reported_area_m2,
-        )
+        if approval == "approved":
+            _require_open(hazard)
+            ledger = _ledger(hazard)
+        else:
+            # Not approved yet: it must fit the hazard, but it takes no land until approved
+            # (settle_releases), when it counts what is then still unreleased. It may be the
+            # correction of the release that closed the hazard, so it is checked against the
+            # hazard's recorded shape and its area shown as that part.
+            ledger = HazardLedger(hazard.reference, hazard.geom, hazard.geom, hazard.area_m2, 0.0)
+        outcome = apply_release(ledger, geom=shape, reported_m2=reported_area_m2)
         counted_geom, counted_m2, overlap = (
             outcome.counted_geom,
             outcome.counted_m2,
             outcome.overlap_m2,
         )
-        hazard.remaining_geom = outcome.remaining_geom
-        hazard.released_m2 = outcome.released_m2
-        if outcome.closes(hazard.area_m2):
-            hazard.status, hazard.closed_date = "closed", release_date
+        if approval == "approved":
+            _take(hazard, outcome, release_date)
         admin_area_id = admin_area_id or hazard.admin_area_id
     else:
         counted_geom = shape
@@ -381,6 +383,59 @@ def update_release(
     apply_fields(release, fields)
     session.flush()
     return release
+
+
+def _ledger(hazard: Hazard) -> HazardLedger:
+    return HazardLedger(
+        hazard.reference,
+        hazard.geom,
+        hazard.remaining_geom or hazard.geom,
+        hazard.area_m2,
+        hazard.released_m2,
+    )
+
+
+def _take(hazard: Hazard, outcome: ReleaseOutcome, release_date: dt.date) -> None:
+    """Shrink ``hazard`` by an approved release's outcome; close it when nothing remains."""
+    hazard.remaining_geom = outcome.remaining_geom
+    hazard.released_m2 = outcome.released_m2
+    if outcome.closes(hazard.area_m2):
+        hazard.status, hazard.closed_date = "closed", release_date
+
+
+def settle_releases(session: Session, hazard_id: int) -> None:
+    """Make the hazard's ledger what its approved releases say, oldest first.
+
+    Called when a release of the hazard is approved, rejected or superseded
+    (``services.approval``): the hazard starts again from its recorded shape
+    and each approved release, in the order they were recorded, counts what
+    of it was still unreleased. A release that was corrected (superseded)
+    gives its land back, and its correction counts instead; a draft or a
+    rejected release never took any. Raises LedgerError, so that the step is
+    refused and nothing is written, when the approved releases no longer fit
+    (the land was released by another approved release in between).
+    """
+    hazard = get_record(session, Hazard, hazard_id)
+    was_closed_by_ledger = hazard.status == "closed" and hazard.released_m2 >= hazard.area_m2 - (
+        slack_m2(hazard.area_m2)
+    )
+    approved = session.scalars(
+        select(LandRelease)
+        .where(LandRelease.hazard_id == hazard.id, LandRelease.approval == "approved")
+        .order_by(LandRelease.id)
+    ).all()
+    hazard.remaining_geom, hazard.released_m2 = hazard.geom, 0.0
+    if was_closed_by_ledger:
+        hazard.status, hazard.closed_date = "open", None
+    for release in approved:
+        outcome = apply_release(
+            _ledger(hazard), geom=release.geom, reported_m2=release.reported_area_m2
+        )
+        release.counted_geom = outcome.counted_geom
+        release.area_m2 = outcome.counted_m2
+        release.overlap_m2 = outcome.overlap_m2
+        _take(hazard, outcome, release.release_date)
+    session.flush()
 
 
 def _require_open(hazard: Hazard) -> None:

@@ -173,23 +173,47 @@ def list_users(session: Session) -> list[dict[str, Any]]:
         .outerjoin(Organisation, Organisation.id == User.organisation_id)
         .order_by(User.username)
     ).all()
-    return [
-        {
-            "username": user.username,
-            "full_name": user.full_name,
-            "role": user.role,
-            "organisation": code,
-            "disabled": user.disabled,
-        }
-        for user, code in rows
-    ]
+    return [_public(user, code) for user, code in rows]
 
 
-def disable_user(*, session: Session, username: str) -> User:
-    """Disable a user: sign them out everywhere and revoke their API tokens."""
+def describe(session: Session, user: User) -> dict[str, Any]:
+    """Return ``user`` as ``list_users`` shows each one."""
+    org = session.get(Organisation, user.organisation_id) if user.organisation_id else None
+    return _public(user, org.code if org else None)
+
+
+def _public(user: User, organisation: str | None) -> dict[str, Any]:
+    return {
+        "username": user.username,
+        "full_name": user.full_name,
+        "role": user.role,
+        "organisation": organisation,
+        "disabled": user.disabled,
+    }
+
+
+def disable_user(*, session: Session, username: str, by: str | None = None) -> User:
+    """Disable a user: sign them out everywhere and revoke their API tokens.
+
+    ``by`` is who asks (a signed-in administrator); nobody disables their own
+    account, so the last administrator cannot lock everyone out.
+    """
     user = get_user(session, username)
+    if by is not None and by == user.username:
+        raise ValidationError(
+            "You cannot disable your own account.",
+            hint="Ask another administrator to do it.",
+            problems=[Problem(reason="one's own account", field="disabled", value=username)],
+        )
     user.disabled = True
     _sign_out_everywhere(session, user)
+    return user
+
+
+def enable_user(*, session: Session, username: str) -> User:
+    """Let a disabled user sign in again (their old API tokens stay revoked)."""
+    user = get_user(session, username)
+    user.disabled = False
     return user
 
 

@@ -38,11 +38,11 @@ PG_LOCK_KEY = int.from_bytes(b"MACHAIN", "big")
 #: Where ``lock_session`` remembers the transaction it locked.
 _LOCKED = "audit_chain.locked_transaction"
 
-_dumps = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
+_dumps = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
 
 
 def json_text(value: Any) -> str:
-    """Return ``value`` as canonical JSON text: sorted keys, no spaces, UTF-8 as is."""
+    """Return ``value`` as canonical JSON text: sorted keys, no spaces, non-ASCII escaped."""
     return _dumps(value)
 
 

@@ -92,8 +92,26 @@ def _writes_records(session: Session) -> bool:
 @event.listens_for(Session, "before_flush")
 def _lock_chain(session: Session, _ctx: UOWTransaction, _instances: object) -> None:
     # Before the records' own row locks: a writer waiting for the chain holds none.
-    if _writes_records(session):
+    entries = [o for o in session.new if isinstance(o, AuditEntry) and o.hash is None]
+    if entries or _writes_records(session):
         audit_chain.lock_session(session)
+    if entries:
+        _seal_entries(session, entries)
+
+
+def _seal_entries(session: Session, entries: list[AuditEntry]) -> None:
+    """Chain audit entries a service added itself (e.g. an API token's issue)."""
+    columns = ("at", "actor", "action", "kind", "record_id", "record_version")
+    rows = [
+        {c: getattr(e, c) for c in columns} | {"before": e.before, "after": e.after, "note": e.note}
+        for e in entries
+    ]
+    for row in rows:
+        row["at"] = row["at"] or utcnow()
+    audit_chain.seal(session.connection(), rows)
+    for entry, row in zip(entries, rows, strict=True):
+        entry.id, entry.at = row["id"], row["at"]
+        entry.prev_hash, entry.hash = row["prev_hash"], row["hash"]
 
 
 @event.listens_for(Session, "after_flush")

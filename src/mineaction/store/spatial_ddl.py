@@ -10,7 +10,8 @@ Every statement is idempotent, so migrations and ``init`` may run it twice.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 
 from sqlalchemy.engine import Connection
 
@@ -26,10 +27,7 @@ def _sqlite_rtree(conn: Connection, table: str) -> None:
         f"CREATE VIRTUAL TABLE IF NOT EXISTS {rt} USING rtree(id, min_x, max_x, min_y, max_y)"
     )
     has_box = "NEW.min_x IS NOT NULL"
-    conn.exec_driver_sql(
-        f"CREATE TRIGGER IF NOT EXISTS {rt}_ins AFTER INSERT ON {table} WHEN {has_box} BEGIN "
-        f"INSERT INTO {rt} VALUES (NEW.id, NEW.min_x, NEW.max_x, NEW.min_y, NEW.max_y); END"
-    )
+    create_rtree_insert_trigger(conn, table)
     conn.exec_driver_sql(
         f"CREATE TRIGGER IF NOT EXISTS {rt}_upd AFTER UPDATE OF min_x, min_y, max_x, max_y "
         f"ON {table} BEGIN DELETE FROM {rt} WHERE id = OLD.id; "
@@ -45,6 +43,44 @@ def _sqlite_rtree(conn: Connection, table: str) -> None:
         f"INSERT OR IGNORE INTO {rt} SELECT id, min_x, max_x, min_y, max_y FROM {table} "
         f"WHERE min_x IS NOT NULL"
     )
+
+
+def create_rtree_insert_trigger(conn: Connection, table: str) -> None:
+    """Create the SQLite trigger that adds a new row of ``table`` to its R*Tree."""
+    rt = rtree_name(table)
+    conn.exec_driver_sql(
+        f"CREATE TRIGGER IF NOT EXISTS {rt}_ins AFTER INSERT ON {table} "
+        f"WHEN NEW.min_x IS NOT NULL BEGIN "
+        f"INSERT INTO {rt} VALUES (NEW.id, NEW.min_x, NEW.max_x, NEW.min_y, NEW.max_y); END"
+    )
+
+
+@contextmanager
+def rtree_filled_after_inserts(
+    conn: Connection, table: str
+) -> Iterator[Callable[[int, int], None]]:
+    """Within the block, rows inserted into ``table`` go to its R*Tree only when asked (SQLite).
+
+    The insert trigger is dropped for the block and created again after it,
+    in the same transaction, so a crash or a rollback leaves it as it was.
+    The block calls ``fill(first_id, last_id)`` after inserting rows with ids
+    in that range: they go to the R*Tree in one statement instead of one
+    trigger call each.
+    """
+    rt = rtree_name(table)
+
+    def fill(first: int, last: int) -> None:
+        conn.exec_driver_sql(
+            f"INSERT INTO {rt} SELECT id, min_x, max_x, min_y, max_y FROM {table} "
+            "WHERE id BETWEEN ? AND ? AND min_x IS NOT NULL",
+            (first, last),
+        )
+
+    conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {rt}_ins")
+    try:
+        yield fill
+    finally:
+        create_rtree_insert_trigger(conn, table)
 
 
 def _sqlite_append_only(conn: Connection, table: str) -> None:

@@ -26,6 +26,10 @@ def navigation(who: Principal) -> list[tuple[str, str]]:
         nav += [(f"/records/{k.name}", _(k.label)) for k in KINDS.values() if k.writable]
     if may(who, "approve"):
         nav.append(("/review", _("Review")))
+    if may(who, "import"):
+        nav.append(("/import", _("Import")))
+    if may(who, "manage_users"):
+        nav.append(("/admin/users", _("Users")))
     return nav
 
 

@@ -173,7 +173,7 @@ def list_page(
     require(who, "read", info.name)
     page = max(page, 1)
     with db.session() as session:
-        rows, total = browse.list_records(
+        found = browse.list_records(
             session,
             info,
             scope=read_scope(who, info.name),
@@ -181,16 +181,18 @@ def list_page(
             limit=PAGE,
             offset=(page - 1) * PAGE,
         )
-        items = [browse.as_dict(r, geometry=False) for r in rows]
+        items = [browse.as_dict(r, geometry=False) for r in found.rows]
     return _render(
         request,
         "records.html",
         who,
         info=info,
         items=items,
-        total=total,
+        total=found.total,
+        exact=found.exact,
         page=page,
-        pages=max(1, -(-total // PAGE)),
+        pages=max(1, -(-found.total // PAGE)),
+        has_next=found.more_after((page - 1) * PAGE),
         approval_state=approval_state or "",
         can_create=info.writable is not None and may(who, "create", info.name),
     )
@@ -227,6 +229,7 @@ def _form(
         info=info,
         fields=_form_fields(info),
         point=kind.geometry == "point",
+        polygon=kind.geometry in ("polygon", "any"),
         values=values,
         record=record,
         error=error,

@@ -22,6 +22,9 @@ def import_file(
     who: CurrentPrincipal,
     db: DatabaseDep,
     dry_run: Annotated[bool, Form()] = False,
+    status: Annotated[
+        str | None, Form(description="draft, submitted or approved (national roles only).")
+    ] = None,
 ) -> dict[str, Any]:
     """Import the uploaded file (operators' uploads arrive as submitted); return the report."""
     info = get_kind_info(kind)
@@ -31,4 +34,4 @@ def import_file(
         with path.open("wb") as out:
             while chunk := file.file.read(1 << 20):
                 out.write(chunk)
-        return import_upload(db, info, path, who=who, dry_run=dry_run).as_dict()
+        return import_upload(db, info, path, who=who, dry_run=dry_run, status=status).as_dict()

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from mineaction.api.deps import CurrentPrincipal, DatabaseDep, RecordId
-from mineaction.services import approval, browse, records
+from mineaction.errors import ValidationError
+from mineaction.services import approval, browse, map_layer, records
 from mineaction.services.catalogue import KINDS, get_kind_info
 from mineaction.services.policy import may, read_scope, require
 
@@ -87,7 +89,7 @@ def list_records(
     info = get_kind_info(kind)
     require(who, "read", info.name)
     with db.session() as session:
-        rows, total = browse.list_records(
+        page = browse.list_records(
             session,
             info,
             scope=read_scope(who, info.name),
@@ -96,14 +98,63 @@ def list_records(
             offset=q.offset,
         )
         if q.format == "geojson":
-            return {
-                "type": "FeatureCollection",
-                "numberMatched": total,
-                "numberReturned": len(rows),
-                "features": [browse.as_feature(r, info) for r in rows],
-            }
-        items = [browse.as_dict(r) for r in rows]
-    return {"kind": info.name, "count": total, "limit": q.limit, "offset": q.offset, "items": items}
+            collection: dict[str, Any] = {"type": "FeatureCollection"}
+            if page.exact:
+                collection["numberMatched"] = page.total
+            collection["numberReturned"] = len(page.rows)
+            collection["features"] = [browse.as_feature(r, info) for r in page.rows]
+            return collection
+        items = [browse.as_dict(r) for r in page.rows]
+    return {
+        "kind": info.name,
+        "count": page.total,
+        "count_exact": page.exact,
+        "limit": q.limit,
+        "offset": q.offset,
+        "items": items,
+    }
+
+
+class MapView(BaseModel):
+    """One layer of the map for one view: the box, the zoom and the map's filters."""
+
+    bbox: str = Field(description="The view: minlon,minlat,maxlon,maxlat (WGS84).")
+    zoom: int = Field(12, ge=0, le=22, description="The map's zoom (simplification).")
+    period: str | None = Field(None, description="YYYY, YYYY-MM, a day, or FROM/TO days.")
+    operator: str | None = Field(None, description="Organisation code.")
+    limit: int = Field(map_layer.MAX_FEATURES, ge=1, le=map_layer.MAX_FEATURES)
+
+
+@router.get(
+    "/map/{kind}",
+    response_class=Response,
+    responses={200: {"content": {"application/geo+json": {}}}},
+)
+def map_features(
+    kind: str, who: CurrentPrincipal, db: DatabaseDep, q: Annotated[MapView, Query()]
+) -> Response:
+    """Return the records of ``kind`` in the view as GeoJSON, simplified for the zoom."""
+    info = get_kind_info(kind)
+    require(who, "read", info.name)
+    if info.geometry is None:
+        raise ValidationError(
+            f"{info.name} have no geometry to draw.",
+            hint="Ask /api/map for a spatial kind (see /api/kinds).",
+        )
+    start, end = browse.parse_period(q.period)
+    filters = browse.Filters(
+        date_from=start, date_to=end, operator=q.operator, bbox=browse.parse_bbox(q.bbox)
+    )
+    with db.session() as session:
+        body = map_layer.features_in_view(
+            session,
+            info,
+            scope=read_scope(who, info.name),
+            filters=filters,
+            zoom=q.zoom,
+            limit=q.limit,
+        )
+    return Response(body, media_type="application/geo+json")
 
 
 @router.get("/records/{kind}/{record_id}")

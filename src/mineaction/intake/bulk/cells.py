@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 from typing import Any, Final
+
+import numpy as np
 
 from mineaction.domain.rules import Problems
 from mineaction.intake.columns import parse_code, parse_text
@@ -90,3 +93,68 @@ def date(cell: Any) -> dt.date | _Bad | None:
         return dt.date.fromisoformat(raw[:10])
     except ValueError:
         return BAD
+
+
+# Whole columns at once: the same values as the parsers above, cell by cell, with less
+# Python per cell.  Text cells (what a CSV gives) take the fast ways; a column holding
+# anything else (numbers, dates, booleans from a spreadsheet) is parsed cell by cell.
+
+
+def texts(column: list[Any]) -> list[str | None]:
+    """Return ``text`` of each cell (for text, ``text`` is the stripped text or None)."""
+    if set(map(type, column)) <= {str, type(None)}:
+        return [None if c is None else (c.strip() or None) for c in column]
+    return [text(c) for c in column]
+
+
+def codes(column: list[Any]) -> list[str | None]:
+    """Return ``code`` of each cell."""
+    return _by_distinct(code, column)
+
+
+def dates(column: list[Any]) -> list[dt.date | _Bad | None]:
+    """Return ``date`` of each cell."""
+    return _by_distinct(date, column)
+
+
+def numbers(column: list[Any]) -> list[float | _Bad | None]:
+    """Return ``number`` of each cell.
+
+    A text cell that ``float`` reads as it is has no inner space or comma,
+    so ``number`` reads it alike; a column with any other cell is read cell
+    by cell.
+    """
+    if not _all_text(column):
+        return [number(c) for c in column]
+    try:
+        values: list[Any] = list(map(float, column))
+    except ValueError:
+        return [number(c) for c in column]
+    for i in np.flatnonzero(~np.isfinite(np.array(values, dtype=np.float64))).tolist():
+        values[i] = BAD
+    return values
+
+
+def wholes(column: list[Any]) -> list[int | _Bad | None]:
+    """Return ``whole`` of each cell (by ``int`` when every cell reads as a whole number)."""
+    if not _all_text(column):
+        return [whole(c) for c in column]
+    try:
+        values = list(map(int, column))
+    except ValueError:
+        return [whole(c) for c in column]
+    # Past 2**53 a float (what ``whole`` goes through) no longer holds every whole number.
+    return [v if -(2**53) <= v <= 2**53 else whole(c) for v, c in zip(values, column, strict=True)]
+
+
+def _all_text(column: list[Any]) -> bool:
+    return set(map(type, column)) <= {str}
+
+
+def _by_distinct(parse: Callable[[Any], Any], column: list[Any]) -> list[Any]:
+    """Return ``parse`` of each cell, parsing each distinct text once (codes and dates repeat)."""
+    distinct = set(column)
+    if not set(map(type, distinct)) <= {str, type(None)}:
+        return [parse(c) for c in column]
+    table = {c: parse(c) for c in distinct}
+    return list(map(table.__getitem__, column))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from operator import itemgetter, methodcaller
 from typing import Any
 
 import numpy as np
@@ -54,26 +55,27 @@ def parse_findings(
     rows: list[SourceRow], lookups: Lookups, country: Country | None, today: dt.date
 ) -> ParsedFindings:
     """Return the chunk ``rows`` parsed, with the rows that are clean marked."""
+    table = _columns(rows)
 
     def column(name: str) -> list[Any]:
-        return [r.values.get(name) for r in rows]
+        return table[name] if name in table else [None] * len(rows)
 
     clean = np.array([not r.problems for r in rows], dtype=bool)
-    source_id = [cells.text(c) for c in column("id")]
-    found_date = [cells.date(c) for c in column("date")]
+    source_id = cells.texts(column("id"))
+    found_date = cells.dates(column("date"))
     clean &= _flags(isinstance(d, dt.date) and d <= today for d in found_date)
-    precision = [cells.code(c) or "day" for c in column("date_precision")]
+    precision = [p or "day" for p in cells.codes(column("date_precision"))]
     clean &= _flags(p in DATE_PRECISION for p in precision)
-    category = [cells.code(c) for c in column("category")]
+    category = cells.codes(column("category"))
     clean &= _flags(c is not None and c in EO_CATEGORY for c in category)
-    model = [cells.text(c) for c in column("model")]
-    quantity = [cells.whole(c) for c in column("quantity")]
+    model = cells.texts(column("model"))
+    quantity = cells.wholes(column("quantity"))
     clean &= _flags(
         q is not None and q is not BAD and 1 <= q <= MAX_QUANTITY  # type: ignore[operator]
         for q in quantity
     )
-    lon = [cells.number(c) for c in column("lon")]
-    lat = [cells.number(c) for c in column("lat")]
+    lon = cells.numbers(column("lon"))
+    lat = cells.numbers(column("lat"))
     _take_file_points(rows, lon, lat)
     clean &= _flags(
         x is not BAD and y is not BAD and (x is None) == (y is None)
@@ -81,9 +83,9 @@ def parse_findings(
     )
 
     refused = lookups.refused
-    organisation_id = lookups.organisation_ids([cells.text(c) for c in column("operator")])
-    area_id = lookups.district_ids([cells.text(c) for c in column("district")])
-    activity_id = lookups.activity_ids([cells.text(c) for c in column("activity_id")])
+    organisation_id = lookups.organisation_ids(cells.texts(column("operator")))
+    area_id = lookups.district_ids(cells.texts(column("district")))
+    activity_id = lookups.activity_ids(cells.texts(column("activity_id")))
     clean &= _flags(
         o is not refused and a is not refused and t is not refused
         for o, a, t in zip(organisation_id, area_id, activity_id, strict=True)
@@ -121,6 +123,28 @@ def parse_findings(
         admin_area_id=area_id,
         activity_id=activity_id,
     )
+
+
+#: The columns a finding's row may have (the others are the per-row code's to refuse).
+COLUMNS = (
+    "id", "date", "date_precision", "category", "model", "quantity", "lon", "lat",
+    "operator", "district", "activity_id",
+)  # fmt: skip
+
+
+def _columns(rows: list[SourceRow]) -> dict[str, list[Any]]:
+    """Return the cells of ``rows`` column by column (only the columns every row has)."""
+    cells_of = [r.values for r in rows]
+    names = [n for n in COLUMNS if all(n in v for v in cells_of[:1])]
+    if not names or not cells_of:
+        return {}
+    try:
+        by_row = list(map(itemgetter(*names), cells_of))
+    except KeyError:  # rows that differ in their columns: each column on its own
+        return {n: list(map(methodcaller("get", n), cells_of)) for n in names}
+    if len(names) == 1:
+        return {names[0]: by_row}
+    return dict(zip(names, map(list, zip(*by_row, strict=True)), strict=True))
 
 
 def _flags(values: Any) -> Bools:

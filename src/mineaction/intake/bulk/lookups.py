@@ -91,16 +91,27 @@ class Lookups:
     def districts_at(
         self, x: npt.NDArray[np.float64], y: npt.NDArray[np.float64]
     ) -> npt.NDArray[np.int64]:
-        """Return the id of the district covering each point, NO_DISTRICT or AMBIGUOUS."""
+        """Return the id of the district covering each point, NO_DISTRICT or AMBIGUOUS.
+
+        The STRtree gives the districts whose boxes hold each point; then each
+        district tests its candidate points in one ``intersects_xy`` call (for a
+        point, intersecting a district is being covered by it), which GEOS does
+        without making a geometry per point.
+        """
         tree, ids = self._districts()
         out = np.full(len(x), NO_DISTRICT, dtype=np.int64)
-        if not len(x):
+        where = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
+        if not len(where):
             return out
-        points, where = shapely.points(x, y), np.isfinite(x) & np.isfinite(y)
-        hits = tree.query(points[where], predicate="covered_by")
-        rows = np.flatnonzero(where)[hits[0]]
-        counts = np.bincount(rows, minlength=len(x))
-        out[rows] = ids[hits[1]]
+        points, districts = tree.query(shapely.points(x[where], y[where]))
+        order = np.argsort(districts, kind="stable")
+        points, districts = where[points[order]], districts[order]
+        counts = np.zeros(len(x), dtype=np.int64)
+        starts = np.flatnonzero(np.r_[True, districts[1:] != districts[:-1]])
+        for rows, d in zip(np.split(points, starts[1:]), districts[starts].tolist(), strict=True):
+            inside = rows[shapely.intersects_xy(tree.geometries[d], x[rows], y[rows])]
+            out[inside] = ids[d]
+            counts[inside] += 1
         out[counts > 1] = AMBIGUOUS
         return out
 

@@ -14,7 +14,9 @@ the work done for the clean rows is shared.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from itertools import islice
 from typing import Any
@@ -34,6 +36,9 @@ from mineaction.store.database import Database
 
 #: Rows parsed and written together; memory grows with it, not with the file.
 CHUNK_ROWS = 25_000
+
+#: Chunks between two full garbage collections (young objects are collected after each).
+FULL_COLLECTION_CHUNKS = 10
 
 #: The kinds the bulk path knows.
 BULK_KINDS = frozenset({"findings"})
@@ -62,11 +67,14 @@ def import_table(
         ctx = Context(session=session, approval=approval, country=configured_country(session))
         run = _Run(kind, ctx, table, report)
         try:
-            for chunk in _chunks(table.rows(), chunk_rows):
-                report.rows += len(chunk)
-                run.chunk(chunk, parse_findings(chunk, run.lookups, ctx.country, today))
-                if progress:
-                    progress(table.source, report.rows, max(total, report.rows))
+            with _collections_between_chunks() as collect:
+                for chunk in _chunks(table.rows(), chunk_rows):
+                    report.rows += len(chunk)
+                    run.chunk(chunk, parse_findings(chunk, run.lookups, ctx.country, today))
+                    del chunk
+                    collect()
+                    if progress:
+                        progress(table.source, report.rows, max(total, report.rows))
         finally:
             run.writer.close()
         if not report.rows:
@@ -145,6 +153,33 @@ class _Run:
             self.report.problem_count += 1
             if len(self.report.problems) < MAX_PROBLEMS:
                 self.report.problems.append(problem)
+
+
+@contextmanager
+def _collections_between_chunks() -> Iterator[Callable[[], int]]:
+    """Collect garbage once per chunk instead of as objects pile up.
+
+    A chunk makes hundreds of thousands of small objects that live until the
+    chunk is written; Python's automatic collector kept walking them (and the
+    long-lived ones) many times per chunk, about a seventh of the CPU time of
+    an import (bench/bench_import.py).  After each chunk the young
+    generations are collected, and every ``FULL_COLLECTION_CHUNKS`` chunks all
+    of them, so cycles never pile up for long.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    chunks = 0
+
+    def collect() -> int:
+        nonlocal chunks
+        chunks += 1
+        return gc.collect(2 if chunks % FULL_COLLECTION_CHUNKS == 0 else 1)
+
+    try:
+        yield collect
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _chunks(rows: Iterator[Any], size: int) -> Iterator[list[Any]]:

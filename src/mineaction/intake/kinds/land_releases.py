@@ -16,7 +16,7 @@ from mineaction.intake.kinds.base import (
     precision_column,
     same_shape,
 )
-from mineaction.services import hazards
+from mineaction.services import admin_areas, hazards
 from mineaction.store.base import Record
 from mineaction.store.tables import Hazard, LandRelease
 
@@ -35,6 +35,7 @@ def _write_release(ctx: Context, v: dict[str, Any], sid: str | None) -> Record:
                 )
             ],
         )
+    district = lookup_errors(lambda: ctx.district_id(v["district"]))
     release = hazards.release_land(
         session=ctx.session,
         method=v["method"],
@@ -44,11 +45,15 @@ def _write_release(ctx: Context, v: dict[str, Any], sid: str | None) -> Record:
         hazard_id=hazard.id if hazard else None,
         geom=v["geometry"],
         reported_area_m2=v["area_m2"],
-        admin_area_id=lookup_errors(lambda: ctx.district_id(v["district"])),
+        admin_area_id=district,
         country=ctx.country,
         source_id=sid,
         approval=ctx.approval,
     )
+    if district is not None and release.geom is not None:
+        # A row that names its district and draws its polygon elsewhere is a mistake in one
+        # of them; the whole row is refused (the transaction of the import rolls back).
+        admin_areas.check_inside(ctx.session, district, release.geom, field="district")
     _flag_reported_area(ctx, release)
     return release
 
@@ -138,7 +143,13 @@ LAND_RELEASES = Kind(
         Column("date", parse_date, True, "2024-05-03", "day the land was released"),
         precision_column("release"),
         Column("operator", parse_text, True, "ANAMA", "organisation code"),
-        Column("district", parse_text, False, "Aghdam", "taken from the geometry when empty"),
+        Column(
+            "district",
+            parse_text,
+            False,
+            "Aghdam",
+            "taken from the geometry when empty; when given, the polygon must lie in it",
+        ),
         Column("method", parse_code, True, "cleared", "cancelled, reduced or cleared"),
         Column(
             "area_m2",

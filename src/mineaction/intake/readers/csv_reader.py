@@ -133,7 +133,7 @@ class CsvTable(Table):
     def rows(self) -> Iterator[SourceRow]:
         """Yield the data rows after the header, skipping empty ones."""
         for number, cells, problems in self._records():
-            if number <= self.header_row or not any(c.strip() for c in cells):
+            if number <= self.header_row or not "".join(cells).strip():
                 continue
             values, extra = row_values(self.columns, cells, source=self.source, number=number)
             yield SourceRow(number=number, values=values, problems=problems + extra)

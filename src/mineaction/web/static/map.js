@@ -39,21 +39,27 @@
     if (["districts", "hazards", "findings", "land-releases"].indexOf(layer.name) >= 0) { group.addTo(map); }
   });
 
+  var note = document.getElementById("map-truncated");
+  var truncated = {};
+
   function load() {
     var b = map.getBounds();
     var bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (v) { return v.toFixed(5); }).join(",");
     Object.keys(groups).forEach(function (name) {
       var entry = groups[name];
       if (!map.hasLayer(entry.group)) { return; }
-      var params = new URLSearchParams({ format: "geojson", bbox: bbox, limit: "1000" });
+      // Simplified for the zoom by the server; at most 5,000 features a layer.
+      var params = new URLSearchParams({ bbox: bbox, zoom: String(map.getZoom()) });
       if (entry.layer.filters && filters.period) { params.set("period", filters.period); }
       if (entry.layer.operator && filters.operator) { params.set("operator", filters.operator); }
-      fetch("/api/records/" + name + "?" + params.toString(), { credentials: "same-origin" })
+      fetch("/api/map/" + name + "?" + params.toString(), { credentials: "same-origin" })
         .then(function (r) { return r.ok ? r.json() : { features: [] }; })
         .then(function (data) {
           entry.group.clearLayers();
           entry.group.addData(data);
           el.dataset["loaded" + name.replace(/-/g, "")] = String(data.features.length);
+          truncated[name] = Boolean(data.truncated);
+          if (note) { note.hidden = !Object.keys(truncated).some(function (k) { return truncated[k] && map.hasLayer(groups[k].group); }); }
         });
     });
   }

@@ -1,0 +1,83 @@
+"""The positions of a chunk of findings in the forms the stores and the history take.
+
+A chunk's positions are two float arrays; no shapely object is made per
+point.  The encodings are those of the per-row path, byte for byte: WKB as
+``shapely.to_wkb`` writes a 2D point (what ``store.types.Geometry`` stores
+on SQLite), extended WKB with SRID 4326 in hex (what PostGIS reads in text
+``COPY``), and WKT as ``store.history`` writes it into audit rows.
+
+>>> import shapely
+>>> chunk = Points.of(np.array([46.5, np.nan]), np.array([39.75, np.nan]))
+>>> chunk.wkb()[0] == shapely.to_wkb(shapely.Point(46.5, 39.75)), chunk.wkb()[1]
+(True, None)
+>>> chunk.wkt()
+['POINT (46.5 39.75)', None]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import shapely
+
+Floats = npt.NDArray[np.float64]
+
+#: A 2D point as WKB: little-endian, type Point, x, y.
+_WKB_POINT = np.dtype([("order", "u1"), ("type", "<u4"), ("x", "<f8"), ("y", "<f8")])
+#: The same as extended WKB: the type carries the SRID flag and the SRID follows it.
+_EWKB_POINT = np.dtype(
+    [("order", "u1"), ("type", "<u4"), ("srid", "<u4"), ("x", "<f8"), ("y", "<f8")]
+)
+
+
+@dataclass(frozen=True)
+class Points:
+    """Positions by row; ``placed`` marks the rows that have one (the others store NULL)."""
+
+    x: Floats
+    y: Floats
+    placed: npt.NDArray[np.bool_]
+
+    @classmethod
+    def of(cls, x: Floats, y: Floats) -> Points:
+        """Return the positions (x, y); a row with a NaN coordinate has none."""
+        return cls(x=x, y=y, placed=np.isfinite(x) & np.isfinite(y))
+
+    def wkb(self) -> list[bytes | None]:
+        """Return each position as WKB (what the SQLite store keeps), or None."""
+        packed = np.zeros(int(self.placed.sum()), dtype=_WKB_POINT)
+        packed["order"], packed["type"] = 1, 1
+        packed["x"], packed["y"] = self.x[self.placed], self.y[self.placed]
+        return self._spread(packed.tobytes(), _WKB_POINT.itemsize)
+
+    def ewkb_hex(self) -> list[str | None]:
+        """Return each position as hex extended WKB with SRID 4326 (for PostGIS), or None."""
+        packed = np.zeros(int(self.placed.sum()), dtype=_EWKB_POINT)
+        packed["order"], packed["type"], packed["srid"] = 1, 0x20000001, 4326
+        packed["x"], packed["y"] = self.x[self.placed], self.y[self.placed]
+        return self._spread(packed.tobytes().hex().upper(), 2 * _EWKB_POINT.itemsize)
+
+    def wkt(self) -> list[str | None]:
+        """Return each position as the history's WKT (full precision), or None."""
+        points = shapely.points(self.x[self.placed], self.y[self.placed])
+        return self._spread(shapely.to_wkt(points, rounding_precision=-1).tolist())
+
+    def bounds(self) -> tuple[list[float | None], list[float | None]]:
+        """Return the x and y of each position as the bounding-box columns take them."""
+        xs = [v if p else None for v, p in zip(self.x.tolist(), self.placed.tolist(), strict=True)]
+        ys = [v if p else None for v, p in zip(self.y.tolist(), self.placed.tolist(), strict=True)]
+        return xs, ys
+
+    def _spread(self, packed: bytes | str | list[str], size: int = 1) -> list[Any]:
+        """Put the encodings of the placed rows (``size`` apart in ``packed``) at their rows."""
+        out: list[Any] = [None] * len(self.placed)
+        if isinstance(packed, list):
+            for slot, i in enumerate(np.flatnonzero(self.placed).tolist()):
+                out[i] = packed[slot]
+            return out
+        for slot, i in enumerate(np.flatnonzero(self.placed).tolist()):
+            out[i] = packed[slot * size : (slot + 1) * size]
+        return out

@@ -1,0 +1,127 @@
+"""The bulk writer stores what the ORM would: the same bytes, the same text, a whole R*Tree.
+
+Story: the national IM officer imports a season of findings through the bulk
+path.  The positions, the audit snapshots and the SQLite spatial index are
+made without the ORM, a chunk at a time; each must come out exactly as the
+per-row path makes it (shapely's WKB and WKT, ``json.dumps``, the R*Tree's
+insert trigger), and the trigger must be back once the import is over,
+whether it was written or refused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+import shapely
+from sqlalchemy import text
+
+from mineaction.intake.bulk.audit import snapshot_texts
+from mineaction.intake.bulk.points import Points
+from mineaction.intake.pipeline import ImportRefused, import_file
+from mineaction.store.database import Database
+from tests.intake.test_bulk import odd_rows, plain_rows, setup_references, write
+
+
+def test_positions_are_encoded_byte_for_byte_as_shapely_encodes_them() -> None:
+    rng = np.random.default_rng(7)
+    x = rng.uniform(-180, 180, 500)
+    y = rng.uniform(-90, 90, 500)
+    x[::9] = np.nan  # rows without a position
+    x[1], y[1] = 46.0, -0.0  # whole numbers and a negative zero
+    chunk = Points.of(x, y)
+    expected = [None if np.isnan(a) else shapely.Point(a, b) for a, b in zip(x, y, strict=True)]
+    assert chunk.wkb() == [None if p is None else shapely.to_wkb(p) for p in expected]
+    assert chunk.ewkb_hex() == [
+        None
+        if p is None
+        else shapely.to_wkb(shapely.set_srid(p, 4326), hex=True, include_srid=True)
+        for p in expected
+    ]
+    assert chunk.wkt() == [
+        None if p is None else shapely.to_wkt(p, rounding_precision=-1) for p in expected
+    ]
+
+
+def test_audit_snapshots_are_the_text_json_dumps_writes() -> None:
+    rng = random.Random(3)
+    texts = ["plain", 'a "quoted" name', "back\\slash", "Ağdam", "Ханкенди", "tab\there", ""]
+    n = 200
+    columns = {
+        "id": list(range(1, n + 1)),
+        "source_id": [rng.choice([*texts, None]) for _ in range(n)],
+        "found_date": [
+            rng.choice([dt.date(2024, 5, 2), dt.date(1999, 12, 31), None]) for _ in range(n)
+        ],
+        "quantity": [rng.choice([1, 2**31 - 1, None]) for _ in range(n)],
+        "geom": [rng.choice(["POINT (46.5 39.75)", None]) for _ in range(n)],
+        "approval": "approved",
+        "hazard_id": None,
+    }
+    keys = list(columns)
+    got = snapshot_texts(columns, keys, n)
+    for i, line in enumerate(got):
+        row = {k: (v[i] if isinstance(v, list) else v) for k, v in columns.items()}
+        row["found_date"] = row["found_date"] and row["found_date"].isoformat()
+        assert line == json.dumps(row)
+
+
+def rtree_state(db: Database) -> tuple[list[tuple[float, ...]], list[tuple[float, ...]], int]:
+    with db.engine.connect() as conn:
+        boxes = conn.execute(
+            text(
+                "SELECT id, min_x, max_x, min_y, max_y FROM findings "
+                "WHERE min_x IS NOT NULL ORDER BY id"
+            )
+        ).all()
+        indexed = conn.execute(text("SELECT * FROM rtree_findings ORDER BY id")).all()
+        triggers = conn.execute(
+            text("SELECT count(*) FROM sqlite_master WHERE name = 'rtree_findings_ins'")
+        ).scalar_one()
+    return [tuple(b) for b in boxes], [tuple(r) for r in indexed], triggers
+
+
+def test_every_finding_written_in_bulk_is_in_the_rtree(sqlite_db: Database, tmp_path: Path) -> None:
+    with sqlite_db.session() as s:
+        setup_references(s)
+        rows = plain_rows(s, 300, seed=11)
+        rows[150:150] = odd_rows(s)  # the per-row code writes these, between two bulk runs
+    report = import_file(sqlite_db, "findings", write(tmp_path / "season.csv", rows))
+    assert report.created == len(rows)
+    boxes, indexed, triggers = rtree_state(sqlite_db)
+    assert len(boxes) >= 300
+    # The R*Tree keeps 32-bit floats: each box holds the point it was made for.
+    assert [b[0] for b in boxes] == [r[0] for r in indexed]
+    for (_, x0, x1, y0, y1), (_, rx0, rx1, ry0, ry1) in zip(boxes, indexed, strict=True):
+        assert rx0 <= x0 <= x1 <= rx1 and ry0 <= y0 <= y1 <= ry1
+    assert triggers == 1
+    with sqlite_db.engine.begin() as conn:  # and the trigger indexes the next row again
+        conn.execute(
+            text(
+                "INSERT INTO findings (id, found_date, category, quantity, version, approval, "
+                "created_at, updated_at, min_x, min_y, max_x, max_y, date_precision) VALUES "
+                "(100000, '2024-01-01', 'uxo', 1, 1, 'draft', '2024-01-01', '2024-01-01', "
+                "46.5, 39.9, 46.5, 39.9, 'day')"
+            )
+        )
+    assert rtree_state(sqlite_db)[1][-1][0] == 100000
+
+
+def test_a_refused_import_leaves_the_rtree_and_its_trigger_as_they_were(
+    sqlite_db: Database, tmp_path: Path
+) -> None:
+    with sqlite_db.session() as s:
+        setup_references(s)
+        rows = plain_rows(s, 120, seed=12)
+    import_file(sqlite_db, "findings", write(tmp_path / "first.csv", rows[:40]))
+    before = rtree_state(sqlite_db)
+    bad = [[f"X-{i}", *row[1:]] for i, row in enumerate(rows[40:])]
+    bad[-1][4] = "landmine"
+    with pytest.raises(ImportRefused):
+        import_file(sqlite_db, "findings", write(tmp_path / "second.csv", bad))
+    assert rtree_state(sqlite_db) == before
+    assert before[2] == 1 and len(before[1]) == 40
