@@ -5,12 +5,12 @@ from __future__ import annotations
 import hmac
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from starlette.concurrency import run_in_threadpool
 
 from mineaction.config import Settings
 from mineaction.errors import MineActionError
-from mineaction.services import auth
+from mineaction.services import auth, browse
 from mineaction.services.policy import ANONYMOUS, AuthenticationRequired, Principal
 from mineaction.store.database import Database
 
@@ -95,5 +95,7 @@ def csrf_token(request: Request) -> str | None:
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+#: A record id in a path: beyond what the database stores it is a 422, not a driver error.
+RecordId = Annotated[int, Path(ge=1, le=browse.MAX_ID)]
 DatabaseDep = Annotated[Database, Depends(get_db)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]

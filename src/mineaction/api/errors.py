@@ -61,6 +61,11 @@ def _respond(request: Request, status: int, body: dict[str, Any]) -> Response:
     return templates.TemplateResponse(request, "error.html", context, status_code=status)
 
 
+def refuse(request: Request, status: int, message: str, *, hint: str | None = None) -> Response:
+    """Answer ``request`` with the one error shape (JSON or page) before any route runs."""
+    return _respond(request, status, error_body("invalid", message, hint))
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers that give every error the one shape."""
 

@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import func, select
 
 from mineaction import __version__
-from mineaction.api.deps import CurrentPrincipal, DatabaseDep
+from mineaction.api.deps import CurrentPrincipal, DatabaseDep, RecordId
 from mineaction.errors import NotFoundError
 from mineaction.services import browse, records
 from mineaction.services.catalogue import KINDS, KindInfo
@@ -185,7 +185,7 @@ def items(
 
 @router.get("/collections/{collection_id}/items/{feature_id}")
 def item(
-    collection_id: str, feature_id: int, who: CurrentPrincipal, db: DatabaseDep
+    collection_id: str, feature_id: RecordId, who: CurrentPrincipal, db: DatabaseDep
 ) -> JSONResponse:
     """Return one feature."""
     info = _collection_info(collection_id, who)

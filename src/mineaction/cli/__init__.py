@@ -13,6 +13,7 @@ import typer
 
 from mineaction.cli import (
     admin_areas,
+    audit,
     database,
     demo,
     export,
@@ -49,12 +50,16 @@ app.add_typer(records.app, name="records")
 app.add_typer(plan.app, name="plan")
 app.add_typer(risk.app, name="risk")
 app.add_typer(users_cli.app, name="users")
+app.add_typer(audit.app, name="audit")
 
 
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; turn the system's own errors into a message and an exit code."""
     try:
-        app(args=argv, standalone_mode=False)
+        # Without standalone mode click returns a command's typer.Exit code instead of raising.
+        code = app(args=argv, standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except MineActionError as exc:
         err_console.print(f"[bold red]Error:[/] {exc.message}", highlight=False)
         if exc.hint:

@@ -7,7 +7,16 @@ from typing import Annotated
 
 import typer
 
-from mineaction.cli.common import DatabaseOption, cli_actor, console, open_database, progress_bar
+from mineaction.cli.common import (
+    DatabaseOption,
+    FormatOption,
+    check_format,
+    cli_actor,
+    console,
+    open_database,
+    print_json,
+    progress_bar,
+)
 from mineaction.services import admin_areas
 from mineaction.store import schema
 
@@ -18,6 +27,7 @@ def register(app: typer.Typer) -> None:
     db_app = typer.Typer(help="Schema migrations.", no_args_is_help=True)
     db_app.command("upgrade")(upgrade)
     db_app.command("current")(current)
+    db_app.command("checksums")(checksums)
     app.add_typer(db_app, name="db")
     app.command("backup")(backup)
     app.command("restore")(restore)
@@ -67,6 +77,24 @@ def current(database: DatabaseOption = None) -> None:
     db = open_database(database, require_schema=False)
     console.print(f"database: {schema.current_revision(db) or 'no schema'}")
     console.print(f"software: {schema.head_revision()}")
+
+
+def checksums(database: DatabaseOption = None, format: FormatOption = "text") -> None:
+    """Print every table's row count and SHA-256, as a backup's manifest records them.
+
+    The digests do not depend on the backend: compare them before a backup
+    and after its restore (on SQLite or PostGIS) to prove the round trip.
+    """
+    from mineaction.services import backup as service
+
+    check_format(format, ("text", "json"))
+    db = open_database(database)
+    digests = service.checksums(db)
+    if format == "json":
+        print_json({name: {"rows": d.rows, "sha256": d.sha256} for name, d in digests.items()})
+        return
+    for name, d in digests.items():
+        console.print(f"{name:<28} {d.rows:>12,}  {d.sha256}", highlight=False)
 
 
 def backup(

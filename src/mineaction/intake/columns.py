@@ -44,7 +44,12 @@ def parse_text(value: Any, column: str, problems: Problems) -> str | None:
         return None
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value).strip()
+    text = str(value).strip()
+    if "\x00" in text:
+        # PostgreSQL cannot store it and SQLite would keep it invisibly: refuse it on both.
+        problems.add(column, text.replace("\x00", "\\0"), f"{column} holds a NUL character.")
+        return None
+    return text
 
 
 def parse_code(value: Any, column: str, problems: Problems) -> str | None:

@@ -30,6 +30,9 @@ from mineaction.store.tables import Submission
 #: Columns a reader never gets: index bookkeeping and secrets.
 HIDDEN = frozenset({"min_x", "min_y", "max_x", "max_y", "password_hash"})
 MAX_LIMIT = 1000
+#: The largest id either backend stores (a 64-bit integer), and the deepest page offset.
+MAX_ID = 2**63 - 1
+MAX_OFFSET = 1_000_000_000
 #: Lists count their records exactly up to this many; beyond it they say "more than".
 COUNT_LIMIT = 10_000
 #: The furthest a page may start: the largest id a record table holds (a larger number

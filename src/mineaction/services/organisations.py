@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mineaction.domain import vocab
@@ -68,8 +68,9 @@ def update_organisation(
 
 def find_by_code(session: Session, code: str) -> Organisation | None:
     """Return the organisation with ``code`` (case-insensitive), or None."""
+    # Equality, not ILIKE: a code holding % or _ must not match other organisations.
     return session.scalars(
-        select(Organisation).where(Organisation.code.ilike(code.strip()))
+        select(Organisation).where(func.lower(Organisation.code) == code.strip().lower())
     ).one_or_none()
 
 

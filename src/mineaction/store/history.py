@@ -5,6 +5,7 @@ record in the same transaction as the change itself, so a change can never
 land without its history (and history never lands without the change).
 Inserts keep the whole record as ``after``; updates keep only the fields
 that changed, before and after; deletes keep the whole record as ``before``.
+Each audit row is chained to the one before it (see ``audit_chain``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import event, insert, inspect
 from sqlalchemy.orm import Session, UOWTransaction
 
+from mineaction.store import audit_chain
 from mineaction.store.base import Record, utcnow
 from mineaction.store.tables.system import AuditEntry
 
@@ -83,6 +85,35 @@ def _kind(obj: Any) -> str:
     return str(getattr(obj, "__kind__", None) or obj.__tablename__)
 
 
+def _writes_records(session: Session) -> bool:
+    return any(isinstance(o, Record) for o in (*session.new, *session.dirty, *session.deleted))
+
+
+@event.listens_for(Session, "before_flush")
+def _lock_chain(session: Session, _ctx: UOWTransaction, _instances: object) -> None:
+    # Before the records' own row locks: a writer waiting for the chain holds none.
+    entries = [o for o in session.new if isinstance(o, AuditEntry) and o.hash is None]
+    if entries or _writes_records(session):
+        audit_chain.lock_session(session)
+    if entries:
+        _seal_entries(session, entries)
+
+
+def _seal_entries(session: Session, entries: list[AuditEntry]) -> None:
+    """Chain audit entries a service added itself (e.g. an API token's issue)."""
+    columns = ("at", "actor", "action", "kind", "record_id", "record_version")
+    rows = [
+        {c: getattr(e, c) for c in columns} | {"before": e.before, "after": e.after, "note": e.note}
+        for e in entries
+    ]
+    for row in rows:
+        row["at"] = row["at"] or utcnow()
+    audit_chain.seal(session.connection(), rows)
+    for entry, row in zip(entries, rows, strict=True):
+        entry.id, entry.at = row["id"], row["at"]
+        entry.prev_hash, entry.hash = row["prev_hash"], row["hash"]
+
+
 @event.listens_for(Session, "after_flush")
 def _write_history(session: Session, _ctx: UOWTransaction) -> None:
     actor = str(session.info.get("actor", "system"))
@@ -101,7 +132,10 @@ def _write_history(session: Session, _ctx: UOWTransaction) -> None:
         if isinstance(obj, Record):
             rows.append(_row(at, actor, note, "delete", obj, snapshot(obj), None))
     if rows:
-        session.connection().execute(insert(AuditEntry), rows)
+        audit_chain.lock_session(session)
+        conn = session.connection()
+        audit_chain.seal(conn, rows)
+        conn.execute(insert(AuditEntry), rows)
 
 
 def _row(

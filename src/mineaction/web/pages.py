@@ -11,7 +11,7 @@ import secrets
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from mineaction.api.deps import (
@@ -19,6 +19,7 @@ from mineaction.api.deps import (
     SESSION_COOKIE,
     CurrentPrincipal,
     DatabaseDep,
+    RecordId,
     SettingsDep,
 )
 from mineaction.api.routes.auth import do_sign_in, set_session_cookie
@@ -166,7 +167,7 @@ def list_page(
     who: CurrentPrincipal,
     db: DatabaseDep,
     approval_state: str | None = None,
-    page: int = 1,
+    page: Annotated[int, Query(le=browse.MAX_OFFSET // PAGE)] = 1,
 ) -> HTMLResponse:
     """List records of a kind the user may read, newest first, 50 a page."""
     info = get_kind_info(kind)
@@ -262,7 +263,7 @@ async def create_page(
 
 @router.get("/records/{kind}/{record_id}", response_class=HTMLResponse)
 def detail_page(
-    request: Request, kind: str, record_id: int, who: CurrentPrincipal, db: DatabaseDep
+    request: Request, kind: str, record_id: RecordId, who: CurrentPrincipal, db: DatabaseDep
 ) -> HTMLResponse:
     """Show one record, its history and the workflow steps the user may take."""
     info = get_kind_info(kind)
@@ -290,7 +291,7 @@ def detail_page(
 
 @router.get("/records/{kind}/{record_id}/edit", response_class=HTMLResponse)
 def edit_page(
-    request: Request, kind: str, record_id: int, who: CurrentPrincipal, db: DatabaseDep
+    request: Request, kind: str, record_id: RecordId, who: CurrentPrincipal, db: DatabaseDep
 ) -> HTMLResponse:
     """Show the form to change a record (an approved one is superseded by a new draft)."""
     info = get_kind_info(kind)
@@ -305,7 +306,7 @@ def edit_page(
 
 @router.post("/records/{kind}/{record_id}/edit", response_model=None)
 async def edit(
-    request: Request, kind: str, record_id: int, who: CurrentPrincipal, db: DatabaseDep
+    request: Request, kind: str, record_id: RecordId, who: CurrentPrincipal, db: DatabaseDep
 ) -> Response:
     """Save the change; show the form again with the problems when refused."""
     info = get_kind_info(kind)
@@ -334,7 +335,7 @@ async def edit(
 @router.post("/records/{kind}/{record_id}/step")
 def step_page(
     kind: str,
-    record_id: int,
+    record_id: RecordId,
     who: CurrentPrincipal,
     db: DatabaseDep,
     action: Annotated[str, Form()],

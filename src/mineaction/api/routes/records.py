@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from mineaction.api.deps import CurrentPrincipal, DatabaseDep
+from mineaction.api.deps import CurrentPrincipal, DatabaseDep, RecordId
 from mineaction.errors import ValidationError
 from mineaction.services import approval, browse, map_layer, records
 from mineaction.services.catalogue import KINDS, get_kind_info
@@ -159,7 +159,7 @@ def map_features(
 
 @router.get("/records/{kind}/{record_id}")
 def read_record(
-    kind: str, record_id: int, who: CurrentPrincipal, db: DatabaseDep, format: Format = "json"
+    kind: str, record_id: RecordId, who: CurrentPrincipal, db: DatabaseDep, format: Format = "json"
 ) -> dict[str, Any]:
     """Return one record (GeoJSON Feature with ``format=geojson``)."""
     info = get_kind_info(kind)
@@ -173,7 +173,7 @@ def read_record(
 
 @router.get("/records/{kind}/{record_id}/history")
 def record_history(
-    kind: str, record_id: int, who: CurrentPrincipal, db: DatabaseDep
+    kind: str, record_id: RecordId, who: CurrentPrincipal, db: DatabaseDep
 ) -> list[dict[str, Any]]:
     """Return every change of the record, oldest first: who, when, what and why."""
     info = get_kind_info(kind)
@@ -199,7 +199,7 @@ def create_record(
 
 @router.put("/records/{kind}/{record_id}")
 def update_record(
-    kind: str, record_id: int, body: RecordUpdate, who: CurrentPrincipal, db: DatabaseDep
+    kind: str, record_id: RecordId, body: RecordUpdate, who: CurrentPrincipal, db: DatabaseDep
 ) -> dict[str, Any]:
     """Change a draft in place; a change to an approved record is a new superseding draft."""
     info = get_kind_info(kind)
@@ -221,7 +221,7 @@ def update_record(
 @router.post("/records/{kind}/{record_id}/{step}")
 def workflow_step(
     kind: str,
-    record_id: int,
+    record_id: RecordId,
     step: Literal["submit", "approve", "reject"],
     body: StepRequest,
     who: CurrentPrincipal,

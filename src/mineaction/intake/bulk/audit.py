@@ -4,7 +4,9 @@ Every record the bulk path writes gets the row the ORM's history hook would
 have written: action "create", version 1, ``before`` null and ``after`` the
 whole record as ``history.snapshot`` makes it.  The ``after`` text is built
 column by column from a template instead of by a ``json.dumps`` per row; it
-is exactly the text ``json.dumps`` (SQLAlchemy's JSON type) stores.
+is exactly the text ``json.dumps`` (SQLAlchemy's JSON type) stores.  The
+same encoded values also give each entry's canonical text (sorted keys, no
+spaces), which the audit chain hashes (``store/audit_chain.py``).
 
 >>> snapshot_texts({"id": [7, 8], "source_id": ["A", None]}, ["id", "source_id"], 2)
 ['{"id": 7, "source_id": "A"}', '{"id": 8, "source_id": null}']
@@ -36,17 +38,19 @@ def finding_audit_rows(
     *,
     session_info: Mapping[str, Any],
     now: dt.datetime,
-) -> dict[str, Any]:
-    """Return the audit-log columns for the findings ``values`` (one list per column).
+) -> tuple[dict[str, Any], list[str]]:
+    """Return the audit-log columns for the findings ``values``, and each ``after`` canonically.
 
     ``values`` holds the findings' columns as the writer stores them (a list
     per column, or one value for all rows); ``geom_wkt`` their positions as
-    WKT.  ``before`` and ``after`` are JSON text, ready for the store.
+    WKT.  ``before`` and ``after`` are JSON text, ready for the store; the
+    canonical texts are what ``audit_chain.json_text`` makes of each ``after``.
     """
     n = len(values["id"])
     snapshot = {k: values[k] for k in SNAPSHOT_KEYS if k != "geom"}
     snapshot["geom"] = list(geom_wkt)
-    return {
+    encoded = {k: _json_column(snapshot[k], n) for k in SNAPSHOT_KEYS}
+    columns = {
         "at": now,
         "actor": str(session_info.get("actor", "system")),
         "action": "create",
@@ -54,16 +58,23 @@ def finding_audit_rows(
         "record_id": values["id"],
         "record_version": 1,
         "before": JSON_NULL,
-        "after": snapshot_texts(snapshot, SNAPSHOT_KEYS, n),
+        "after": _objects(encoded, SNAPSHOT_KEYS, ", ", ": "),
         "note": session_info.get("note"),
     }
+    return columns, _objects(encoded, sorted(SNAPSHOT_KEYS), ",", ":")
 
 
 def snapshot_texts(columns: Mapping[str, Any], keys: Sequence[str], n: int) -> list[str]:
     """Return ``n`` JSON objects with ``keys`` in order, as ``json.dumps`` writes them."""
-    template = "{" + ", ".join(f"{encode_basestring_ascii(k)}: %s" for k in keys) + "}"
-    encoded = [_json_column(columns[k], n) for k in keys]
-    return [template % row for row in zip(*encoded, strict=True)]
+    return _objects({k: _json_column(columns[k], n) for k in keys}, keys, ", ", ": ")
+
+
+def _objects(
+    encoded: Mapping[str, list[str]], keys: Sequence[str], comma: str, colon: str
+) -> list[str]:
+    """Return one JSON object per row from each key's encoded values, keys in ``keys`` order."""
+    template = "{" + comma.join(f"{encode_basestring_ascii(k)}{colon}%s" for k in keys) + "}"
+    return [template % row for row in zip(*(encoded[k] for k in keys), strict=True)]
 
 
 def _json_column(value: Any, n: int) -> list[str]:

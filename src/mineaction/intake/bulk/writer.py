@@ -6,7 +6,10 @@ columns' own bind processors, so they are stored exactly as the ORM stores
 them), PostgreSQL through ``COPY … FROM STDIN``.  Ids are taken as the ORM
 would get them (the next rowid on SQLite, the table's sequence on
 PostgreSQL), so both paths number the records alike.  Every record gets the
-audit row that ``store/history.py`` writes for an insert (``audit.py``).
+audit row that ``store/history.py`` writes for an insert (``audit.py``),
+chained to the entry before it as ``store/audit_chain.py`` describes (the
+chain is locked before the first row is written, so concurrent writers wait
+instead of forking it).
 Positions go straight from the parsed arrays to WKB (``points.py``), with no
 shapely object per row.  The bounding-box columns are filled here; on SQLite
 the R*Tree takes a chunk's boxes in one ``INSERT … SELECT`` (its insert
@@ -29,6 +32,7 @@ from mineaction.intake.bulk.audit import finding_audit_rows
 from mineaction.intake.bulk.findings import ParsedFindings
 from mineaction.intake.bulk.points import Points
 from mineaction.services.findings import eo_model_id
+from mineaction.store import audit_chain
 from mineaction.store.base import utcnow
 from mineaction.store.spatial_ddl import rtree_filled_after_inserts
 from mineaction.store.tables import Finding
@@ -69,6 +73,7 @@ class FindingWriter:
         if not rows:
             return 0
         self.session.flush()  # records the per-row code added come first, as in the file
+        audit_chain.lock_session(self.session)
         conn = self.session.connection()
         take = np.asarray(rows, dtype=np.int64)
         points = Points.of(parsed.lon[take], parsed.lat[take])
@@ -106,16 +111,20 @@ class FindingWriter:
                 "The bulk import of findings does not write the columns "
                 f"{sorted(set(self.findings.c.keys()) ^ set(values))}: update bulk/writer.py."
             )
-        audit = finding_audit_rows(values, points.wkt(), session_info=self.session.info, now=now)
+        audit, canonical = finding_audit_rows(
+            values, points.wkt(), session_info=self.session.info, now=now
+        )
         if self.dialect.name == "postgresql":
             values["geom"] = points.ewkb_hex()
             _copy(conn, self.findings, values, len(take))
+            audit_chain.seal_columns(conn, audit, len(take), canonical)
             _copy(conn, self.audit, audit, len(take))
         else:
             values["geom"] = points.wkb()
             with rtree_filled_after_inserts(conn, "findings") as fill_rtree:
                 _executemany(conn, self.findings, values, len(take))
                 fill_rtree(ids[0], ids[-1])
+            audit_chain.seal_columns(conn, audit, len(take), canonical)
             _executemany(conn, self.audit, audit, len(take))
         return len(take)
 

@@ -7,12 +7,22 @@ A laptop's SQLite database can be restored on a PostGIS server and back::
     manifest = backup(db, Path("2025-03-01.mabackup"))
     verify(Path("2025-03-01.mabackup"))
     restore(other_db, Path("2025-03-01.mabackup"), force=False)
+    assert checksums(other_db) == manifest.tables   # the live tables, digested alike
 
 ``progress(table_name, rows_done, rows_total)`` is called as tables move.
 """
 
 from mineaction.services.backup.archive import Manifest, Progress, TableDigest, verify
+from mineaction.services.backup.checksums import checksums
 from mineaction.services.backup.dump import backup
 from mineaction.services.backup.load import restore
 
-__all__ = ["Manifest", "Progress", "TableDigest", "backup", "restore", "verify"]
+__all__ = [
+    "Manifest",
+    "Progress",
+    "TableDigest",
+    "backup",
+    "checksums",
+    "restore",
+    "verify",
+]

@@ -56,7 +56,7 @@ def backup(
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.partial")
     try:
         with db.engine.connect() as conn:
-            manifest = _dump(_snapshot(conn), tmp, progress)
+            manifest = _dump(snapshot(conn), tmp, progress)
         os.replace(tmp, path)
     except DBAPIError as exc:
         raise DatabaseError(
@@ -75,7 +75,8 @@ def backup(
     return manifest
 
 
-def _snapshot(conn: Connection) -> Connection:
+def snapshot(conn: Connection) -> Connection:
+    """Return ``conn`` set to read one consistent snapshot in its next transaction."""
     # PostgreSQL: every statement of the transaction sees the same snapshot.
     # SQLite: the engine emits BEGIN, and in WAL mode a read transaction sees the
     # database as of its first read until it ends, while writers carry on.

@@ -29,7 +29,9 @@ class User(Record, Base):
 class AuditEntry(Base):
     """One change to one record: who, when, what before, what after.
 
-    Rows are never updated or deleted (database triggers refuse it).
+    Rows are never updated or deleted (database triggers refuse it), and each
+    is chained to the one before: ``hash`` seals this entry's content and
+    ``prev_hash``, the previous entry's ``hash`` (see ``store/audit_chain``).
     """
 
     __tablename__ = "audit_log"
@@ -46,6 +48,8 @@ class AuditEntry(Base):
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     note: Mapped[str | None] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    hash: Mapped[str] = mapped_column(String(64), nullable=False)
 
 
 class DatasetFact(Base):
