@@ -113,10 +113,18 @@ def test_a_cli_import_edited_from_an_old_version_is_refused_and_says_what_to_do(
             writer.writerow([f"findings-{record_ids[0]}", version, *row.values()])
 
     write(1)
-    refused = run("import", "findings", str(path), "--status", "draft", "--database", db.url)
+    errors = tmp_path / "errors.csv"
+    refused = run(
+        "import", "findings", str(path), "--status", "draft", "--database", db.url,
+        "--errors", str(errors),
+    )  # fmt: skip
     assert refused.code == 1
     assert "column version" in refused.err and "someone else changed it" in refused.err
-    assert "import the row with version 2" in refused.err
+    # The table on the terminal wraps to its width; the errors file holds each problem whole.
+    with errors.open(encoding="utf-8-sig") as problems:
+        (problem,) = list(csv.DictReader(problems))
+    assert "someone else changed it" in problem["reason"]
+    assert "import the row with version 2" in problem["hint"]
     with db.session() as s:
         draft = s.get_one(Finding, record_ids[0])
         assert (draft.quantity, draft.version) == (5, 2)

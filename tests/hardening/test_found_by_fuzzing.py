@@ -218,10 +218,11 @@ HUGE = 2**63  # past every database integer
     [
         (f"/ogc/collections/accidents/items?offset={HUGE}", 422),
         (f"/api/records/findings?offset={HUGE}", 422),
-        (f"/api/records/findings/{HUGE}", 404),
-        (f"/api/records/findings/{HUGE}/history", 404),
-        (f"/ogc/collections/findings/items/{HUGE}", 404),
-        ("/api/records/findings/-1", 404),
+        # An id no record can have is refused as a parameter (RecordId), naming the bound.
+        (f"/api/records/findings/{HUGE}", 422),
+        (f"/api/records/findings/{HUGE}/history", 422),
+        (f"/ogc/collections/findings/items/{HUGE}", 422),
+        ("/api/records/findings/-1", 422),
     ],
 )
 def test_numbers_past_the_database_integers_are_refused_not_a_500(

@@ -103,7 +103,8 @@ def date(cell: Any) -> dt.date | _Bad | None:
 def texts(column: list[Any]) -> list[str | None]:
     """Return ``text`` of each cell (for text, ``text`` is the stripped text or None)."""
     if set(map(type, column)) <= {str, type(None)}:
-        return [None if c is None else (c.strip() or None) for c in column]
+        # parse_text refuses a NUL character (the row then goes to the per-row code).
+        return [None if c is None or "\x00" in c else (c.strip() or None) for c in column]
     return [text(c) for c in column]
 
 

@@ -61,6 +61,10 @@ def parse_findings(
         return table[name] if name in table else [None] * len(rows)
 
     clean = np.array([not r.problems for r in rows], dtype=bool)
+    # A NUL character is a problem of its row (intake.columns.parse_text): the per-row code says so.
+    clean &= _flags(
+        not any(isinstance(v, str) and "\x00" in v for v in r.values.values()) for r in rows
+    )
     source_id = cells.texts(column("id"))
     found_date = cells.dates(column("date"))
     clean &= _flags(isinstance(d, dt.date) and d <= today for d in found_date)
