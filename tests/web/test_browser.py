@@ -14,11 +14,10 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
-from tests.api.conftest import PASSWORD, World, served
-
-CHROMIUM = "/usr/bin/chromium"
+from tests.api.conftest import World, served
+from tests.web.chromium import launched, sign_in
 
 
 @pytest.fixture(scope="module")
@@ -29,20 +28,7 @@ def site(world: World) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
-
-
-def _sign_in(browser: Browser, site: str, username: str) -> Page:
-    page = browser.new_context(viewport={"width": 1200, "height": 900}).new_page()
-    page.goto(f"{site}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{site}/dashboard")
-    return page
+    yield from launched()
 
 
 def _items_this_week(page: Page, site: str) -> int:
@@ -53,10 +39,10 @@ def _items_this_week(page: Page, site: str) -> int:
 def test_a_finding_goes_from_the_field_to_the_dashboard(
     world: World, site: str, browser: Browser, tmp_path: Path
 ) -> None:
-    elvin = _sign_in(browser, site, "elvin")
+    elvin = sign_in(browser, site, "elvin")
     before = _items_this_week(elvin, site)
 
-    leyla = _sign_in(browser, site, "leyla")
+    leyla = sign_in(browser, site, "leyla")
     leyla.goto(f"{site}/records/findings/new")
     leyla.wait_for_selector("#pick-map.leaflet-container")
     leyla.click("#pick-map", position={"x": 300, "y": 150})
@@ -88,7 +74,7 @@ def test_a_finding_goes_from_the_field_to_the_dashboard(
 
 
 def test_a_wrong_form_shows_the_import_problems(site: str, browser: Browser) -> None:
-    leyla = _sign_in(browser, site, "leyla")
+    leyla = sign_in(browser, site, "leyla")
     leyla.goto(f"{site}/records/findings/new")
     leyla.fill("#field-date", "2024-05-02")
     leyla.fill("#field-category", "at_mnie")

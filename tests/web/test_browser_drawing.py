@@ -13,15 +13,14 @@ from pathlib import Path
 
 import pytest
 import shapely
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 from sqlalchemy import select
 
 from mineaction.services import users
 from mineaction.services.catalogue import KINDS
 from mineaction.store.tables import Finding
 from tests.api.conftest import PASSWORD, World, served
-
-CHROMIUM = "/usr/bin/chromium"
+from tests.web.chromium import launched, sign_in
 
 
 @pytest.fixture(scope="module")
@@ -32,20 +31,7 @@ def site(world: World) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
-
-
-def _sign_in(browser: Browser, site: str, username: str) -> Page:
-    page = browser.new_context(viewport={"width": 1200, "height": 1000}).new_page()
-    page.goto(f"{site}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{site}/dashboard")
-    return page
+    yield from launched()
 
 
 def _shot(page: Page, name: str, tmp_path: Path) -> None:
@@ -76,7 +62,7 @@ def _click_map(page: Page, cx: float, cy: float) -> None:
 def test_an_operator_draws_edits_and_submits_a_land_release(
     world: World, site: str, browser: Browser, tmp_path: Path
 ) -> None:
-    leyla = _sign_in(browser, site, "leyla")
+    leyla = sign_in(browser, site, "leyla", height=1000)
     _open_release_form(leyla, site)
     corners = [(200, 60), (320, 70), (330, 180), (260, 220), (190, 170)]
     for cx, cy in corners:
@@ -113,7 +99,7 @@ def test_an_operator_draws_edits_and_submits_a_land_release(
 def test_a_crossed_polygon_is_refused_beside_the_map_and_drawn_again(
     site: str, browser: Browser, tmp_path: Path
 ) -> None:
-    leyla = _sign_in(browser, site, "leyla")
+    leyla = sign_in(browser, site, "leyla", height=1000)
     _open_release_form(leyla, site)
     for cx, cy in ((200, 60), (320, 180), (320, 60), (200, 180)):
         _click_map(leyla, cx, cy)
@@ -134,7 +120,7 @@ def test_a_crossed_polygon_is_refused_beside_the_map_and_drawn_again(
 def test_an_administrator_adds_a_user_through_the_page(
     world: World, site: str, browser: Browser, tmp_path: Path
 ) -> None:
-    nigar = _sign_in(browser, site, "nigar")
+    nigar = sign_in(browser, site, "nigar", height=1000)
     nigar.click("nav.main >> text=Users")
     nigar.fill("#new-username", "zaur")
     nigar.fill("#new-full-name", "Zaur H.")
@@ -148,13 +134,13 @@ def test_an_administrator_adds_a_user_through_the_page(
     with world.db.session() as s:
         zaur = users.get_user(s, "zaur")
         assert zaur.role == "operator_officer" and users.verify_password(zaur, PASSWORD)
-    _sign_in(browser, site, "zaur")  # the new account signs in
+    sign_in(browser, site, "zaur", height=1000)  # the new account signs in
 
 
 def test_an_operator_imports_a_file_after_reading_its_problems(
     world: World, site: str, browser: Browser, tmp_path: Path
 ) -> None:
-    leyla = _sign_in(browser, site, "leyla")
+    leyla = sign_in(browser, site, "leyla", height=1000)
     leyla.click("nav.main >> text=Import")
     bad = b"id,date,category,quantity,lon,lat\nBR-1,2024-05-02,uxo,x,46.93,39.99\n"
     leyla.select_option("#import-kind", "findings")
@@ -190,7 +176,7 @@ def test_an_edit_starts_from_the_record_polygon(
     )
     assert created.status_code == 201, created.text
     record_id = created.json()["id"]
-    elvin = _sign_in(browser, site, "elvin")
+    elvin = sign_in(browser, site, "elvin", height=1000)
     elvin.goto(f"{site}/records/projects/{record_id}/edit")
     elvin.wait_for_selector("#draw-map .draw-corner")
     assert _corners(elvin) == 4 and elvin.get_attribute("#draw-map", "data-closed") == "true"
@@ -219,7 +205,7 @@ def test_a_line_is_kept_as_written_not_redrawn(world: World, site: str, browser:
         "/api/records/projects",
         json={"row": {"name": "Road", "project_type": "road", "geometry": road}},
     )
-    elvin = _sign_in(browser, site, "elvin")
+    elvin = sign_in(browser, site, "elvin", height=1000)
     elvin.goto(f"{site}/records/projects/{created.json()['id']}/edit")
     elvin.wait_for_selector("#draw-map.leaflet-container")
     assert "not a single polygon" in elvin.inner_text("#draw-status")

@@ -17,11 +17,10 @@ from pathlib import Path
 import httpx
 import pytest
 from PIL import Image
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
-from tests.api.conftest import PASSWORD, World, served
-
-CHROMIUM = "/usr/bin/chromium"
+from tests.api.conftest import World, served
+from tests.web.chromium import launched, sign_in
 
 
 @pytest.fixture(scope="module")
@@ -32,20 +31,7 @@ def site(world: World) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
-
-
-def _sign_in(browser: Browser, site: str, username: str) -> Page:
-    page = browser.new_context(viewport={"width": 1200, "height": 900}).new_page()
-    page.goto(f"{site}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{site}/dashboard")
-    return page
+    yield from launched()
 
 
 def _switch(page: Page, lang: str) -> None:
@@ -74,7 +60,7 @@ def test_the_header_switch_translates_the_dashboard_and_the_map(
     hazards: str,
     zoom_in: str,
 ) -> None:
-    elvin = _sign_in(browser, site, "elvin")
+    elvin = sign_in(browser, site, "elvin")
     _switch(elvin, lang)
     assert elvin.url == f"{site}/dashboard"
     assert elvin.inner_text("h1") == dashboard

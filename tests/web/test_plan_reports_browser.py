@@ -18,11 +18,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 from PIL import Image
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser
 
-from tests.api.conftest import PASSWORD, World, served
+from tests.api.conftest import World, served
+from tests.web.chromium import launched, sign_in
 
-CHROMIUM = "/usr/bin/chromium"
 RUNS = "simulations=300&seed=5"
 
 
@@ -34,21 +34,7 @@ def site(demo_world: World) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
-
-
-def _sign_in(browser: Browser, site: str, username: str) -> Page:
-    context = browser.new_context(viewport={"width": 1200, "height": 900}, accept_downloads=True)
-    page = context.new_page()
-    page.goto(f"{site}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{site}/dashboard")
-    return page
+    yield from launched()
 
 
 def _colours(png: bytes) -> int:
@@ -58,7 +44,7 @@ def _colours(png: bytes) -> int:
 def test_a_planner_reads_the_map_the_fan_chart_and_a_what_if(
     site: str, browser: Browser, tmp_path: Path
 ) -> None:
-    elvin = _sign_in(browser, site, "elvin")
+    elvin = sign_in(browser, site, "elvin", downloads=True)
     elvin.click("nav.main a[href='/plan']")
     elvin.goto(f"{site}/plan?{RUNS}")
     elvin.wait_for_function(
@@ -97,7 +83,7 @@ def test_a_planner_reads_the_map_the_fan_chart_and_a_what_if(
 def test_a_report_is_previewed_and_downloaded_as_pdf_and_xlsx(
     site: str, browser: Browser, tmp_path: Path
 ) -> None:
-    elvin = _sign_in(browser, site, "elvin")
+    elvin = sign_in(browser, site, "elvin", downloads=True)
     elvin.click("nav.main a[href='/reports']")
     elvin.select_option("[data-testid=report-name]", "operations")
     elvin.fill("[data-testid=report-from]", "2024-01-01")
@@ -160,7 +146,7 @@ def test_a_planner_plans_and_reports_in_azerbaijani_and_russian(
     reports: str,
     preview: str,
 ) -> None:
-    elvin = _sign_in(browser, site, "elvin")
+    elvin = sign_in(browser, site, "elvin", downloads=True)
     elvin.click(f"[data-testid=languages] a[hreflang={lang}]")
     elvin.wait_for_selector(f"html[lang={lang}]")
     assert elvin.inner_text("nav.main a[href='/plan']") == planning

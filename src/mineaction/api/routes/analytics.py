@@ -9,7 +9,6 @@ records, per-hazard detail or record verification needs a signed-in user
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
@@ -24,17 +23,6 @@ if TYPE_CHECKING:
 router = APIRouter(prefix="/api", tags=["reports and analysis"])
 
 ReportFormat = Literal["json", "csv", "xlsx", "html", "pdf", "text"]
-
-
-def _day(value: str | None, name: str) -> dt.date | None:
-    if value is None or not value.strip():
-        return None
-    try:
-        return dt.date.fromisoformat(value.strip())
-    except ValueError:
-        raise ValidationError(
-            f"{name}={value!r} is not a date.", hint="Write dates as YYYY-MM-DD."
-        ) from None
 
 
 @router.get("/reports")
@@ -105,6 +93,7 @@ def verification(
     buffer_m: Annotated[float | None, Query(gt=0, le=10_000)] = None,
 ) -> dict[str, Any]:
     """Verify every minefield record: the same JSON as `mineaction records verify`."""
+    from mineaction.analytics.reports.params import parse_day
     from mineaction.analytics.verification import load_rules, verify_records
 
     require_signed_in(who, "Minefield-record verification")
@@ -112,8 +101,8 @@ def verification(
     with db.session() as session:
         result = verify_records(
             session,
-            start=_day(date_from, "from"),
-            end=_day(date_to, "to"),
+            start=parse_day(date_from, "from"),
+            end=parse_day(date_to, "to"),
             rules=rules,
         )
     data: dict[str, Any] = result.as_dict()
@@ -149,6 +138,7 @@ def plan_forecast(
     """Completion forecast P10/P50/P90: the same JSON (or file) as `mineaction plan forecast`."""
     from mineaction.analytics import planning
     from mineaction.analytics.planning import exports
+    from mineaction.analytics.reports.params import parse_day
 
     require_signed_in(who, "The completion forecast")
     scenario = planning.Scenario(
@@ -156,7 +146,7 @@ def plan_forecast(
         scale_teams=_teams(scale_teams or [], "scale_teams"),
     )
     params = planning.ForecastParams(
-        as_of=_day(as_of, "as_of"), simulations=simulations, seed=seed, scenario=scenario
+        as_of=parse_day(as_of, "as_of"), simulations=simulations, seed=seed, scenario=scenario
     )
     with db.session() as session:
         data: dict[str, Any] = planning.forecast(session, params).as_dict()
@@ -177,9 +167,10 @@ def plan_priorities(
     """
     from mineaction.analytics import planning
     from mineaction.analytics.planning import exports
+    from mineaction.analytics.reports.params import parse_day
 
     require_signed_in(who, "The priority list")
-    params = planning.PriorityParams(as_of=_day(as_of, "as_of"), limit=limit)
+    params = planning.PriorityParams(as_of=parse_day(as_of, "as_of"), limit=limit)
     with db.session() as session:
         if format == "geojson":
             layer = planning.priorities_layer(session, params)
