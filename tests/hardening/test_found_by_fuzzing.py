@@ -13,7 +13,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from mineaction.errors import ValidationError
@@ -21,6 +20,7 @@ from mineaction.intake.pipeline import ImportRefused, import_file
 from mineaction.store.database import Database
 from mineaction.store.tables import AuditEntry, Finding, Hazard
 from tests.factories import operator
+from tests.hardening.officers import elvin_client
 from tests.hardening.seeds import csv_bytes, table, xlsx_bytes
 
 
@@ -176,24 +176,7 @@ def test_the_cli_refuses_a_damaged_file_without_a_traceback(
 
 
 def test_a_negative_forecast_seed_is_a_422_not_a_500(national: Database) -> None:
-    from mineaction.api.app import create_app
-    from mineaction.config import Settings, get_settings
-    from mineaction.services import auth, users
-
-    with national.session(actor="test-setup") as session:
-        users.add_user(
-            session=session,
-            username="elvin",
-            role="im_officer",
-            password="harbour lantern quietly 7",
-        )
-        token = auth.create_token(
-            session=session, username="elvin", name="t", secret=get_settings().secret_key
-        )
-    client = TestClient(
-        create_app(national.url, settings=Settings()),
-        headers={"Authorization": f"Bearer {token}"},
-    )
+    client = elvin_client(national)
     answer = client.get("/api/plan/forecast", params={"seed": -1, "simulations": 100})
     assert answer.status_code == 422, answer.text
     assert answer.json()["error"]["problems"][0]["field"] == "query.seed"
@@ -228,24 +211,7 @@ HUGE = 2**63  # past every database integer
 def test_numbers_past_the_database_integers_are_refused_not_a_500(
     national: Database, url: str, status: int
 ) -> None:
-    from mineaction.api.app import create_app
-    from mineaction.config import Settings, get_settings
-    from mineaction.services import auth, users
-
-    with national.session(actor="test-setup") as session:
-        users.add_user(
-            session=session,
-            username="elvin",
-            role="im_officer",
-            password="harbour lantern quietly 7",
-        )
-        token = auth.create_token(
-            session=session, username="elvin", name="t", secret=get_settings().secret_key
-        )
-    client = TestClient(
-        create_app(national.url, settings=Settings()),
-        headers={"Authorization": f"Bearer {token}"},
-    )
+    client = elvin_client(national)
     answer = client.get(url)
     assert answer.status_code == status, answer.text
     assert answer.json()["error"]["message"]

@@ -22,17 +22,16 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from mineaction.api.app import create_app
-from mineaction.config import Settings, get_settings
+from mineaction.config import Settings
 from mineaction.errors import ValidationError
 from mineaction.intake.pipeline import import_file
 from mineaction.intake.readers import ZipLimits, open_table
-from mineaction.services import auth, users
 from mineaction.store.database import Database
 from mineaction.store.tables import AuditEntry, Finding
 from tests.api.conftest import served
 from tests.factories import operator
 from tests.hardening.mutations import ENTITY_BOMB, EXTERNAL_ENTITY
+from tests.hardening.officers import elvin_client
 from tests.hardening.seeds import FINDINGS, csv_bytes, header, table, xlsx_bytes
 
 LIMIT_MB = 1 / 16  # 64 KB
@@ -44,17 +43,7 @@ def elvin(db: Database) -> Iterator[TestClient]:
     """A client signed in with Elvin's (IM officer) API token, on a server taking 64 KB."""
     with db.session(actor="test-setup") as session:
         operator(session, "ANAMA")
-        users.add_user(
-            session=session,
-            username="elvin",
-            role="im_officer",
-            password="harbour lantern quietly 7",
-        )
-        token = auth.create_token(
-            session=session, username="elvin", name="t", secret=get_settings().secret_key
-        )
-    app = create_app(db.url, settings=Settings(max_upload_mb=LIMIT_MB))
-    with TestClient(app, headers={"Authorization": f"Bearer {token}"}) as client:
+    with elvin_client(db, Settings(max_upload_mb=LIMIT_MB)) as client:
         yield client
 
 
