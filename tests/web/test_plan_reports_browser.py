@@ -55,8 +55,13 @@ def test_a_planner_reads_the_map_the_fan_chart_and_a_what_if(
     shot = elvin.locator("#plan-map").screenshot(path=str(tmp_path / "plan-map.png"))
     assert _colours(shot) > 20, "the priority map is blank"
 
-    shapes.first.click(force=True)
     popup = elvin.locator(".leaflet-popup-content")
+    # A click lands at the middle of a shape's box, which an irregular outline may not
+    # cover: try shapes until one answers with its popup.
+    for i in range(min(shapes.count(), 20)):
+        shapes.nth(i).click(force=True)
+        if popup.count():
+            break
     popup.wait_for()
     text = popup.inner_text()
     assert "Criterion" in text and "effort" in text
