@@ -7,7 +7,6 @@ contract), csv, or xlsx/html/pdf through the shared rendering layer.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 from typing import Annotated, Any
@@ -22,6 +21,7 @@ from mineaction.analytics.planning import documents, exports
 from mineaction.analytics.planning import weights as weights_mod
 from mineaction.analytics.planning.plan import prepare
 from mineaction.cli.common import DatabaseOption, check_format, console, open_database
+from mineaction.domain.rules import parse_day
 from mineaction.errors import ValidationError
 
 app = typer.Typer(
@@ -65,17 +65,6 @@ Optimise = Annotated[
 Trend = Annotated[
     bool, typer.Option("--trend/--no-trend", help="Project the programme's growth (damped).")
 ]
-
-
-def _day(value: str | None, option: str = "--as-of") -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise ValidationError(
-            f"{option} {value!r} is not a date.", hint="Write it as YYYY-MM-DD."
-        ) from None
 
 
 def _pairs(values: list[str] | None, option: str) -> tuple[tuple[str, float], ...]:
@@ -135,7 +124,9 @@ def priorities(
     """
     check_format(format, ("text", "json", "csv", "geojson", *DOCUMENT_FORMATS))
     db = open_database(database)
-    params = planning.PriorityParams(as_of=_day(as_of), weights=weights, limit=limit)
+    params = planning.PriorityParams(
+        as_of=parse_day(as_of, "--as-of"), weights=weights, limit=limit
+    )
     if format == "geojson":
         with db.session() as session:
             layer = planning.priorities_layer(session, params)
@@ -177,13 +168,18 @@ def _priorities_text(data: dict[str, Any]) -> None:
     _notes(data)
 
 
-def _forecast_params(**kw: Any) -> planning.ForecastParams:
+def _forecast_data(database: str | None, **kw: Any) -> dict[str, Any]:
+    """Return the forecast (as a dict) that ``forecast`` and ``projects`` both show."""
     scenario = planning.Scenario(
         add_teams=_pairs(kw.pop("add_teams"), "--add-teams"),
         scale_teams=_pairs(kw.pop("scale_teams"), "--scale-teams"),
         capacity_file=kw.pop("capacity"),
     )
-    return planning.ForecastParams(as_of=_day(kw.pop("as_of")), scenario=scenario, **kw)
+    as_of = parse_day(kw.pop("as_of"), "--as-of")
+    params = planning.ForecastParams(as_of=as_of, scenario=scenario, **kw)
+    db = open_database(database)
+    with db.session() as session:
+        return planning.forecast(session, params).as_dict()
 
 
 @app.command("forecast")
@@ -203,7 +199,8 @@ def forecast(
 ) -> None:
     """Forecast completion dates (P10/P50/P90): national, per district, per project."""
     check_format(format, ("text", "json", "csv", *DOCUMENT_FORMATS))
-    params = _forecast_params(
+    data = _forecast_data(
+        database,
         as_of=as_of,
         simulations=simulations,
         seed=seed,
@@ -214,9 +211,6 @@ def forecast(
         trend=trend,
         weights=weights,
     )
-    db = open_database(database)
-    with db.session() as session:
-        data = planning.forecast(session, params).as_dict()
     _write(
         data,
         format,
@@ -271,7 +265,8 @@ def projects(
 ) -> None:
     """Show each project's blocking hazards, when they are cleared, and the chance it is on time."""
     check_format(format, ("text", "json", "csv", *DOCUMENT_FORMATS))
-    params = _forecast_params(
+    data = _forecast_data(
+        database,
         as_of=as_of,
         simulations=simulations,
         seed=seed,
@@ -282,9 +277,6 @@ def projects(
         trend=trend,
         weights=weights,
     )
-    db = open_database(database)
-    with db.session() as session:
-        data = planning.forecast(session, params).as_dict()
     rows = exports.project_rows(data)
     body = {k: data[k] for k in ("as_of", "synthetic", "scenario", "allocation", "projects")}
     _write(
@@ -335,7 +327,7 @@ def backtest(
 ) -> None:
     """Forecast from the data before --as-of and compare with what happened after."""
     check_format(format, ("text", "json", "csv", *DOCUMENT_FORMATS))
-    days = [d for d in (_day(a) for a in as_of) if d is not None]
+    days = [d for d in (parse_day(a, "--as-of") for a in as_of) if d is not None]
     results = []
     if series is not None:
         rows = backtests.read_series(series)
@@ -395,7 +387,7 @@ def capacity(
     check_format(format, ("text", "json", "csv"))
     db = open_database(database)
     with db.session() as session:
-        plan = prepare(session, as_of=_day(as_of), weights=weights_mod.load())
+        plan = prepare(session, as_of=parse_day(as_of, "--as-of"), weights=weights_mod.load())
     if format == "csv":
         typer.echo(capacities.to_csv(plan.capacity), nl=False)
         return

@@ -15,8 +15,8 @@ from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
 from mineaction.analytics.planning.plan import METHODS
-from mineaction.analytics.reports.params import parse_day
 from mineaction.api.deps import CurrentPrincipal, DatabaseDep
+from mineaction.domain.rules import parse_day
 from mineaction.domain.vocab import ACTIVITY_TYPE, CONTAMINATION
 from mineaction.errors import ValidationError
 from mineaction.render.labels import number

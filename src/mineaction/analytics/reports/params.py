@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from mineaction.domain.rules import parse_day
 from mineaction.errors import ValidationError
 
 GROUPINGS = ("operator", "district", "week", "month")
@@ -51,22 +52,6 @@ class ReportParams:
         """
         start, end = iso_week(week)
         return cls(start, end, **options)  # type: ignore[arg-type]
-
-
-def parse_day(value: str | None, name: str) -> dt.date | None:
-    """Return the day written ``YYYY-MM-DD`` (None when empty); raise ValidationError otherwise.
-
-    >>> parse_day("2024-05-05", "to"), parse_day(" ", "to")
-    (datetime.date(2024, 5, 5), None)
-    """
-    if value is None or not value.strip():
-        return None
-    try:
-        return dt.date.fromisoformat(value.strip())
-    except ValueError:
-        raise ValidationError(
-            f"{name}={value!r} is not a date.", hint="Write dates as YYYY-MM-DD."
-        ) from None
 
 
 def params_from_text(

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from fastapi import APIRouter, Query, Response
 
 from mineaction.api.deps import CurrentPrincipal, DatabaseDep
+from mineaction.domain.rules import parse_day
 from mineaction.errors import ValidationError
 from mineaction.services.policy import PUBLIC_REPORTS, require_report, require_signed_in
 
@@ -93,7 +94,6 @@ def verification(
     buffer_m: Annotated[float | None, Query(gt=0, le=10_000)] = None,
 ) -> dict[str, Any]:
     """Verify every minefield record: the same JSON as `mineaction records verify`."""
-    from mineaction.analytics.reports.params import parse_day
     from mineaction.analytics.verification import load_rules, verify_records
 
     require_signed_in(who, "Minefield-record verification")
@@ -138,7 +138,6 @@ def plan_forecast(
     """Completion forecast P10/P50/P90: the same JSON (or file) as `mineaction plan forecast`."""
     from mineaction.analytics import planning
     from mineaction.analytics.planning import exports
-    from mineaction.analytics.reports.params import parse_day
 
     require_signed_in(who, "The completion forecast")
     scenario = planning.Scenario(
@@ -167,7 +166,6 @@ def plan_priorities(
     """
     from mineaction.analytics import planning
     from mineaction.analytics.planning import exports
-    from mineaction.analytics.reports.params import parse_day
 
     require_signed_in(who, "The priority list")
     params = planning.PriorityParams(as_of=parse_day(as_of, "as_of"), limit=limit)
