@@ -19,6 +19,7 @@ import shapely
 from sqlalchemy import LargeBinary, func, select, type_coerce
 from sqlalchemy.orm import Session
 
+from mineaction.errors import ValidationError
 from mineaction.services.browse import Filters, filtered, scoped
 from mineaction.services.catalogue import KindInfo
 from mineaction.services.policy import ReadScope
@@ -55,7 +56,11 @@ def features_in_view(
     ``limit`` records meet the view, the first ``limit`` are sent and
     ``"truncated": true`` says so.
     """
-    assert info.geometry is not None, "only spatial kinds are drawn"
+    if info.geometry is None:
+        raise ValidationError(
+            f"{info.name} have no geometry to draw.",
+            hint="Ask /api/map for a spatial kind (see /api/kinds).",
+        )
     model = info.model
     fields = [f for f in POPUP_FIELDS if hasattr(model, f)]
     if info.status and info.status not in fields:

@@ -9,7 +9,6 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from mineaction.api.deps import CurrentPrincipal, DatabaseDep, RecordId
-from mineaction.errors import ValidationError
 from mineaction.services import approval, browse, map_layer, records
 from mineaction.services.catalogue import KINDS, get_kind_info
 from mineaction.services.policy import may, read_scope, require
@@ -136,11 +135,6 @@ def map_features(
     """Return the records of ``kind`` in the view as GeoJSON, simplified for the zoom."""
     info = get_kind_info(kind)
     require(who, "read", info.name)
-    if info.geometry is None:
-        raise ValidationError(
-            f"{info.name} have no geometry to draw.",
-            hint="Ask /api/map for a spatial kind (see /api/kinds).",
-        )
     start, end = browse.parse_period(q.period)
     filters = browse.Filters(
         date_from=start, date_to=end, operator=q.operator, bbox=browse.parse_bbox(q.bbox)
