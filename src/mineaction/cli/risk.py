@@ -75,6 +75,17 @@ def train(
             "--drop-group-constant", help="Leave out columns constant within every group."
         ),
     ] = False,
+    normalise_by: Annotated[
+        str | None,
+        typer.Option(
+            "--normalise-by",
+            help="Region column: features become positions within each region "
+            "(applied again per region when the model scores a table).",
+        ),
+    ] = None,
+    normalise: Annotated[
+        str, typer.Option("--normalise", help="With --normalise-by: rank (default) or zscore.")
+    ] = "rank",
     calibration: Annotated[str, typer.Option("--calibration", help="platt or isotonic.")] = "platt",
     unlabelled: Annotated[
         str,
@@ -88,6 +99,9 @@ def train(
 
     Rows labelled -1 or empty are not used.  Cross-validation holds out whole
     --group values (or --coords blocks); its figures are stored in the model.
+    With --normalise-by, each feature with more than two values is replaced by
+    its position among the rows of the same region (no labels used), in
+    training and again whenever the model scores a table.
     """
     from mineaction.analytics.risk.model import TrainSettings, spatial_groups
     from mineaction.analytics.risk.model import train as fit
@@ -100,6 +114,8 @@ def train(
     settings = TrainSettings(
         monotone=monotone,
         drop_group_constant=drop_group_constant,
+        normalise=normalise,
+        normalise_by=normalise_by,
         calibration=calibration,
         folds=folds,
         threads=threads,

@@ -29,6 +29,7 @@ from scipy.stats import spearmanr
 from mineaction.analytics.risk.calibration import apply_calibration, fit_calibration
 from mineaction.analytics.risk.folds import blocks_from_coordinates, group_folds
 from mineaction.analytics.risk.metrics import evaluate, reliability
+from mineaction.analytics.risk.normalise import METHODS, columns_to_normalise, normalise_within
 from mineaction.analytics.risk.settings import (
     CANDIDATES,
     TrainSettings,
@@ -72,6 +73,8 @@ class RiskModel:
     settings: TrainSettings
     cv: dict[str, Any] = field(default_factory=dict)
     training: dict[str, Any] = field(default_factory=dict)
+    #: ``{"method": "rank"|"zscore", "by": region column, "columns": [...]}`` or None
+    normalisation: dict[str, Any] | None = None
 
     # -- prediction ----------------------------------------------------------------
     def matrix(self, frame: pd.DataFrame) -> tuple[NDArray[np.float64], list[str]]:
@@ -79,8 +82,21 @@ class RiskModel:
 
         A value missing where training never saw one is set to the training
         median: LightGBM would otherwise read it as zero (a distance of 0 km).
+        With a within-region normalisation, each region of ``frame`` is
+        normalised among its own rows, as training did; a table without the
+        region column is taken as one region (and the column is named as
+        missing).
         """
         x, missing = align(frame, self.features)
+        if self.normalisation:
+            by = self.normalisation["by"]
+            if by in frame.columns:
+                regions = frame[by].fillna("").astype(str).to_numpy(dtype=object)
+            else:
+                regions = np.full(len(frame), "", dtype=object)
+                missing = [*missing, by]
+            index = [self.features.index(c) for c in self.normalisation["columns"]]
+            x = normalise_within(x, regions, index, self.normalisation["method"])
         medians = np.asarray(self.medians, dtype=float)
         holes = np.isnan(x) & ~np.isnan(medians)[None, :]
         x[holes] = np.broadcast_to(medians, x.shape)[holes]
@@ -128,6 +144,7 @@ class RiskModel:
             "settings": asdict(self.settings),
             "cv": self.cv,
             "training": self.training,
+            "normalisation": self.normalisation,
             "booster": self.booster.model_to_string(),
         }
         path.write_text(json.dumps(body, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -170,6 +187,7 @@ class RiskModel:
             settings=TrainSettings(**body["settings"]),
             cv=dict(body.get("cv", {})),
             training=dict(body.get("training", {})),
+            normalisation=body.get("normalisation"),
         )
 
 
@@ -268,6 +286,7 @@ class _Prepared:
     groups: NDArray[np.object_]
     features: list[str]
     dropped: list[str]
+    normalisation: dict[str, Any] | None
 
 
 def _labels(table: FeatureTable, label: str, settings: TrainSettings) -> NDArray[np.float64]:
@@ -297,8 +316,26 @@ def _prepare(
         constant = _group_constant(table.frame.loc[keep], features, groups[keep])
         dropped = [f for f in features if f in constant]
         features = [f for f in features if f not in constant]
-    x, _ = align(table.frame.loc[keep], features)
-    return _Prepared(x, labels[keep], groups[keep], features, dropped)
+    x, _ = align(table.frame, features)
+    normalisation = None
+    if settings.normalise_by is not None:
+        # Every row of a region, labelled or not, is its reference: the same
+        # rows a table to be scored will be normalised among.
+        if settings.normalise not in METHODS:
+            raise ValidationError(
+                f"{settings.normalise!r} is not a normalisation method.",
+                hint=f"Use one of: {', '.join(METHODS)}.",
+            )
+        regions = read_groups(table, settings.normalise_by)
+        columns = columns_to_normalise(x[keep], features)
+        index = [features.index(c) for c in columns]
+        x = normalise_within(x, regions, index, settings.normalise)
+        normalisation = {
+            "method": settings.normalise,
+            "by": settings.normalise_by,
+            "columns": columns,
+        }
+    return _Prepared(x[keep], labels[keep], groups[keep], features, dropped, normalisation)
 
 
 def train(
@@ -327,7 +364,7 @@ def train(
             f"{int(np.nansum(labels))} with finds among {int(keep.sum())} labelled.",
             hint="Label some places 1 (mines found) and some 0 (searched, nothing found).",
         )
-    skip = [label, *(exclude or [])]
+    skip = [label, *(exclude or []), *([settings.normalise_by] if settings.normalise_by else [])]
     skip += [str(c) for c in table.frame.columns if str(c).startswith("cell_")]
     features, non_numeric = feature_columns(table.frame, exclude=skip)
     if not features:
@@ -381,6 +418,8 @@ def train(
         "non_numeric_columns_ignored": non_numeric,
         "group_constant_columns_dropped": prepared.dropped,
     }
+    if prepared.normalisation:
+        training["normalised_within"] = prepared.normalisation["by"]
     return RiskModel(
         booster=booster,
         features=prepared.features,
@@ -391,4 +430,5 @@ def train(
         settings=settings,
         cv=cv,
         training=training,
+        normalisation=prepared.normalisation,
     )

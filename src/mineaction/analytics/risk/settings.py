@@ -21,6 +21,8 @@ class TrainSettings:
     reg_lambda: float = 0.0
     monotone: bool = False
     drop_group_constant: bool = False
+    normalise: str = "rank"
+    normalise_by: str | None = None  # the region column; None: features as they are
     calibration: str = "platt"
     unlabelled: str = "skip"
     folds: int = 5
@@ -86,6 +88,8 @@ def run_options(candidate: TrainSettings, settings: TrainSettings) -> TrainSetti
         threads=settings.threads,
         calibration=settings.calibration,
         unlabelled=settings.unlabelled,
+        normalise=settings.normalise,
+        normalise_by=settings.normalise_by,
     )
 
 
