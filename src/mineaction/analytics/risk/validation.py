@@ -11,13 +11,36 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
+from sklearn.metrics import roc_auc_score
 
 from mineaction.analytics.risk.baselines import run_baselines
 from mineaction.analytics.risk.metrics import evaluate
 from mineaction.analytics.risk.model import TrainSettings, spatial_groups, train
-from mineaction.analytics.risk.table import FeatureTable, align, feature_columns, read_labels
+from mineaction.analytics.risk.table import (
+    FeatureTable,
+    align,
+    feature_columns,
+    read_groups,
+    read_labels,
+)
 
 __all__ = ["hold_out"]
+
+
+def _within_groups(
+    table: FeatureTable, group: str | None, y: NDArray[np.float64], risk: NDArray[np.float64]
+) -> dict[str, float]:
+    """Return the ROC-AUC inside each group of the scored table (both outcomes needed)."""
+    if group is None or group not in table.frame.columns:
+        return {}
+    names = read_groups(table, group)
+    found: dict[str, float] = {}
+    for name in sorted(set(names)):
+        rows = (names == name) & ~np.isnan(y)
+        if 0 < y[rows].sum() < rows.sum():
+            found[str(name)] = round(float(roc_auc_score(y[rows], risk[rows])), 4)
+    return found
 
 
 def hold_out(
@@ -29,8 +52,14 @@ def hold_out(
     block_km: float = 10.0,
     settings: TrainSettings | None = None,
     tune: bool = False,
+    exclude: list[str] | None = None,
 ) -> dict[str, Any]:
-    """Train on ``train_table``, score ``test_table``; return the model's and baselines' figures."""
+    """Train on ``train_table``, score ``test_table``; return the model's and baselines' figures.
+
+    ``exclude`` names columns the model must not use (e.g. coordinates, which
+    cannot carry over to a region outside the training one); the baselines
+    still see every shared feature, as the issue defines them.
+    """
     skip = [label, *([group] if group else [])]
     features, _ = feature_columns(train_table.frame, exclude=skip)
     shared = [f for f in features if f in test_table.frame.columns]
@@ -41,7 +70,7 @@ def hold_out(
         label=label,
         groups=groups,
         held_out=held_out,
-        exclude=[*skip, *absent],
+        exclude=[*skip, *absent, *(exclude or [])],
         settings=settings,
         tune=tune,
     )
@@ -64,10 +93,12 @@ def hold_out(
         "test": test_table.source,
         "features_used": model.features,
         "features_absent_from_test": absent,
+        "features_excluded": list(exclude or []),
         "group_constant_dropped": model.training["group_constant_columns_dropped"],
         "settings": model.cv.get("tuning", {}).get("chosen", "given"),
         "cv": {k: v for k, v in model.cv.items() if k not in ("reliability", "tuning")},
         "tuning": model.cv.get("tuning"),
         "model": evaluate(y_test, risk),
+        "model_within_group": _within_groups(test_table, group, y_test, risk),
         "baselines": baselines,
     }
