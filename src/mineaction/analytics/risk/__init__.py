@@ -5,6 +5,8 @@ Modules, in the order data flows through them:
 - ``table``: read a feature table (CSV or GeoPackage), its labels and groups;
   line up its columns with a trained model's.
 - ``folds``: spatial blocks and group folds for honest cross-validation.
+- ``normalise``: features as position within each region (``--normalise-by``).
+- ``stability``: whether a feature points the same way in every group.
 - ``settings``, ``calibration``, ``model``: gradient boosting (LightGBM), out-of-fold calibration,
   per-row feature contributions, a safe JSON model file.
 - ``metrics``: ROC-AUC, PR-AUC, recall in the top k% of rows or area,
