@@ -108,6 +108,10 @@ def train(
     from mineaction.analytics.risk.table import read_table
 
     check_format(format, ("text", "json"))
+    if normalise != "rank" and normalise_by is None:
+        raise typer.BadParameter(
+            "give the region column with --normalise-by as well", param_hint="--normalise"
+        )
     table = read_table(features)
     pair = _coords(coords)
     groups, held_out = spatial_groups(table, group=group, coords=pair, block_km=block_km)

@@ -160,6 +160,26 @@ def test_a_missing_region_column_in_training_is_refused(run, tables) -> None:
     assert not (tables["folder"] / "never.json").exists()
 
 
+def test_a_method_without_a_region_column_is_refused(run, tables) -> None:
+    result = run(
+        "risk",
+        "train",
+        "--features",
+        str(tables["train"]),
+        "--label",
+        "mines_outcome",
+        "--group",
+        TOWN,
+        "--normalise",
+        "zscore",
+        "--output",
+        str(tables["folder"] / "never-2.json"),
+    )
+    assert result.code != 0
+    assert "--normalise-by" in result.err
+    assert not (tables["folder"] / "never-2.json").exists()
+
+
 def test_ranks_are_computed_within_each_region_independently() -> None:
     x = np.array([[5.0, 1.0], [1.0, 0.0], [3.0, np.nan], [100.0, 1.0], [300.0, 0.0]])
     out = normalise_within(x, ["a", "a", "a", "b", "b"], [0], "rank")
