@@ -260,6 +260,14 @@ def build_grid(
         list[Path] | None,
         typer.Option("--layer", help="A GIS layer whose distance becomes a feature (repeatable)."),
     ] = None,
+    raster: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--raster",
+            help="NAME=FILE: a GeoTIFF or XYZ/CSV grid whose value per cell becomes the "
+            "feature NAME (repeatable).",
+        ),
+    ] = None,
     before: Annotated[
         str | None, typer.Option("--before", help="Use only evidence dated before this day.")
     ] = None,
@@ -280,6 +288,7 @@ def build_grid(
             cell_m=cell_m,
             districts=district,
             layers=layer,
+            rasters=raster,
             before=_day(before, "--before"),
         )
     write_table(grid.frame, output, geometry=grid.wkb(), layer="risk_grid")
