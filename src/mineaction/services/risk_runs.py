@@ -126,14 +126,16 @@ def _write_cells(session: Session, run_id: int, scored: RiskMap) -> None:
     cells = scored.grid.cells
     bounds = shapely.bounds(cells)
     wkb = shapely.to_wkb(cells)
-    pct = percentiles(scored.risk)
+    # Percentiles of the stored (rounded) probabilities, so that the two agree on ties.
+    probability = np.round(scored.risk, 5)
+    pct = percentiles(probability)
     ids = scored.frame["cell_id"].to_numpy()
     rows = [
         {
             "run_id": run_id,
             "cell": int(ids[i]),
             "geom": bytes(wkb[i]),
-            "probability": round(float(scored.risk[i]), 5),
+            "probability": float(probability[i]),
             "percentile": float(pct[i]),
             "why": scored.why.get(i),
             "min_x": float(bounds[i, 0]),

@@ -95,6 +95,9 @@ def hazard_risk(
     tree = shapely.STRtree(grid.cells_utm)
     hz, cell = tree.query(shapes_utm, predicate="intersects")
     overlap = shapely.area(shapely.intersection(shapes_utm[hz], grid.cells_utm[cell]))
+    # A cell that only touches the hazard's edge is not one of its cells.
+    keep = overlap > 0
+    hz, cell, overlap = hz[keep], cell[keep], overlap[keep]
     n = len(hazards)
     weight = np.bincount(hz, weights=overlap, minlength=n)
     weighted = np.bincount(hz, weights=overlap * risk[cell], minlength=n)
