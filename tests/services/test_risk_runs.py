@@ -22,10 +22,6 @@ from pyproj import Transformer
 from sqlalchemy import func, select
 
 from mineaction.analytics.risk.maps import RiskMap, score_map
-from mineaction.analytics.risk.model import TrainSettings, spatial_groups, train
-from mineaction.analytics.risk.output import write_table
-from mineaction.analytics.risk.sources import grid_from_database
-from mineaction.analytics.risk.table import read_table
 from mineaction.demo import build_demo
 from mineaction.errors import ValidationError
 from mineaction.services import risk_layer, risk_runs
@@ -33,8 +29,7 @@ from mineaction.store.database import Database
 from mineaction.store.tables import Hazard
 from mineaction.store.tables.risk import RiskCandidate, RiskCell, RiskHazard, RiskRun
 from tests.conftest import BACKENDS, fresh_database
-
-DISTRICT = "Fuzuli"
+from tests.risk_runs import publish_fuzuli
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -45,26 +40,7 @@ def published(
     databases = fresh_database(request.param, folder, request)
     db = next(databases)
     build_demo(db, seed=11, scale=0.03)
-    files = {"grid": folder / "grid.gpkg", "model": folder / "model.json"}
-    with db.session() as session:
-        grid = grid_from_database(session, cell_m=1000, districts=[DISTRICT])
-    write_table(grid.frame, files["grid"], geometry=grid.wkb(), layer="risk_grid")
-    table = read_table(files["grid"])
-    groups, held_out = spatial_groups(table, group=None, coords=None, block_km=5)
-    model = train(
-        table=table,
-        label="label",
-        groups=groups,
-        held_out=held_out,
-        exclude=[],
-        settings=TrainSettings(unlabelled="negative"),
-        tune=False,
-    )
-    model.save(files["model"])
-    with db.session(actor="rashad") as session:
-        scored = score_map(session, model=files["model"], grid=files["grid"], top_share=0.05)
-        run = risk_runs.publish(session, scored=scored, actor="rashad", top_share=0.05)
-        run_id = run.id
+    scored, run_id, files = publish_fuzuli(db, folder)
     yield db, scored, run_id, files
     databases.close()
 
