@@ -138,6 +138,21 @@ def test_the_map_layer_sends_the_cells_in_view_riskiest_first(published: Any) ->
     assert set(first) >= {"probability", "percentile"}
 
 
+def test_a_wide_view_sends_the_riskiest_cells_of_the_run(published: Any) -> None:
+    db, _scored, run_id, _files = published
+    cells = _saved_cells(db, run_id)
+    whole = tuple(float(v) for v in shapely.total_bounds(cells["geom"]))
+    with db.session() as s:
+        run = s.get_one(RiskRun, run_id)
+        assert risk_layer.expected_cells(run, whole) > 4 * 100  # the walk by probability
+        wide = json.loads(risk_layer.cells_in_view(s, run, bbox=whole, zoom=9, limit=100))
+    order = sorted(zip(-cells["probability"], cells["id"].astype(int), strict=True))[:100]
+    assert [f["id"] for f in wide["features"]] == [i for _p, i in order]
+    assert wide["truncated"] is True
+    explained = [f for f in wide["features"] if "why" in f["properties"]]
+    assert explained and all(isinstance(f["properties"]["why"][0][0], str) for f in explained)
+
+
 def test_candidates_lie_outside_every_hazard_and_download_as_a_geopackage(
     published: Any, tmp_path: Path
 ) -> None:

@@ -12,6 +12,7 @@ data set within a few milliseconds of work.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -85,12 +86,15 @@ def features_in_view(
 def encode_features(
     ids: list[int],
     wkbs: list[bytes],
-    properties: list[dict[str, Any]],
+    properties: Sequence[dict[str, Any] | str],
     *,
     zoom: int,
     truncated: bool,
 ) -> bytes:
-    """Return a GeoJSON FeatureCollection (UTF-8) of WKB geometries, simplified for ``zoom``."""
+    """Return a GeoJSON FeatureCollection (UTF-8) of WKB geometries, simplified for ``zoom``.
+
+    Each feature's properties are a dict, or JSON text already written.
+    """
     texts: list[str | None] = []
     if ids:
         geoms = shapely.from_wkb(np.array(wkbs, dtype=object))
@@ -99,7 +103,7 @@ def encode_features(
         texts = list(shapely.to_geojson(geoms))
     parts = [
         f'{{"type":"Feature","id":{i},"geometry":{text or "null"},'
-        f'"properties":{json.dumps(props, default=str)}}}'
+        f'"properties":{props if isinstance(props, str) else json.dumps(props, default=str)}}}'
         for i, text, props in zip(ids, texts, properties, strict=True)
     ]
     head = json.dumps(

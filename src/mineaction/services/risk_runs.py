@@ -70,6 +70,8 @@ def _summary(scored: RiskMap) -> dict[str, Any]:
             "training": model.training,
         },
         "grid": {"epsg": scored.grid.epsg, "cell_m": scored.grid.cell_m},
+        # The cells' extent (WGS84): the map layer estimates from it how many cells a view holds.
+        "extent": [float(v) for v in shapely.total_bounds(scored.grid.cells)],
         "explained_share": EXPLAINED_SHARE,
         "missing_columns": scored.missing,
         "hazards": len(scored.hazards),

@@ -13,7 +13,7 @@ import datetime as dt
 from typing import Any
 
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mineaction.store.base import Base, Spatial, utcnow
@@ -37,14 +37,19 @@ class RiskRun(Base):
 
 
 class RiskCell(Spatial, Base):
-    """One cell of a run: its square, calibrated probability, percentile and, if explained, why."""
+    """One cell of a run: its square, calibrated probability, percentile and, if explained, why.
+
+    Indexed by run and probability, so that a wide view takes the riskiest
+    cells in order and stops at the map's limit (``services/risk_layer``).
+    """
 
     __tablename__ = "risk_cells"
     __spatial__ = "geom"
+    __table_args__ = (Index("ix_risk_cells_run_id_probability", "run_id", "probability"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     run_id: Mapped[int] = mapped_column(
-        ForeignKey("risk_runs.id", ondelete="CASCADE"), index=True, nullable=False
+        ForeignKey("risk_runs.id", ondelete="CASCADE"), nullable=False
     )
     cell: Mapped[int] = mapped_column(Integer, nullable=False)  # the grid's cell_id
     geom: Mapped[BaseGeometry] = mapped_column(Geometry("POLYGON"), nullable=False)

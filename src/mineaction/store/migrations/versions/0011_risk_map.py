@@ -84,7 +84,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_risk_cells")),
     )
     with op.batch_alter_table("risk_cells", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_risk_cells_run_id"), ["run_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_risk_cells_run_id_probability"), ["run_id", "probability"], unique=False
+        )
 
     op.create_table(
         "risk_hazards",
@@ -122,7 +124,7 @@ def downgrade() -> None:
 
     op.drop_table("risk_hazards")
     with op.batch_alter_table("risk_cells", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_risk_cells_run_id"))
+        batch_op.drop_index(batch_op.f("ix_risk_cells_run_id_probability"))
 
     op.drop_table("risk_cells")
     with op.batch_alter_table("risk_candidates", schema=None) as batch_op:
