@@ -84,7 +84,7 @@ def main() -> None:
                 lambda: risk_runs.publish(session, scored=scored, actor="bench", top_share=0.05)
             )
             run_id = run.id
-        out["commit_included_in"] = "publish_s excludes the commit"
+        out["note"] = "publish_s: writing the run inside its transaction, before the commit"
     out["cells"] = len(scored.frame)
     out["candidates"] = len(scored.candidates)
     bounds = tuple(float(v) for v in shapely.total_bounds(scored.grid.cells))
