@@ -24,6 +24,7 @@ from mineaction.services.catalogue import KINDS
 from mineaction.services.policy import ROLES, Principal
 from mineaction.store.tables import Finding, Organisation
 from tests.api.conftest import BY_ROLE, World
+from tests.api.risk_run import saved_run
 
 ALL = frozenset(ROLES)
 SIGNED_IN = ALL - {"public"}
@@ -233,6 +234,21 @@ ENDPOINTS: dict[str, Endpoint] = {
     "record verification": Endpoint("GET", "/api/minefield-records/verification", SIGNED_IN),
     "completion forecast": Endpoint("GET", "/api/plan/forecast", SIGNED_IN),
     "priorities": Endpoint("GET", "/api/plan/priorities", SIGNED_IN),
+    # The risk map shows where live hazards probably are: signed-in users only.
+    "risk runs": Endpoint("GET", lambda w: _risk(w, "/api/risk/runs"), SIGNED_IN),
+    "risk map layer": Endpoint(
+        "GET", lambda w: _risk(w, "/api/risk/map?bbox=44.7,38.3,50.7,41.95&zoom=9"), SIGNED_IN
+    ),
+    "risk per hazard": Endpoint("GET", lambda w: _risk(w, "/api/risk/hazards"), SIGNED_IN),
+    "risk of one hazard": Endpoint(
+        "GET", lambda w: _risk(w, "/api/risk/hazards/{hazard}"), SIGNED_IN
+    ),
+    "risk candidates": Endpoint("GET", lambda w: _risk(w, "/api/risk/candidates"), SIGNED_IN),
+    "risk candidates as gpkg": Endpoint(
+        "GET", lambda w: _risk(w, "/api/risk/candidates?format=gpkg"), SIGNED_IN
+    ),
+    "risk page": Endpoint("GET", lambda w: _risk(w, "/risk"), SIGNED_IN, page=True),
+    "map page with the risk layer": Endpoint("GET", "/map?risk=true", ALL, page=True),
     "sign-in page": Endpoint("GET", "/login", ALL, page=True),
     "api docs page": Endpoint("GET", "/api/docs", ALL, page=True),
     "home page": Endpoint("GET", "/", ALL, page=True),
@@ -293,6 +309,12 @@ EXEMPT |= {
     ("POST", "/import"),
     ("POST", "/import/confirm"),
 }
+
+
+def _risk(world: World, url: str) -> str:
+    """Return ``url`` once the world holds a saved risk run ({hazard}: a hazard it covers)."""
+    _run, hazard = saved_run(world.db)
+    return url.replace("{hazard}", str(hazard))
 
 
 def _any_id(world: World, table: str) -> int:

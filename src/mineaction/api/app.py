@@ -18,7 +18,7 @@ from fastapi.templating import Jinja2Templates
 from mineaction import __version__
 from mineaction.api import errors, ogc
 from mineaction.api.headers import SecurityHeaders
-from mineaction.api.routes import analytics, auth, imports, records, users
+from mineaction.api.routes import analytics, auth, imports, records, risk, users
 from mineaction.api.upload_limit import UploadLimit
 from mineaction.config import Settings, get_settings
 from mineaction.services import public
@@ -32,6 +32,7 @@ from mineaction.web import (
     pages,
     plan_page,
     reports_page,
+    risk_page,
 )
 
 
@@ -100,11 +101,13 @@ def create_app(database_url: str, *, settings: Settings | None = None) -> FastAP
     app.include_router(records.router)
     app.include_router(imports.router)
     app.include_router(analytics.router)
+    app.include_router(risk.router)
     app.include_router(users.router)
     app.include_router(ogc.router)
     app.include_router(pages.router)
     app.include_router(language_switch.router)
     app.include_router(plan_page.router)
+    app.include_router(risk_page.router)
     app.include_router(reports_page.router)
     app.include_router(import_page.router)
     app.include_router(admin_users.router)

@@ -1,7 +1,8 @@
 """``mineaction risk``: train, evaluate and apply the contamination-risk model.
 
 ``train``/``evaluate``/``predict`` work on any feature table (CSV, GeoPackage);
-``build-grid``/``map``/``backtest`` build that table from the database.
+``build-grid``/``map``/``backtest`` build that table from the database;
+``publish`` saves a scored grid in the database for the web map.
 """
 
 from __future__ import annotations
@@ -279,6 +280,14 @@ def build_grid(
         list[Path] | None,
         typer.Option("--layer", help="A GIS layer whose distance becomes a feature (repeatable)."),
     ] = None,
+    raster: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--raster",
+            help="NAME=FILE: a GeoTIFF or XYZ/CSV grid whose value per cell becomes the "
+            "feature NAME (repeatable).",
+        ),
+    ] = None,
     before: Annotated[
         str | None, typer.Option("--before", help="Use only evidence dated before this day.")
     ] = None,
@@ -299,6 +308,7 @@ def build_grid(
             cell_m=cell_m,
             districts=district,
             layers=layer,
+            rasters=raster,
             before=_day(before, "--before"),
         )
     write_table(grid.frame, output, geometry=grid.wkb(), layer="risk_grid")
@@ -328,7 +338,7 @@ def risk_map(
     mean cell risk) and candidate_areas (touching high-risk cells outside
     every recorded hazard, riskiest first).
     """
-    from mineaction.analytics.risk.maps import write_map
+    from mineaction.analytics.risk.maps import score_map, write_map
 
     check_format(format, ("text", "json"))
     if output.suffix.lower() != ".gpkg":
@@ -337,23 +347,22 @@ def risk_map(
         )
     db = open_database(database)
     with db.session() as session:
-        result = write_map(
-            session, model=model, grid=grid, output=output, top_share=top_share, explain=explain
-        )
+        result = score_map(session, model=model, grid=grid, top_share=top_share, explain=explain)
+    write_map(result, output)
     _note_missing(result.missing)
     hazards, candidates = result.hazards, result.candidates
     if format == "json":
         print_json(
             {
                 "output": str(output),
-                "cells": result.cells,
+                "cells": len(result.frame),
                 "hazards": hazards.head(20).to_dict(orient="records"),
                 "candidates": candidates.head(20).to_dict(orient="records"),
             }
         )
         return
     console.print(
-        f"{output}: {result.cells:,} cells, {len(hazards):,} hazards with their risk, "
+        f"{output}: {len(result.frame):,} cells, {len(hazards):,} hazards with their risk, "
         f"{len(candidates):,} candidate areas outside every recorded hazard."
     )
     for row in candidates.head(10).itertuples():
@@ -361,6 +370,56 @@ def risk_map(
             f"  candidate {row.candidate}: {row.area_ha} ha, {row.cells} cells, highest risk "
             f"{row.risk_max:.2f}, at {row.centre_lat:.5f}, {row.centre_lon:.5f}"
         )
+
+
+@app.command("publish")
+def publish(
+    model: ModelOption,
+    grid: Annotated[Path, typer.Option("--grid", help="Grid from `risk build-grid` (.gpkg).")],
+    top_share: Annotated[
+        float, typer.Option("--top-share", help="Share of cells counted as high risk.")
+    ] = 0.05,
+    explain: Annotated[int, typer.Option("--explain", help="Features named per cell.")] = 3,
+    keep: Annotated[
+        int, typer.Option("--keep", help="Runs kept in the database, the newest; older go.")
+    ] = 3,
+    note: Annotated[str | None, typer.Option("--note", help="Why this run was made.")] = None,
+    database: DatabaseOption = None,
+    format: FormatOption = "text",
+) -> None:
+    """Score the grid and save it in the database for the web map, per hazard and for survey.
+
+    Saves the cells (the map's risk layer), each hazard's risk and the candidate
+    areas, in one transaction; the newest --keep runs are kept.
+    """
+    from mineaction.analytics.risk.maps import score_map
+    from mineaction.cli.common import cli_actor
+    from mineaction.services import risk_runs
+
+    check_format(format, ("text", "json"))
+    db = open_database(database)
+    actor = cli_actor()
+    with db.session(actor=actor, note=note) as session:
+        scored = score_map(session, model=model, grid=grid, top_share=top_share, explain=explain)
+        run = risk_runs.publish(
+            session, scored=scored, actor=actor, top_share=top_share, keep=keep, note=note
+        )
+        summary = risk_runs.run_dict(run)
+    _note_missing(scored.missing)
+    if format == "json":
+        print_json(
+            {k: v for k, v in summary.items() if k != "summary"}
+            | {
+                "hazards": len(scored.hazards),
+                "candidates": len(scored.candidates),
+            }
+        )
+        return
+    console.print(
+        f"Risk run {summary['id']} saved: {summary['cells']:,} cells, "
+        f"{len(scored.hazards):,} hazards with their risk, {len(scored.candidates):,} candidate "
+        f"areas outside every recorded hazard (the newest {keep} runs are kept)."
+    )
 
 
 @app.command("backtest")

@@ -12,6 +12,7 @@ data set within a few milliseconds of work.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -73,16 +74,37 @@ def features_in_view(
     rows = session.connection().execute(query.order_by(model.id).limit(limit + 1)).all()
     truncated = len(rows) > limit
     rows = rows[:limit]
+    return encode_features(
+        [int(row[0]) for row in rows],
+        [row[1] for row in rows],
+        [_properties(fields, row[2:]) for row in rows],
+        zoom=zoom,
+        truncated=truncated,
+    )
+
+
+def encode_features(
+    ids: list[int],
+    wkbs: list[bytes],
+    properties: Sequence[dict[str, Any] | str],
+    *,
+    zoom: int,
+    truncated: bool,
+) -> bytes:
+    """Return a GeoJSON FeatureCollection (UTF-8) of WKB geometries, simplified for ``zoom``.
+
+    Each feature's properties are a dict, or JSON text already written.
+    """
     texts: list[str | None] = []
-    if rows:
-        geoms = shapely.from_wkb(np.array([row[1] for row in rows], dtype=object))
+    if ids:
+        geoms = shapely.from_wkb(np.array(wkbs, dtype=object))
         lines = ~np.isin(shapely.get_type_id(geoms), (0, 4))  # points stay as they are
         geoms[lines] = shapely.simplify(geoms[lines], tolerance(zoom), preserve_topology=True)
         texts = list(shapely.to_geojson(geoms))
     parts = [
-        f'{{"type":"Feature","id":{int(row[0])},"geometry":{text or "null"},'
-        f'"properties":{json.dumps(_properties(fields, row[2:]), default=str)}}}'
-        for row, text in zip(rows, texts, strict=True)
+        f'{{"type":"Feature","id":{i},"geometry":{text or "null"},'
+        f'"properties":{props if isinstance(props, str) else json.dumps(props, default=str)}}}'
+        for i, text, props in zip(ids, texts, properties, strict=True)
     ]
     head = json.dumps(
         {"type": "FeatureCollection", "numberReturned": len(parts), "truncated": truncated}

@@ -232,3 +232,21 @@ def require_planning(who: Principal) -> None:
     reason = planning_refusal(who)
     if reason is not None:
         raise AuthenticationRequired(reason, hint="Sign in at /login, or send an API token.")
+
+
+def risk_refusal(who: Principal) -> str | None:
+    """Return why ``who`` may not read the risk map (cells, per hazard, candidates), or None.
+
+    Risk is operational data: it shows where live hazards probably are.  Every
+    signed-in role reads it; the public does not.
+    """
+    if who.signed_in:
+        return None
+    return "The contamination-risk map is shown to signed-in users only."
+
+
+def require_risk(who: Principal) -> None:
+    """Raise AuthenticationRequired unless ``who`` may read the risk map."""
+    reason = risk_refusal(who)
+    if reason is not None:
+        raise AuthenticationRequired(reason, hint="Sign in at /login, or send an API token.")

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 from mineaction import __version__
 from mineaction.api.deps import csrf_token
 from mineaction.services.catalogue import KINDS
-from mineaction.services.policy import Principal, may, planning_refusal
+from mineaction.services.policy import Principal, may, planning_refusal, risk_refusal
 from mineaction.web.i18n import gettext as _
 
 
@@ -21,6 +21,8 @@ def navigation(who: Principal) -> list[tuple[str, str]]:
         nav[1:1] = [("/dashboard", _("Dashboard"))]
     if planning_refusal(who) is None:
         nav.append(("/plan", _("Planning")))
+    if risk_refusal(who) is None:
+        nav.append(("/risk", _("Risk")))
     nav.append(("/reports", _("Reports")))
     if who.signed_in:
         nav += [(f"/records/{k.name}", _(k.label)) for k in KINDS.values() if k.writable]

@@ -24,7 +24,7 @@ from mineaction.api.deps import (
 )
 from mineaction.api.routes.auth import do_sign_in, set_session_cookie
 from mineaction.domain import workflow
-from mineaction.errors import MineActionError, ValidationError
+from mineaction.errors import MineActionError, NotFoundError, ValidationError
 from mineaction.intake.kinds import get_kind
 from mineaction.services import (
     admin_areas,
@@ -34,6 +34,7 @@ from mineaction.services import (
     dashboard,
     public,
     records,
+    risk_runs,
 )
 from mineaction.services import status as status_service
 from mineaction.services.catalogue import KINDS, KindInfo, get_kind_info
@@ -43,6 +44,7 @@ from mineaction.services.policy import (
     may,
     read_scope,
     require,
+    risk_refusal,
 )
 from mineaction.web.i18n import current_language
 from mineaction.web.i18n import gettext as _
@@ -154,10 +156,14 @@ def dashboard_page(request: Request, who: CurrentPrincipal, db: DatabaseDep) -> 
 
 
 @router.get("/map", response_class=HTMLResponse)
-def map_page(request: Request, who: CurrentPrincipal) -> HTMLResponse:
-    """Show the map; its layers are the spatial kinds the user may read."""
+def map_page(request: Request, who: CurrentPrincipal, risk: bool = False) -> HTMLResponse:
+    """Show the map; its layers are the spatial kinds the user may read (and risk, signed in).
+
+    ``risk=true`` opens it with the risk layer switched on.
+    """
     layers = [k for k in KINDS.values() if k.geometry and may(who, "read", k.name)]
-    return _render(request, "map.html", who, layers=layers)
+    may_risk = risk_refusal(who) is None
+    return _render(request, "map.html", who, layers=layers, risk=may_risk, risk_on=risk)
 
 
 @router.get("/records/{kind}", response_class=HTMLResponse)
@@ -274,6 +280,7 @@ def detail_page(
         data = browse.as_dict(record, geometry=False)
         history = approval.history(session, info, record)
         row = get_kind(info.writable).row_of(record) if info.writable else None
+        risk = _hazard_risk(session, who, record.id) if info.name == "hazards" else None
     steps = [s for s in workflow.allowed_steps(record.approval) if may(who, s, info.name, facts)]
     editable = info.writable is not None and may(who, "update", info.name, facts)
     return _render(
@@ -286,7 +293,18 @@ def detail_page(
         history=history,
         steps=steps,
         editable=editable and record.approval != "submitted",
+        risk=risk,
     )
+
+
+def _hazard_risk(session: Any, who: Principal, hazard_id: int) -> dict[str, Any] | None:
+    """Return the hazard's risk in the newest saved run, if any and if ``who`` may see it."""
+    if risk_refusal(who) is not None:
+        return None
+    try:
+        return risk_runs.hazard_risk(session, hazard_id)
+    except NotFoundError:  # no run published yet
+        return None
 
 
 @router.get("/records/{kind}/{record_id}/edit", response_class=HTMLResponse)

@@ -16,7 +16,7 @@ import pyogrio
 import pytest
 import shapely
 from pyproj import Transformer
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from mineaction.analytics.risk.grid import Grid
 from mineaction.analytics.risk.sources import grid_from_database
@@ -24,6 +24,7 @@ from mineaction.analytics.risk.table import read_table
 from mineaction.demo import build_demo
 from mineaction.store.database import Database
 from mineaction.store.tables.operations import Finding, Hazard
+from mineaction.store.tables.risk import RiskCell, RiskRun
 from tests.conftest import BACKENDS, fresh_database
 
 DISTRICT = "Fuzuli"
@@ -150,6 +151,21 @@ def test_he_builds_trains_and_maps_from_the_command_line(
     assert (overlap < 0.01).all()
     report = json.loads(mapped.out)
     assert all(h["risk_max"] >= h["risk_mean"] for h in report["hazards"] if h["cells"])
+
+    # He saves the map for the web; asking to keep no run is refused, with no traceback.
+    common = ["-d", url, "--model", str(model), "--grid", str(grid_file)]
+    refused = run("risk", "publish", *common, "--keep", "0")
+    assert refused.code == 1 and "--keep 0" in refused.err and "Traceback" not in refused.err
+    published = run("risk", "publish", *common, "--note", "Fuzuli, weekly", "--format", "json")
+    assert published.code == 0, published.err
+    saved = json.loads(published.out)
+    assert saved["cells"] == len(cells.frame) and saved["note"] == "Fuzuli, weekly"
+    with demo_db.session() as session:
+        runs = session.scalars(select(RiskRun)).all()
+        assert [r.id for r in runs] == [saved["id"]]
+        assert session.scalar(
+            select(func.count()).select_from(RiskCell).where(RiskCell.run_id == saved["id"])
+        ) == len(cells.frame)
 
 
 def test_the_backtest_scores_the_finds_after_the_cutoff(run, demo_db: Database) -> None:

@@ -11,7 +11,8 @@ Per cell (centre-based distances in metres, densities per radius):
 - ``dist_accident_m``, ``accidents_5km``;
 - ``dist_minefield_record_m``, ``minefield_record_share`` (share of the cell
   inside a record's perimeter), the same for ``hazard`` and ``released``;
-- ``dist_<layer>_m`` for each user layer (front line, roads, settlements …).
+- ``dist_<layer>_m`` for each user layer (front line, roads, settlements …);
+- ``<raster>``: a user raster's value under the cell's centre (``rasters``).
 
 Label: 1 where the cell holds a finding, 0 where land in it was released
 (cancelled, reduced or cleared) and nothing was found, -1 elsewhere.
@@ -30,6 +31,7 @@ from scipy.spatial import cKDTree
 from shapely.geometry.base import BaseGeometry
 
 from mineaction.analytics.risk.evidence import Evidence
+from mineaction.analytics.risk.rasters import Raster
 from mineaction.errors import ValidationError
 from mineaction.geo.areas import utm_epsg
 
@@ -41,6 +43,9 @@ ACCIDENTS_RADIUS_M = 5000.0
 RELEASED_SHARE_FOR_LABEL = 0.1
 MAX_CELLS = 2_000_000
 _NO_EVIDENCE_M = 1.0e6  # distance reported when a kind of evidence is absent
+_CELL_COLUMNS = frozenset(
+    {"cell_id", "cell_lon", "cell_lat", "cell_area_m2", "cell_epsg", "cell_findings", "label"}
+)
 
 
 @dataclass
@@ -182,11 +187,13 @@ def build_grid(
     area: BaseGeometry,
     cell_m: float = 500.0,
     layers: dict[str, NDArray[np.object_]] | None = None,
+    rasters: list[Raster] | None = None,
 ) -> Grid:
     """Return the grid of ``cell_m`` cells over ``area`` (WGS84) with features and labels.
 
     ``layers`` maps a name to WGS84 geometries (points, lines or polygons) whose
-    distance becomes the feature ``dist_<name>_m``.
+    distance becomes the feature ``dist_<name>_m``; each raster's value under a
+    cell's centre becomes the feature named after the raster (NaN: missing).
     """
     if cell_m < 10:
         raise ValidationError(
@@ -228,13 +235,21 @@ def build_grid(
             cells_utm, centres, _project(np.asarray(geoms, dtype=object), forward)
         )
 
+    lonlat = shapely.get_coordinates(_project(centres, back))
+    for raster in rasters or []:
+        if raster.name in columns or raster.name in _CELL_COLUMNS:
+            raise ValidationError(
+                f"The raster name {raster.name!r} is already a column of the grid.",
+                hint="Give the raster another NAME in --raster NAME=FILE.",
+            )
+        columns[raster.name] = raster.sample(lonlat[:, 0], lonlat[:, 1])
+
     finds_in_cell = np.bincount(cell_of_find[cell_of_find >= 0], minlength=len(cells_utm))
     label = np.full(len(cells_utm), -1)
     label[columns["released_share"] >= RELEASED_SHARE_FOR_LABEL] = 0
     label[finds_in_cell > 0] = 1
 
     cells = _project(cells_utm, back)
-    lonlat = shapely.get_coordinates(_project(centres, back))
     frame = pd.DataFrame(
         {
             "cell_id": np.arange(1, len(cells_utm) + 1),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -29,7 +30,14 @@ from mineaction.store.tables.operations import Hazard
 #: Share of cells, the riskiest, whose explanation (why_1 ...) the map carries.
 EXPLAINED_SHARE = 0.05
 
-__all__ = ["EXPLAINED_SHARE", "MapResult", "candidate_areas", "hazard_risk", "write_map"]
+__all__ = [
+    "EXPLAINED_SHARE",
+    "RiskMap",
+    "candidate_areas",
+    "hazard_risk",
+    "score_map",
+    "write_map",
+]
 
 
 def _to_utm(geoms: NDArray[np.object_], epsg: int) -> NDArray[np.object_]:
@@ -65,7 +73,15 @@ def hazard_risk(
     has one, else the recorded polygon.  Returns the table and WGS84 polygons.
     """
     hazards = _hazards(session)
-    columns = ["reference", "status", "contamination", "cells", "risk_max", "risk_mean"]
+    columns = [
+        "hazard_id",
+        "reference",
+        "status",
+        "contamination",
+        "cells",
+        "risk_max",
+        "risk_mean",
+    ]
     if hazards.empty:
         return pd.DataFrame(columns=columns), np.array([], dtype=object)
     shapes = np.array(
@@ -79,6 +95,9 @@ def hazard_risk(
     tree = shapely.STRtree(grid.cells_utm)
     hz, cell = tree.query(shapes_utm, predicate="intersects")
     overlap = shapely.area(shapely.intersection(shapes_utm[hz], grid.cells_utm[cell]))
+    # A cell that only touches the hazard's edge is not one of its cells.
+    keep = overlap > 0
+    hz, cell, overlap = hz[keep], cell[keep], overlap[keep]
     n = len(hazards)
     weight = np.bincount(hz, weights=overlap, minlength=n)
     weighted = np.bincount(hz, weights=overlap * risk[cell], minlength=n)
@@ -86,6 +105,7 @@ def hazard_risk(
     np.fmax.at(highest, hz, risk[cell])
     table = pd.DataFrame(
         {
+            "hazard_id": hazards["id"],
             "reference": hazards["reference"],
             "status": hazards["status"],
             "contamination": hazards["contamination"],
@@ -159,25 +179,30 @@ def candidate_areas(
 
 
 @dataclass
-class MapResult:
-    """What ``write_map`` wrote: cell count, per-hazard table, candidates, columns missing."""
+class RiskMap:
+    """A grid scored by a model: risk per cell, why for the riskiest, per hazard, candidates."""
 
-    cells: int
+    grid: Grid
+    frame: pd.DataFrame  # the grid's table with ``risk``
+    risk: NDArray[np.float64]
+    why: dict[int, list[list[Any]]]  # row position -> [[feature, log-odds], ...]
     hazards: pd.DataFrame
+    hazard_shapes: NDArray[np.object_]
     candidates: pd.DataFrame
+    candidate_shapes: NDArray[np.object_]
     missing: list[str]
+    model: RiskModel
 
 
-def write_map(
-    session: Session,
-    *,
-    model: Path,
-    grid: Path,
-    output: Path,
-    top_share: float = 0.05,
-    explain: int = 3,
-) -> MapResult:
-    """Score the grid with the model; write risk_cells, hazard_risk and candidate_areas."""
+def score_map(
+    session: Session, *, model: Path, grid: Path, top_share: float = 0.05, explain: int = 3
+) -> RiskMap:
+    """Score the grid file with the model file; derive per-hazard risk and candidate areas."""
+    if not 0 < top_share < 1:
+        raise ValidationError(
+            f"--top-share {top_share:g} is not a share of the cells.",
+            hint="Give a number between 0 and 1, e.g. 0.05 for the riskiest 5%.",
+        )
     trained = RiskModel.load(model)
     table = read_table(grid)
     if table.geometry is None:
@@ -189,23 +214,43 @@ def write_map(
     risk, missing = trained.predict(table.frame)
     out = table.frame.copy()
     out["risk"] = risk.round(5)
-    if explain > 0:
+    why: dict[int, list[list[Any]]] = {}
+    if explain > 0 and len(out):
         # Contributions cost up to ~1 ms of CPU a cell: explain the cells a planner looks at.
-        chosen = table.frame.index[risk >= np.quantile(risk, 1.0 - EXPLAINED_SHARE)]
-        subset = table.frame.loc[chosen]
+        chosen = np.flatnonzero(risk >= np.quantile(risk, 1.0 - EXPLAINED_SHARE))
+        subset = table.frame.iloc[chosen]
         explained = with_explanations(
             subset.iloc[:, :0], trained.contributions(subset), trained.features, explain
         )
         for column in explained.columns:
             out[column] = explained[column]
-    output.unlink(missing_ok=True)
-    write_table(out, output, geometry=cells.wkb(), layer="risk_cells")
+        names = [c for c in explained.columns if not c.endswith("_logodds")]
+        for position, row in zip(chosen, explained.itertuples(index=False), strict=True):
+            values = row._asdict()
+            why[int(position)] = [[values[n], float(values[f"{n}_logodds"])] for n in names]
     hazards, hazard_shapes = hazard_risk(session, cells, risk)
     candidates, candidate_shapes = candidate_areas(session, cells, risk, top_share)
+    return RiskMap(
+        grid=cells,
+        frame=out,
+        risk=risk,
+        why=why,
+        hazards=hazards,
+        hazard_shapes=hazard_shapes,
+        candidates=candidates,
+        candidate_shapes=candidate_shapes,
+        missing=missing,
+        model=trained,
+    )
+
+
+def write_map(scored: RiskMap, output: Path) -> None:
+    """Write the scored map as a GeoPackage: risk_cells, hazard_risk and candidate_areas."""
+    output.unlink(missing_ok=True)
+    write_table(scored.frame, output, geometry=scored.grid.wkb(), layer="risk_cells")
     for frame, shapes, name in (
-        (hazards, hazard_shapes, "hazard_risk"),
-        (candidates, candidate_shapes, "candidate_areas"),
+        (scored.hazards, scored.hazard_shapes, "hazard_risk"),
+        (scored.candidates, scored.candidate_shapes, "candidate_areas"),
     ):
         if len(frame):
             write_table(frame, output, geometry=shapely.to_wkb(shapes), layer=name, append=True)
-    return MapResult(cells=len(out), hazards=hazards, candidates=candidates, missing=missing)

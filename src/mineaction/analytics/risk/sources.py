@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from mineaction.analytics.risk.evidence import Evidence, load_evidence
 from mineaction.analytics.risk.grid import Grid, build_grid
+from mineaction.analytics.risk.rasters import parse_raster_option, read_raster
 from mineaction.errors import ValidationError
 from mineaction.services.admin_areas import find_area
 from mineaction.store.tables.reference import AdminArea
@@ -99,10 +100,15 @@ def grid_from_database(
     cell_m: float = 500.0,
     districts: list[str] | None = None,
     layers: list[Path] | None = None,
+    rasters: list[str] | None = None,
     before: dt.date | None = None,
 ) -> Grid:
-    """Build the risk grid from the database as it stood before ``before`` (everything if None)."""
+    """Build the risk grid from the database as it stood before ``before`` (everything if None).
+
+    ``rasters`` are ``NAME=FILE`` options: GeoTIFF or XYZ/CSV grids sampled per cell.
+    """
+    read = [read_raster(*parse_raster_option(r)) for r in rasters or []]
     evidence = load_evidence(session).known_before(before)
     area = study_area(session, districts or [], evidence)
     named = dict(read_layer(p) for p in layers or [])
-    return build_grid(evidence=evidence, area=area, cell_m=cell_m, layers=named)
+    return build_grid(evidence=evidence, area=area, cell_m=cell_m, layers=named, rasters=read)

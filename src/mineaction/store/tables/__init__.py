@@ -23,6 +23,7 @@ from mineaction.store.tables.reference import (
     Organisation,
     Team,
 )
+from mineaction.store.tables.risk import RiskCandidate, RiskCell, RiskHazard, RiskRun
 from mineaction.store.tables.system import AuditEntry, DatasetFact, User
 
 #: (table name, indexed geometry column) of every spatial table.
@@ -65,6 +66,10 @@ __all__ = [
     "RecordAttachment",
     "RecordMineType",
     "ReleaseAcceptance",
+    "RiskCandidate",
+    "RiskCell",
+    "RiskHazard",
+    "RiskRun",
     "Submission",
     "Team",
     "User",

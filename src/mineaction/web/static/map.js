@@ -14,6 +14,8 @@
   var map = L.map(el, { preferCanvas: true, zoomControl: false }).setView([39.85, 46.9], 9);
   L.control.zoom({ zoomInTitle: words.zoomIn || "Zoom in", zoomOutTitle: words.zoomOut || "Zoom out" }).addTo(map);
   var control = L.control.layers(null, null, { collapsed: false }).addTo(map);
+  // Other scripts of the page (the risk layer) add their overlays to the same map and control.
+  el.mineaction = { map: map, control: control };
   var groups = {};
   var filters = { period: "", operator: "" };
 
