@@ -13,7 +13,7 @@ polygons with their ids and their shapes in lon/lat and in metres.
 Both give the same answer on both backends: *inside* is the point in the
 polygon as stored (lon/lat), *near* is the distance in ``Metric`` metres.
 On PostGIS the joins run in the database (``postgis.py``) and only pairs
-too close to call on the ellipsoid are settled here, in metres.
+too close to call in local metres are settled here, in ``Metric`` metres.
 """
 
 from __future__ import annotations
@@ -175,11 +175,19 @@ def near_any(
     points: PointSet,
     distance_m: float,
     metric: Metric,
+    *,
+    in_database: bool = True,
 ) -> Bools:
-    """Return, for each point, whether it lies within ``distance_m`` of a polygon of ``model``."""
+    """Return, for each point, whether it lies within ``distance_m`` of a polygon of ``model``.
+
+    On PostGIS the join runs in the database unless ``in_database`` is False:
+    then the polygons are read and joined here as on SQLite, which is faster
+    when the points are already in memory and are most of their table (the
+    database must fetch every point's row at random from the heap).
+    """
     if len(points) == 0:
         return np.zeros(0, dtype=bool)
-    if not _postgis(session):
+    if not (in_database and _postgis(session)):
         polygons = read_polygons(session, model, where, metric)
         return inprocess.near_any(points.tree(), polygons.metres, distance_m)
     table = model.__tablename__

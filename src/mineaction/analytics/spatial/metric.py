@@ -2,8 +2,9 @@
 
 Within 250 km of its central meridian a metre in this projection is a metre
 on the ground to better than 0.1 %; ``relative_error`` bounds the difference
-for data that reaches farther, so that a database measuring on the
-ellipsoid (PostGIS geography) knows which distances are too close to call.
+for data that reaches farther, so that a join measuring another way (the
+PostGIS joins, in metres local to each polygon) knows which distances are
+too close to call.
 """
 
 from __future__ import annotations
@@ -57,13 +58,13 @@ class Metric:
 
 
 def relative_error(x: Floats) -> float:
-    """Return a bound on |planar distance ÷ ellipsoid distance − 1| for points at eastings ``x``.
+    """Return a bound on |projected distance ÷ ground distance − 1| for points at eastings ``x``.
 
     The transverse Mercator scale grows as 1 + x²/2R² away from the central
-    meridian; the bound doubles that, and adds 0.5 % for the ellipsoid
-    against the sphere and for edges that are straight in one system and
-    slightly curved in the other (generous: it only widens the band of
-    distances settled in metres).
+    meridian; the bound doubles that, and adds 0.5 % for the other way's own
+    error and for edges that are straight in one system and slightly curved
+    in the other (generous: it only widens the band of distances settled in
+    these metres).
     """
     reach = float(np.abs(x).max()) if len(x) else 0.0
     return 0.005 + (reach / EARTH_RADIUS_M) ** 2
