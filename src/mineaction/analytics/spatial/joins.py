@@ -67,6 +67,12 @@ class PointSet:
             self._tree = shapely.STRtree(self.geoms())
         return self._tree
 
+    def forget(self, *, geoms: bool = True) -> None:
+        """Free the tree (and the points' geometries unless ``geoms`` is False)."""
+        self._tree = None
+        if geoms:
+            self._geoms = None
+
     def positions(self, ids: Ints) -> Ints:
         """Return the position of each of ``ids`` in this set."""
         return np.searchsorted(self.ids, ids).astype(np.int64)

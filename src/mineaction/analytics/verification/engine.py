@@ -144,6 +144,8 @@ def verify_records(
     acc_out = _outside(len(accidents), a_pairs)
     find_unknown = _outside_hazards(session, find_set, find_out, rules.buffer_m, metric)
     acc_unknown = _outside_hazards(session, acc_set, acc_out, rules.buffer_m, metric)
+    find_set.forget(geoms=False)  # memory: the trees are done with, the points not yet
+    acc_set.forget(geoms=False)
     step("tested points outside records against hazards", 1, 1)
     outside = _outside_events(
         perimeters,
@@ -153,6 +155,8 @@ def verify_records(
             (accidents, acc_set, acc_out, acc_unknown),
         ],
     )
+    find_set.forget()
+    acc_set.forget()
     step("nearest record of each point outside", 1, 1)
     proposed = _proposed_areas(session, metric, rules, outside, finds, accidents)
     step("clustered unknown contamination", 1, 1)

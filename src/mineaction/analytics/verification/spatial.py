@@ -283,6 +283,10 @@ def worked_polygons(
     return [g for g in shapes if g is not None and not g.is_empty]
 
 
+#: Points whose nearest polygon is sought at a time (bounds the memory of the candidates).
+NEAREST_CHUNK = 250_000
+
+
 def nearest_polygons(
     points: npt.NDArray[np.object_], polygons: npt.NDArray[np.object_], *, candidates: int = 4
 ) -> tuple[npt.NDArray[np.int64], Floats]:
@@ -301,6 +305,12 @@ def nearest_polygons(
     from scipy.spatial import cKDTree
 
     n = len(points)
+    if n > NEAREST_CHUNK:  # memory: the candidates of a chunk at a time
+        parts = [
+            nearest_polygons(points[i : i + NEAREST_CHUNK], polygons, candidates=candidates)
+            for i in range(0, n, NEAREST_CHUNK)
+        ]
+        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
     nearest = np.full(n, -1, dtype=np.int64)
     distance = np.full(n, np.nan)
     if n == 0 or len(polygons) == 0:
