@@ -126,8 +126,13 @@ def _postgis(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def read_polygons(session: Session, model: Any, where: list[Any], metric: Metric) -> PolygonSet:
-    """Return the polygons of ``model`` chosen by ``where`` (by id), read as WKB in one go."""
+def read_polygons(
+    session: Session, model: Any, where: list[Any], metric: Metric | None
+) -> PolygonSet:
+    """Return the polygons of ``model`` chosen by ``where`` (by id), read as WKB in one go.
+
+    Without a ``metric`` they are not projected (``metres`` is empty).
+    """
     table = model.__tablename__
     column = f"ST_AsBinary({table}.geom)" if _postgis(session) else f"{table}.geom"
     wkb: Any = literal_column(column)
@@ -138,7 +143,8 @@ def read_polygons(session: Session, model: Any, where: list[Any], metric: Metric
     ).all()
     ids = np.array([r[0] for r in rows], dtype=np.int64)
     lonlat = shapely.from_wkb(np.array([bytes(r[1]) for r in rows], dtype=object))
-    return PolygonSet(model, ids, lonlat, metric.to_metres(lonlat))
+    metres = metric.to_metres(lonlat) if metric else np.empty(0, dtype=object)
+    return PolygonSet(model, ids, lonlat, metres)
 
 
 def pairs_within(
