@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import shapely
 
+from mineaction.analytics.verification import spatial
 from mineaction.analytics.verification.clusters import dbscan
 from mineaction.analytics.verification.spatial import nearest_polygons
 
@@ -16,6 +18,21 @@ def test_the_nearest_polygon_is_the_one_brute_force_finds() -> None:
     points = shapely.points(rng.uniform(-5_000, 55_000, 3_000), rng.uniform(-5_000, 35_000, 3_000))
     nearest, distance = nearest_polygons(points, polygons)
     brute = shapely.distance(points[:, None], polygons[None, :])
+    assert np.allclose(distance, brute.min(axis=1))
+    assert np.allclose(brute[np.arange(len(points)), nearest], distance)
+
+
+def test_the_nearest_polygon_is_the_same_when_sought_a_chunk_at_a_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rng = np.random.default_rng(8)
+    x, y = rng.uniform(0, 20_000, 40), rng.uniform(0, 20_000, 40)
+    polygons = shapely.box(x, y, x + rng.uniform(50, 900, 40), y + rng.uniform(50, 900, 40))
+    points = shapely.points(rng.uniform(0, 20_000, 2_500), rng.uniform(0, 20_000, 2_500))
+    monkeypatch.setattr(spatial, "NEAREST_CHUNK", 300)
+    nearest, distance = nearest_polygons(points, polygons)
+    brute = shapely.distance(points[:, None], polygons[None, :])
+    assert len(nearest) == len(points)
     assert np.allclose(distance, brute.min(axis=1))
     assert np.allclose(brute[np.arange(len(points)), nearest], distance)
 

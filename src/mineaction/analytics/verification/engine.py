@@ -1,18 +1,21 @@
 """Verifying every minefield record against what clearance, survey and accidents found.
 
 ``verify_records`` is a pure function of the database and its parameters.
-The joins run in-process on Shapely 2's STRtree over arrays, never a Python
-loop over records × points:
+The joins are those of the spatial analytics service
+(``mineaction.analytics.spatial``): in the database on PostGIS, with Shapely
+2's STRtree in process on SQLite; never a Python loop over records × points:
 
 1. records are read with their perimeters and projected to metres;
 2. mine findings and accidents of the period are read as numbers (their
    bounding-box columns) and projected;
-3. one STRtree over the perimeters answers "inside" and "within the buffer"
-   for every point at once, and "nearest record" for the points outside;
+3. one join per kind of point gives every (record, point) pair within the
+   buffer and whether the point is inside; the figures of every record are
+   sums over those pairs;
 4. the part of each record surveyed or cleared comes from land releases and
    activities read through the spatial index around that record;
-5. points outside every record are tested against every hazard (one STRtree)
-   and those outside both are clustered into proposed suspected areas.
+5. points outside every record are tested against every hazard, those
+   outside both are clustered into proposed suspected areas, and each
+   point outside gets its nearest record.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from mineaction.analytics.spatial import Metric, Pairs, PointSet, PolygonSet, near_any, pairs_within
 from mineaction.analytics.verification.clusters import dbscan
 from mineaction.analytics.verification.result import (
     Distances,
@@ -38,18 +42,18 @@ from mineaction.analytics.verification.result import (
 )
 from mineaction.analytics.verification.rules import Evidence, Rules, classify
 from mineaction.analytics.verification.spatial import (
-    Metric,
     Points,
+    accident_filter,
+    finding_filter,
     load_accidents,
     load_findings,
-    load_hazards,
     nearest_polygons,
     worked_polygons,
 )
 from mineaction.domain.ledger import polygonal
 from mineaction.errors import ValidationError
 from mineaction.geo import geodesic_area_m2
-from mineaction.store.tables import AdminArea, MinefieldRecord
+from mineaction.store.tables import Accident, AdminArea, Finding, Hazard, MinefieldRecord
 
 __all__ = ["verify_records"]
 
@@ -89,28 +93,36 @@ def verify_records(
     accidents = load_accidents(session, rules.accident_devices, start, end)
     step("read records, findings and accidents", 1, 1)
     metric = _metric(records, finds, accidents)
-    perimeters = metric.to_metres(np.array([r.geom for r in records], dtype=object))
-    tree = shapely.STRtree(perimeters)
-    find_pts, acc_pts = finds.project(metric), accidents.project(metric)
-    f_in, f_near = _joins(tree, find_pts, rules.buffer_m)
-    a_in, a_near = _joins(tree, acc_pts, rules.buffer_m)
+    lonlat = np.array([r.geom for r in records], dtype=object)
+    perimeters = metric.to_metres(lonlat)
+    shapes = PolygonSet(
+        MinefieldRecord, np.array([r.id for r in records], np.int64), lonlat, perimeters
+    )
+    find_set = _point_set(
+        Finding, finding_filter(rules.finding_categories, start, end), finds, metric
+    )
+    acc_set = _point_set(
+        Accident, accident_filter(rules.accident_devices, start, end), accidents, metric
+    )
+    f_pairs = pairs_within(session, shapes, find_set, rules.buffer_m)
+    a_pairs = pairs_within(session, shapes, acc_set, rules.buffer_m)
     step("joined points and records", 1, 1)
 
+    n = len(records)
+    figures = _record_figures(finds, f_pairs, n)
+    accidents_inside = np.bincount(a_pairs.polygon[a_pairs.inside], minlength=n)
     results = []
     for index, record in enumerate(records):
         coverage = _coverage(session, record, end)
-        inside = f_in[1][f_in[0] == index]
-        near = np.setdiff1d(f_near[1][f_near[0] == index], inside)
-        found = _by_category(finds, np.concatenate([inside, near]))
         evidence = Evidence(
             coverage_share=coverage,
             expected_ap=record.expected_ap,
             expected_at=record.expected_at,
-            found_ap=found.get("ap_mine", 0),
-            found_at=found.get("at_mine", 0),
-            mines_inside=int(finds.quantity[inside].sum()),
-            mines_buffer=int(finds.quantity[near].sum()),
-            accidents_inside=int(np.count_nonzero(a_in[0] == index)),
+            found_ap=int(figures["found_ap"][index]),
+            found_at=int(figures["found_at"][index]),
+            mines_inside=int(figures["mines_inside"][index]),
+            mines_buffer=int(figures["mines_buffer"][index]),
+            accidents_inside=int(accidents_inside[index]),
         )
         klass, reason = classify(evidence, rules)
         results.append(
@@ -120,26 +132,31 @@ def verify_records(
                 klass=klass,
                 reason=reason,
                 evidence=evidence,
-                findings_inside=len(inside),
-                findings_buffer=len(near),
+                findings_inside=int(figures["inside"][index]),
+                findings_buffer=int(figures["buffer"][index]),
                 area_m2=record.area_m2,
                 geom=record.geom,
             )
         )
         step("coverage of each record", index + 1, len(records))
 
-    find_out = np.setdiff1d(np.arange(len(finds)), f_near[1])
-    acc_out = np.setdiff1d(np.arange(len(accidents)), a_near[1])
-    hazards_tree = _hazards_tree(session, metric) if len(find_out) + len(acc_out) else None
-    find_unknown = _outside_hazards(hazards_tree, find_pts[find_out], rules.buffer_m)
-    acc_unknown = _outside_hazards(hazards_tree, acc_pts[acc_out], rules.buffer_m)
+    find_out = _outside(len(finds), f_pairs)
+    acc_out = _outside(len(accidents), a_pairs)
+    find_unknown = _outside_hazards(session, find_set, find_out, rules.buffer_m, metric)
+    acc_unknown = _outside_hazards(session, acc_set, acc_out, rules.buffer_m, metric)
+    find_set.forget(geoms=False)  # memory: the trees are done with, the points not yet
+    acc_set.forget(geoms=False)
     step("tested points outside records against hazards", 1, 1)
-
     outside = _outside_events(
         perimeters,
         records,
-        [(finds, find_pts, find_out, find_unknown), (accidents, acc_pts, acc_out, acc_unknown)],
+        [
+            (finds, find_set, find_out, find_unknown),
+            (accidents, acc_set, acc_out, acc_unknown),
+        ],
     )
+    find_set.forget()
+    acc_set.forget()
     step("nearest record of each point outside", 1, 1)
     proposed = _proposed_areas(session, metric, rules, outside, finds, accidents)
     step("clustered unknown contamination", 1, 1)
@@ -176,28 +193,38 @@ def _metric(records: list[MinefieldRecord], *points: Points) -> Metric:
     return Metric((min(lons) + max(lons)) / 2, (min(lats) + max(lats)) / 2)
 
 
-def _joins(
-    tree: shapely.STRtree, points: npt.NDArray[np.object_], buffer_m: float
-) -> tuple[tuple[Ints, Ints], tuple[Ints, Ints]]:
-    """Return (record, point) index pairs: point inside record, and within the buffer of it."""
-    if len(points) == 0 or len(tree) == 0:
-        empty = np.empty(0, np.int64)
-        return (empty, empty), (empty, empty)
-    p_in, r_in = tree.query(points, predicate="intersects")
-    if buffer_m > 0:
-        p_near, r_near = tree.query(points, predicate="dwithin", distance=buffer_m)
-    else:
-        p_near, r_near = p_in, r_in
-    return (r_in, p_in), (r_near, p_near)
+def _point_set(model: Any, where: list[Any], points: Points, metric: Metric) -> PointSet:
+    """Return ``points`` as a set the spatial service joins, projected into ``metric``."""
+    points.x, points.y = metric.xy(points.lon, points.lat)
+    return PointSet(model, where, points.ids, points.lon, points.lat, points.x, points.y)
 
 
-def _by_category(points: Points, index: Ints) -> dict[str, int]:
-    totals: dict[str, int] = {}
-    for category, quantity in zip(
-        points.category[index].tolist(), points.quantity[index].tolist(), strict=True
-    ):
-        totals[category] = totals.get(category, 0) + int(quantity)
-    return totals
+def _record_figures(finds: Points, pairs: Pairs, n: int) -> dict[str, Ints]:
+    """Return, for each of ``n`` records, its finding counts and mines by place and category."""
+    quantity = finds.quantity[pairs.point]
+    category = finds.category[pairs.point]
+
+    def total(keep: npt.NDArray[np.bool_], weights: Ints | None = None) -> Ints:
+        w = None if weights is None else weights[keep]
+        counts = np.bincount(pairs.polygon[keep], weights=w, minlength=n)
+        return np.rint(counts).astype(np.int64)
+
+    inside = pairs.inside
+    return {
+        "inside": total(inside),
+        "buffer": total(~inside),
+        "mines_inside": total(inside, quantity),
+        "mines_buffer": total(~inside, quantity),
+        "found_ap": total(category == "ap_mine", quantity),
+        "found_at": total(category == "at_mine", quantity),
+    }
+
+
+def _outside(count: int, pairs: Pairs) -> Ints:
+    """Return the positions of the points in no pair (farther than the buffer from every record)."""
+    outside = np.ones(count, dtype=bool)
+    outside[pairs.point] = False
+    return np.flatnonzero(outside).astype(np.int64)
 
 
 def _coverage(session: Session, record: MinefieldRecord, end: dt.date | None) -> float:
@@ -209,38 +236,35 @@ def _coverage(session: Session, record: MinefieldRecord, end: dt.date | None) ->
     return min(1.0, geodesic_area_m2(polygonal(worked)) / record.area_m2)
 
 
-def _hazards_tree(session: Session, metric: Metric) -> shapely.STRtree:
-    _references, shapes = load_hazards(session)
-    return shapely.STRtree(metric.to_metres(np.array(shapes, dtype=object)))
-
-
 def _outside_hazards(
-    tree: shapely.STRtree | None, points: npt.NDArray[np.object_], buffer_m: float
+    session: Session, points: PointSet, index: Ints, buffer_m: float, metric: Metric
 ) -> npt.NDArray[np.bool_]:
-    """Return, for each point, whether it lies farther than the buffer from every hazard."""
-    unknown = np.ones(len(points), dtype=bool)
-    if tree is None or len(points) == 0 or len(tree) == 0:
-        return unknown
-    hits, _ = tree.query(points, predicate="dwithin", distance=max(buffer_m, 0.0))
-    unknown[hits] = False
-    return unknown
+    """Return, for each point ``index``, whether it is farther than the buffer from every hazard."""
+    if len(index) == 0:
+        return np.zeros(0, dtype=bool)
+    # Every point of the period is in memory already (for the outside layer and the
+    # nearest record): joining them with the hazards here is faster than in PostGIS,
+    # which would fetch each point's row again (bench/bench_records.py measures both).
+    approved = [Hazard.approval == "approved"]
+    near = near_any(session, Hazard, approved, points, buffer_m, metric, in_database=False)
+    return ~near[index]
 
 
 def _outside_events(
     perimeters: npt.NDArray[np.object_],
     records: list[MinefieldRecord],
-    parts: list[tuple[Points, npt.NDArray[np.object_], Ints, npt.NDArray[np.bool_]]],
+    parts: list[tuple[Points, PointSet, Ints, npt.NDArray[np.bool_]]],
 ) -> OutsideEvents:
     """Return the findings then the accidents outside every record, with the nearest record."""
     references = np.array([r.reference for r in records] + [None], dtype=object)
     chunks: dict[str, list[Any]] = {
         k: [] for k in OutsideEvents.__dataclass_fields__ if k not in ("x", "y")
     }
-    for (points, geoms, index, unknown), kind in zip(parts, ("finding", "accident"), strict=True):
+    for (points, placed, index, unknown), kind in zip(parts, ("finding", "accident"), strict=True):
         nearest = np.full(len(index), -1, np.int64)
         distance = np.full(len(index), np.nan)
         if len(index) and len(perimeters):
-            nearest, distance = nearest_polygons(geoms[index], perimeters)
+            nearest, distance = nearest_polygons(placed.geoms()[index], perimeters)
         chunks["kind"].append(np.full(len(index), kind, dtype=object))
         chunks["ids"].append(points.ids[index])
         chunks["category"].append(points.category[index])

@@ -21,52 +21,28 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import shapely
-from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import and_, func, literal, select, text
 from sqlalchemy.orm import Session
 
+from mineaction.analytics.spatial.metric import Metric
 from mineaction.store.spatial_ddl import rtree_name
-from mineaction.store.tables import Accident, Activity, Finding, Hazard, LandRelease
+from mineaction.store.tables import Accident, Activity, Finding, LandRelease
 
-__all__ = ["Metric", "Points", "bbox_filter", "load_accidents", "load_findings", "load_hazards"]
+__all__ = [
+    "Metric",
+    "Points",
+    "accident_filter",
+    "bbox_filter",
+    "finding_filter",
+    "load_accidents",
+    "load_findings",
+]
 
 #: Activity types whose worked polygon has been searched on the ground.
 SEARCHING_ACTIVITIES = ("ts", "clearance_manual", "clearance_mechanical", "clearance_dogs", "bac")
 
 Floats = npt.NDArray[np.float64]
-
-
-class Metric:
-    """A transverse Mercator projection centred on ``lon0``/``lat0``: lon/lat ↔ metres."""
-
-    def __init__(self, lon0: float, lat0: float) -> None:
-        crs = f"+proj=tmerc +lon_0={lon0:.6f} +lat_0={lat0:.6f} +k=1 +datum=WGS84 +units=m"
-        self._fwd = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
-        self._inv = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
-
-    def xy(self, lon: Floats, lat: Floats) -> tuple[Floats, Floats]:
-        """Return arrays of lon/lat as arrays of metres."""
-        x, y = self._fwd.transform(lon, lat)
-        return np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
-
-    def to_metres(self, geoms: Any) -> Any:
-        """Return a geometry (or an array of them) in metres."""
-        return shapely.transform(geoms, self._apply(self._fwd))
-
-    def to_lonlat(self, geoms: Any) -> Any:
-        """Return a geometry (or an array of them) in metres back in lon/lat."""
-        return shapely.transform(geoms, self._apply(self._inv))
-
-    @staticmethod
-    def _apply(t: Transformer) -> Any:
-        def move(coords: Floats) -> Floats:
-            if len(coords) == 0:
-                return coords
-            x, y = t.transform(coords[:, 0], coords[:, 1])
-            return np.column_stack([x, y])
-
-        return move
 
 
 @dataclass
@@ -104,40 +80,61 @@ def _period(column: Any, start: dt.date | None, end: dt.date | None) -> list[Any
     return clauses
 
 
-#: Rows read from the database at a time (memory stays flat however many points there are).
-BATCH_ROWS = 100_000
-
-
 def _points(session: Session, query: Any, labels: Sequence[str]) -> Points:
-    """Read (id, lon, lat, category, quantity, date) rows into arrays, a batch at a time.
+    """Read (id, lon, lat, category, quantity, date) rows into arrays.
 
-    On PostgreSQL the rows come as one binary COPY read straight into numpy
-    (no Python object per row); elsewhere as plain tuples in batches.
+    On PostgreSQL the rows come as one binary COPY read straight into numpy;
+    on SQLite as plain numbers (the category as its position in ``labels``,
+    the date as a day number computed in SQL) that numpy takes from the
+    driver's rows without a Python object per value kept.
     """
     if session.get_bind().dialect.name == "postgresql":
         return _points_copy(session, query, labels)
-    ids, lon, lat, codes, quantity, day = [], [], [], [], [], []
-    names: dict[str, int] = {}
-    # A Core result (no ORM row handling): plain tuples, streamed in batches.
-    result = session.connection().execute(query.execution_options(yield_per=BATCH_ROWS))
-    for batch in result.partitions():
-        i, x, y, c, q, d = zip(*batch, strict=True)
-        n = len(batch)
-        ids.append(np.fromiter(i, np.int64, n))
-        lon.append(np.fromiter(x, np.float64, n))
-        lat.append(np.fromiter(y, np.float64, n))
-        codes.append(np.fromiter((names.setdefault(k, len(names)) for k in c), np.int16, n))
-        quantity.append(np.fromiter(q, np.int64, n))
-        day.append(np.fromiter((v.toordinal() for v in d), np.int64, n))
-    seen = np.array(list(names), dtype=object)
-    code = np.concatenate(codes) if codes else np.empty(0, np.int16)
+    return _points_sqlite(session, query, labels)
+
+
+#: One row of ``_points_sqlite``: id, lon, lat, quantity, day number × 16 + category code.
+_SQLITE_ROW = np.dtype(
+    [("id", "i8"), ("x", "f8"), ("y", "f8"), ("quantity", "i8"), ("daycode", "i8")]
+)
+#: julianday() of a date less its proleptic Gregorian ordinal (``date.toordinal``).
+_JULIAN_OFFSET = 1721424.5
+
+
+def _literal_sql(session: Session, query: Any) -> str:
+    """Return ``query`` as SQL text with its values written in (they are ours, not a user's)."""
+    return str(
+        query.compile(dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True})
+    )
+
+
+def _labels_sql(labels: Sequence[str]) -> str:
+    if not all(label.replace("_", "").isalnum() for label in labels):
+        raise ValueError("category codes are letters and underscores")
+    return ", ".join(f"'{label}'" for label in labels)
+
+
+def _points_sqlite(session: Session, query: Any, labels: Sequence[str]) -> Points:
+    """Read the rows of ``query`` on SQLite into arrays, five numbers a row."""
+    if len(labels) > 15:
+        raise ValueError("at most 15 categories")
+    codes = " ".join(f"WHEN '{label}' THEN {n}" for n, label in enumerate(labels))
+    _labels_sql(labels)
+    sql = (
+        "SELECT q.id, q.x, q.y, q.qty, "
+        f"(CAST(julianday(q.day) - {_JULIAN_OFFSET} AS INTEGER) << 4) + CASE q.cat {codes} END "
+        f"FROM ({_literal_sql(session, query)}) AS q ORDER BY q.id"
+    )
+    raw = session.connection().connection.driver_connection
+    rows = np.fromiter(raw.execute(sql), dtype=_SQLITE_ROW)  # type: ignore[union-attr]
+    names = np.array(list(labels), dtype=object)
     return Points(
-        ids=np.concatenate(ids) if ids else np.empty(0, np.int64),
-        lon=np.concatenate(lon) if lon else np.empty(0),
-        lat=np.concatenate(lat) if lat else np.empty(0),
-        category=seen[code] if len(seen) else np.empty(0, object),
-        quantity=np.concatenate(quantity) if quantity else np.empty(0, np.int64),
-        day=np.concatenate(day) if day else np.empty(0, np.int64),
+        ids=rows["id"],
+        lon=rows["x"],
+        lat=rows["y"],
+        category=names[rows["daycode"] & 15] if len(rows) else np.empty(0, object),
+        quantity=rows["quantity"],
+        day=rows["daycode"] >> 4,
     )
 
 
@@ -160,16 +157,12 @@ _COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
 
 def _points_copy(session: Session, query: Any, labels: Sequence[str]) -> Points:
     """Read the rows of ``query`` with PostgreSQL's binary COPY into arrays."""
-    if not all(label.replace("_", "").isalnum() for label in labels):
-        raise ValueError("category codes are letters and underscores")
-    inner = query.compile(
-        dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True}
-    )
-    codes = ", ".join(f"'{label}'" for label in labels)
+    inner = _literal_sql(session, query)
+    codes = _labels_sql(labels)
     sql = (
         "COPY (SELECT q.id::int8, q.x::float8, q.y::float8, "
         f"(array_position(ARRAY[{codes}]::text[], q.cat::text) - 1)::int2, q.qty::int4, "
-        f"(q.day - DATE '0001-01-01')::int4 FROM ({inner}) AS q(id, x, y, cat, qty, day)) "
+        f"(q.day - DATE '0001-01-01')::int4 FROM ({inner}) AS q ORDER BY q.id) "
         "TO STDOUT (FORMAT BINARY)"
     )
     raw = session.connection().connection.driver_connection
@@ -195,24 +188,43 @@ def _points_copy(session: Session, query: Any, labels: Sequence[str]) -> Points:
     )
 
 
+def finding_filter(
+    categories: Sequence[str], start: dt.date | None, end: dt.date | None
+) -> list[Any]:
+    """Return the WHERE clauses of approved findings of ``categories`` in the period, placed."""
+    return [
+        Finding.category.in_(list(categories)),
+        Finding.approval == "approved",
+        Finding.min_x.is_not(None),
+        *_period(Finding.found_date, start, end),
+    ]
+
+
+def accident_filter(
+    devices: Sequence[str], start: dt.date | None, end: dt.date | None
+) -> list[Any]:
+    """Return the WHERE clauses of approved accidents by ``devices`` in the period, placed."""
+    return [
+        Accident.device_category.in_(list(devices)),
+        Accident.approval == "approved",
+        Accident.min_x.is_not(None),
+        *_period(Accident.accident_date, start, end),
+    ]
+
+
 def load_findings(
     session: Session, categories: Sequence[str], start: dt.date | None, end: dt.date | None
 ) -> Points:
     """Return approved findings of ``categories`` found in the period, with a position."""
     query = select(
-        Finding.id,
-        Finding.min_x,
-        Finding.min_y,
-        Finding.category,
-        Finding.quantity,
-        Finding.found_date,
-    ).where(
-        Finding.category.in_(list(categories)),
-        Finding.approval == "approved",
-        Finding.min_x.is_not(None),
-        *_period(Finding.found_date, start, end),
-    )
-    return _points(session, query.order_by(Finding.id), categories)
+        Finding.id.label("id"),
+        Finding.min_x.label("x"),
+        Finding.min_y.label("y"),
+        Finding.category.label("cat"),
+        Finding.quantity.label("qty"),
+        Finding.found_date.label("day"),
+    ).where(*finding_filter(categories, start, end))
+    return _points(session, query, categories)
 
 
 def load_accidents(
@@ -220,34 +232,14 @@ def load_accidents(
 ) -> Points:
     """Return approved accidents by ``devices`` in the period, with a position (quantity 1)."""
     query = select(
-        Accident.id,
-        Accident.min_x,
-        Accident.min_y,
-        Accident.device_category,
-        literal(1),
-        Accident.accident_date,
-    ).where(
-        Accident.device_category.in_(list(devices)),
-        Accident.approval == "approved",
-        Accident.min_x.is_not(None),
-        *_period(Accident.accident_date, start, end),
-    )
-    return _points(session, query.order_by(Accident.id), devices)
-
-
-def load_hazards(session: Session) -> tuple[list[str], list[BaseGeometry]]:
-    """Return every approved hazard's reference and recorded polygon (any status)."""
-    rows = session.execute(
-        select(Hazard.reference, Hazard.geom)
-        .where(Hazard.approval == "approved")
-        .order_by(Hazard.id)
-        .execution_options(yield_per=5000)
-    )
-    references, shapes = [], []
-    for reference, geom in rows:
-        references.append(reference)
-        shapes.append(geom)
-    return references, shapes
+        Accident.id.label("id"),
+        Accident.min_x.label("x"),
+        Accident.min_y.label("y"),
+        Accident.device_category.label("cat"),
+        literal(1).label("qty"),
+        Accident.accident_date.label("day"),
+    ).where(*accident_filter(devices, start, end))
+    return _points(session, query, devices)
 
 
 def bbox_filter(session: Session, model: Any, bounds: tuple[float, ...]) -> Any:
@@ -291,41 +283,78 @@ def worked_polygons(
     return [g for g in shapes if g is not None and not g.is_empty]
 
 
+#: Points whose nearest polygon is sought at a time (bounds the memory of the candidates).
+NEAREST_CHUNK = 250_000
+
+
 def nearest_polygons(
-    points: npt.NDArray[np.object_], polygons: npt.NDArray[np.object_]
+    points: npt.NDArray[np.object_], polygons: npt.NDArray[np.object_], *, candidates: int = 4
 ) -> tuple[npt.NDArray[np.int64], Floats]:
     """Return, for each point, the index of the nearest polygon and the distance to it.
 
     Exact, and much faster than ``STRtree.query_nearest`` for millions of points
-    far from a few hundred polygons: the nearest *centre* (a KD-tree over the
-    polygons' centroids) gives a candidate whose exact distance is computed;
-    no other polygon can be nearer when that distance is at most the centre's
-    distance less the largest polygon radius.  The few points for which that
-    does not prove it (those close to a polygon) are settled by the STRtree.
+    far from a few hundred polygons.  A KD-tree over the polygons' centres gives
+    each point its ``candidates`` nearest centres.  A polygon is no nearer than
+    its centre's distance less its own radius (farthest vertex from the
+    centre), and a polygon whose centre is not among the candidates no nearer
+    than the last candidate's centre distance less the largest radius.  So the
+    exact distance to the first candidate settles most points; then the exact
+    distances to every candidate that could be nearer settle most others; the
+    few left are settled by one bounded STRtree query each.
     """
     from scipy.spatial import cKDTree
 
     n = len(points)
+    if n > NEAREST_CHUNK:  # memory: the candidates of a chunk at a time
+        parts = [
+            nearest_polygons(points[i : i + NEAREST_CHUNK], polygons, candidates=candidates)
+            for i in range(0, n, NEAREST_CHUNK)
+        ]
+        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
     nearest = np.full(n, -1, dtype=np.int64)
     distance = np.full(n, np.nan)
     if n == 0 or len(polygons) == 0:
         return nearest, distance
     centres = shapely.get_coordinates(shapely.centroid(polygons))
     coords, owner = shapely.get_coordinates(polygons, return_index=True)
-    radius = float(np.hypot(*(coords - centres[owner]).T).max())
-    centre_distance, candidate = cKDTree(centres).query(shapely.get_coordinates(points))
-    nearest[:] = candidate
-    distance[:] = shapely.distance(points, polygons[candidate])
-    unsure = np.flatnonzero(distance > centre_distance - radius)
-    if len(unsure):
-        # The nearest polygon lies within the candidate's distance: ask the STRtree for
-        # those only (a bounded query per point), then keep the nearest of them.
-        p_idx, r_idx = shapely.STRtree(polygons).query(
-            points[unsure], predicate="dwithin", distance=distance[unsure] + 1e-6
+    radius = np.zeros(len(polygons))
+    np.maximum.at(radius, owner, np.hypot(*(coords - centres[owner]).T))
+    k = min(candidates, len(polygons))
+    centre_distance, candidate = cKDTree(centres).query(shapely.get_coordinates(points), k=k)
+    centre_distance = centre_distance.reshape(n, k)
+    candidate = candidate.reshape(n, k).astype(np.int64)
+    lower = centre_distance - radius[candidate]  # no candidate is nearer than this
+    beyond = (
+        centre_distance[:, -1] - radius.max() if k < len(polygons) else np.full(n, np.inf)
+    )  # nor any other polygon
+    nearest[:] = candidate[:, 0]
+    distance[:] = shapely.distance(points, polygons[nearest])
+    bound = np.minimum(lower[:, 1:].min(axis=1), beyond) if k > 1 else beyond
+    open_ = np.flatnonzero(distance > bound)
+    if len(open_):
+        row, col = np.nonzero(lower[open_, 1:] < distance[open_, None])
+        col += 1
+        exact = shapely.distance(points[open_[row]], polygons[candidate[open_[row], col]])
+        better = exact < distance[open_[row]]
+        order = np.lexsort((exact[better], row[better]))
+        first = (
+            order[np.r_[True, row[better][order][1:] != row[better][order][:-1]]]
+            if len(order)
+            else order
         )
-        exact = shapely.distance(points[unsure[p_idx]], polygons[r_idx])
+        chosen = open_[row[better][first]]
+        nearest[chosen] = candidate[chosen, col[better][first]]
+        distance[chosen] = exact[better][first]
+        open_ = open_[distance[open_] > beyond[open_]]
+    if len(open_):
+        # A polygon beyond the candidates may still be nearer: ask the STRtree for those
+        # points only (a bounded query each), then keep the nearest of them.
+        p_idx, r_idx = shapely.STRtree(polygons).query(
+            points[open_], predicate="dwithin", distance=distance[open_] + 1e-6
+        )
+        exact = shapely.distance(points[open_[p_idx]], polygons[r_idx])
         order = np.lexsort((exact, p_idx))
         first = order[np.r_[True, p_idx[order][1:] != p_idx[order][:-1]]]
-        nearest[unsure[p_idx[first]]] = r_idx[first]
-        distance[unsure[p_idx[first]]] = exact[first]
+        nearest[open_[p_idx[first]]] = r_idx[first]
+        distance[open_[p_idx[first]]] = exact[first]
     return nearest, distance
