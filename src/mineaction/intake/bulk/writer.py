@@ -10,6 +10,9 @@ audit row that ``store/history.py`` writes for an insert (``audit.py``),
 chained to the entry before it as ``store/audit_chain.py`` describes (the
 chain is locked before the first row is written, so concurrent writers wait
 instead of forking it).
+A large import on SQLite (``store/index_rebuild.py``) drops the findings'
+secondary indexes before its first row and creates them again after its
+last, in the same transaction.
 Positions go straight from the parsed arrays to WKB (``points.py``), with no
 shapely object per row.  The bounding-box columns are filled here; on SQLite
 the R*Tree takes a chunk's boxes in one ``INSERT … SELECT`` (its insert
@@ -34,6 +37,7 @@ from mineaction.intake.bulk.points import Points
 from mineaction.services.findings import eo_model_id
 from mineaction.store import audit_chain
 from mineaction.store.base import utcnow
+from mineaction.store.index_rebuild import DeferredIndexes, worth_rebuilding
 from mineaction.store.spatial_ddl import rtree_filled_after_inserts
 from mineaction.store.tables import Finding
 from mineaction.store.tables.system import AuditEntry
@@ -48,7 +52,7 @@ SQLITE_CACHE_KIB = 128 * 1024
 class FindingWriter:
     """Writes chosen rows of parsed chunks as findings, in the session's transaction."""
 
-    def __init__(self, session: Session, *, approval: str) -> None:
+    def __init__(self, session: Session, *, approval: str, expected_rows: int = 0) -> None:
         self.session = session
         self.approval = approval
         self.dialect = session.get_bind().dialect
@@ -62,6 +66,16 @@ class FindingWriter:
             conn = session.connection()
             self._cache_size = int(conn.exec_driver_sql("PRAGMA cache_size").scalar_one())
             conn.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
+        # A large import next to what the table holds indexes its rows after writing them.
+        self._indexes = DeferredIndexes(session.connection(), "findings")
+        if self.dialect.name == "sqlite":
+            stored = session.connection().exec_driver_sql("SELECT count(*) FROM findings")
+            if worth_rebuilding(int(stored.scalar_one()), expected_rows):
+                self._indexes.drop()
+
+    def finish(self) -> None:
+        """Create again the indexes the import deferred; call when every row is written."""
+        self._indexes.restore()
 
     def close(self) -> None:
         """Give the connection back its own page cache size (SQLite)."""
