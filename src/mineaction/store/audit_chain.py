@@ -29,6 +29,7 @@ from sqlalchemy import Integer, String, Text, cast, column, select, table, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from mineaction.store.sequences import next_values
 from mineaction.store.types import UTCDateTime
 
 #: The ``prev_hash`` of the very first entry.
@@ -105,15 +106,7 @@ def tail(conn: Connection) -> tuple[int, str]:
 def next_ids(conn: Connection, last_id: int, n: int) -> list[int]:
     """Return ``n`` ids for new entries, in order, all after ``last_id`` (call under ``lock``)."""
     if conn.dialect.name == "postgresql":
-        return list(
-            conn.execute(
-                text(
-                    "SELECT nextval(pg_get_serial_sequence('audit_log', 'id')) "
-                    "FROM generate_series(1, :n)"
-                ),
-                {"n": n},
-            ).scalars()
-        )
+        return next_values(conn, "audit_log", "id", n)
     return list(range(last_id + 1, last_id + 1 + n))
 
 
