@@ -24,6 +24,7 @@ from mineaction.intake.bulk.audit import snapshot_texts
 from mineaction.intake.bulk.points import Points
 from mineaction.intake.pipeline import ImportRefused, import_file
 from mineaction.store.database import Database
+from mineaction.store.index_rebuild import DeferredIndexes
 from tests.intake.test_bulk import odd_rows, plain_rows, setup_references, write
 
 
@@ -125,3 +126,78 @@ def test_a_refused_import_leaves_the_rtree_and_its_trigger_as_they_were(
         import_file(sqlite_db, "findings", write(tmp_path / "second.csv", bad))
     assert rtree_state(sqlite_db) == before
     assert before[2] == 1 and len(before[1]) == 40
+
+
+def findings_indexes(db: Database) -> list[tuple[str, str]]:
+    with db.engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+                "AND tbl_name = 'findings' ORDER BY name"
+            )
+        ).all()
+    return [(str(name), str(sql)) for name, sql in rows]
+
+
+def test_a_large_import_into_an_empty_table_indexes_every_row_it_wrote(
+    sqlite_db: Database, tmp_path: Path
+) -> None:
+    # Large next to the (empty) table: its indexes are dropped and built after the rows.
+    with sqlite_db.session() as s:
+        setup_references(s)
+        rows = plain_rows(s, 1500, seed=21)
+    indexes = findings_indexes(sqlite_db)
+    assert len(indexes) >= 8
+    import_file(sqlite_db, "findings", write(tmp_path / "season.csv", rows))
+    assert findings_indexes(sqlite_db) == indexes
+    with sqlite_db.engine.connect() as conn:
+        assert conn.execute(text("PRAGMA integrity_check")).scalar_one() == "ok"
+        # Counted through the category index, against the file's own rows.
+        by_index = dict(
+            conn.execute(
+                text(
+                    "SELECT category, count(*) FROM findings INDEXED BY ix_findings_category "
+                    "GROUP BY category"
+                )
+            ).all()
+        )
+    expected: dict[str, int] = {}
+    for row in rows:
+        expected[row[4]] = expected.get(row[4], 0) + 1
+    assert by_index == expected
+
+
+def test_a_refused_large_import_leaves_the_indexes_as_they_were(
+    sqlite_db: Database, tmp_path: Path
+) -> None:
+    with sqlite_db.session() as s:
+        setup_references(s)
+        rows = plain_rows(s, 1500, seed=22)
+    indexes = findings_indexes(sqlite_db)
+    rows[-1][4] = "landmine"  # the last row is refused, after every chunk was written
+    with pytest.raises(ImportRefused):
+        import_file(sqlite_db, "findings", write(tmp_path / "season.csv", rows))
+    assert findings_indexes(sqlite_db) == indexes
+    with sqlite_db.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM findings")).scalar_one() == 0
+        assert conn.execute(text("PRAGMA integrity_check")).scalar_one() == "ok"
+
+
+def test_deferred_indexes_are_gone_until_restored_and_back_after_a_rollback(
+    sqlite_db: Database,
+) -> None:
+    indexes = findings_indexes(sqlite_db)
+    with sqlite_db.engine.connect() as conn, conn.begin() as tx:
+        deferred = DeferredIndexes(conn, "findings")
+        deferred.drop()
+        left = conn.execute(
+            text("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'findings'")
+        ).scalars()
+        assert all(name.startswith("sqlite_autoindex") for name in left)  # UNIQUE stays
+        tx.rollback()
+    assert findings_indexes(sqlite_db) == indexes
+    with sqlite_db.engine.begin() as conn:
+        deferred = DeferredIndexes(conn, "findings")
+        deferred.drop()
+        deferred.restore()
+    assert findings_indexes(sqlite_db) == indexes

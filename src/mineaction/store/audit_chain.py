@@ -29,6 +29,7 @@ from sqlalchemy import Integer, String, Text, cast, column, select, table, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from mineaction.store.sequences import next_values
 from mineaction.store.types import UTCDateTime
 
 #: The ``prev_hash`` of the very first entry.
@@ -105,15 +106,7 @@ def tail(conn: Connection) -> tuple[int, str]:
 def next_ids(conn: Connection, last_id: int, n: int) -> list[int]:
     """Return ``n`` ids for new entries, in order, all after ``last_id`` (call under ``lock``)."""
     if conn.dialect.name == "postgresql":
-        return list(
-            conn.execute(
-                text(
-                    "SELECT nextval(pg_get_serial_sequence('audit_log', 'id')) "
-                    "FROM generate_series(1, :n)"
-                ),
-                {"n": n},
-            ).scalars()
-        )
+        return next_values(conn, "audit_log", "id", n)
     return list(range(last_id + 1, last_id + 1 + n))
 
 
@@ -151,11 +144,15 @@ def seal_columns(conn: Connection, columns: dict[str, Any], n: int, afters: Iter
     )
     version, note = columns["record_version"], columns["note"]
     null = json_text(None)
+    # The text content_text gives, from a template of the parts every row shares:
+    # ids are whole numbers, which canonical JSON writes as Python does.
+    middle = _dumps([*shared])[1:-1].replace("%", "%%")
+    last = _dumps([version, note])[1:-1].replace("%", "%%")
+    template = f"[%d,{middle},%s,{last}]\n{null}\n%s"
     for new_id, record_id, after in zip(ids, columns["record_id"], afters, strict=True):
-        # The text content_text gives, built from the parts every row shares.
-        head = _dumps([new_id, *shared, record_id, version, note])
         prevs.append(prev)
-        prev = link(prev, f"{head}\n{null}\n{after}")
+        content = template % (new_id, "null" if record_id is None else int(record_id), after)
+        prev = link(prev, content)
         hashes.append(prev)
     columns["id"], columns["prev_hash"], columns["hash"] = ids, prevs, hashes
 

@@ -81,7 +81,7 @@ def _json_column(value: Any, n: int) -> list[str]:
     """Return each value of a column as JSON text (one value: the same text ``n`` times)."""
     if not isinstance(value, list):
         return [json.dumps(to_json_value(value))] * n
-    kinds = {type(v) for v in value}
+    kinds = set(map(type, value))
     if kinds <= {int, type(None)}:
         return [JSON_NULL if v is None else int.__repr__(v) for v in value]
     if kinds <= {str, type(None)}:

@@ -62,9 +62,7 @@ def parse_findings(
 
     clean = np.array([not r.problems for r in rows], dtype=bool)
     # A NUL character is a problem of its row (intake.columns.parse_text): the per-row code says so.
-    clean &= _flags(
-        not any(isinstance(v, str) and "\x00" in v for v in r.values.values()) for r in rows
-    )
+    clean &= _without_nul(rows, table)
     source_id = cells.texts(column("id"))
     found_date = cells.dates(column("date"))
     clean &= _flags(isinstance(d, dt.date) and d <= today for d in found_date)
@@ -149,6 +147,23 @@ def _columns(rows: list[SourceRow]) -> dict[str, list[Any]]:
     if len(names) == 1:
         return {names[0]: by_row}
     return dict(zip(names, map(list, zip(*by_row, strict=True)), strict=True))
+
+
+def _without_nul(rows: list[SourceRow], table: dict[str, list[Any]]) -> Bools:
+    """Mark the rows none of whose text cells holds a NUL character.
+
+    One look at each column of the chunk first (``table``, its cells as text,
+    joined): when the rows have no other cells and no column holds a NUL,
+    nearly always, no row needs a look of its own.
+    """
+    names = table.keys()
+    if all(r.values.keys() <= names for r in rows) and not any(
+        "\x00" in "".join(map(str, cells)) for cells in table.values()
+    ):
+        return np.ones(len(rows), dtype=bool)
+    return _flags(
+        not any(isinstance(v, str) and "\x00" in v for v in r.values.values()) for r in rows
+    )
 
 
 def _flags(values: Any) -> Bools:

@@ -1,6 +1,7 @@
 """The bulk import of one file: chunks parsed together, clean rows written together.
 
-Rows stream from the reader in chunks of ``CHUNK_ROWS``.  Each chunk is
+Rows stream from the reader in chunks of ``CHUNK_ROWS``, read by a thread one
+chunk ahead (``read_ahead.py``).  Each chunk is
 parsed and checked column by column (``findings.parse_findings``); then the
 rows are taken in file order: a run of clean rows is written in bulk, and
 every other row (a problem, a duplicate id, an id stored before, anything
@@ -18,8 +19,6 @@ import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from itertools import islice
-from typing import Any
 
 import numpy as np
 
@@ -27,6 +26,7 @@ from mineaction.domain.rules import Problems
 from mineaction.errors import ValidationError
 from mineaction.intake.bulk.findings import ParsedFindings, parse_findings
 from mineaction.intake.bulk.lookups import Lookups
+from mineaction.intake.bulk.read_ahead import chunks_read_ahead
 from mineaction.intake.bulk.writer import FindingWriter
 from mineaction.intake.kinds import Context, Kind
 from mineaction.intake.pipeline import MAX_PROBLEMS, ImportRefused, ImportReport, _import_row
@@ -65,16 +65,20 @@ def import_table(
     today = dt.date.today()
     with db.session(actor=actor, note=note, dry_run=dry_run) as session:
         ctx = Context(session=session, approval=approval, country=configured_country(session))
-        run = _Run(kind, ctx, table, report)
+        run = _Run(kind, ctx, table, report, expected_rows=total)
         try:
-            with _collections_between_chunks() as collect:
-                for chunk in _chunks(table.rows(), chunk_rows):
+            with (
+                _collections_between_chunks() as collect,
+                chunks_read_ahead(table.rows(), chunk_rows) as chunks,
+            ):
+                for chunk in chunks:
                     report.rows += len(chunk)
                     run.chunk(chunk, parse_findings(chunk, run.lookups, ctx.country, today))
                     del chunk
                     collect()
                     if progress:
                         progress(table.source, report.rows, max(total, report.rows))
+            run.writer.finish()
         finally:
             run.writer.close()
         if not report.rows:
@@ -91,13 +95,15 @@ def import_table(
 class _Run:
     """The state of one bulk import: ids seen so far, lookups, the writer, the report."""
 
-    def __init__(self, kind: Kind, ctx: Context, table: Table, report: ImportReport) -> None:
+    def __init__(
+        self, kind: Kind, ctx: Context, table: Table, report: ImportReport, *, expected_rows: int
+    ) -> None:
         self.kind = kind
         self.ctx = ctx
         self.source = table.source
         self.report = report
         self.lookups = Lookups(ctx)
-        self.writer = FindingWriter(ctx.session, approval=ctx.approval)
+        self.writer = FindingWriter(ctx.session, approval=ctx.approval, expected_rows=expected_rows)
         self.seen: set[str] = set()
         self.stored_before = self.lookups.max_finding_id() > 0
 
@@ -180,8 +186,3 @@ def _collections_between_chunks() -> Iterator[Callable[[], int]]:
     finally:
         if enabled:
             gc.enable()
-
-
-def _chunks(rows: Iterator[Any], size: int) -> Iterator[list[Any]]:
-    while chunk := list(islice(rows, size)):
-        yield chunk

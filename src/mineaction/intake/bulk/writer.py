@@ -3,13 +3,17 @@
 The rows go into the import's own transaction: SQLite through multi-row
 INSERTs that SQLAlchemy compiles for the table (values passed through the
 columns' own bind processors, so they are stored exactly as the ORM stores
-them), PostgreSQL through ``COPY … FROM STDIN``.  Ids are taken as the ORM
+them), PostgreSQL through ``COPY … FROM STDIN`` in a thread while the import goes on
+with the next chunk (``background_copy.py``).  Ids are taken as the ORM
 would get them (the next rowid on SQLite, the table's sequence on
 PostgreSQL), so both paths number the records alike.  Every record gets the
 audit row that ``store/history.py`` writes for an insert (``audit.py``),
 chained to the entry before it as ``store/audit_chain.py`` describes (the
 chain is locked before the first row is written, so concurrent writers wait
 instead of forking it).
+A large import on SQLite (``store/index_rebuild.py``) drops the findings'
+secondary indexes before its first row and creates them again after its
+last, in the same transaction.
 Positions go straight from the parsed arrays to WKB (``points.py``), with no
 shapely object per row.  The bounding-box columns are filled here; on SQLite
 the R*Tree takes a chunk's boxes in one ``INSERT … SELECT`` (its insert
@@ -24,16 +28,19 @@ from itertools import chain
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Float, Table, bindparam, insert, text
+from sqlalchemy import Float, Table, bindparam, insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from mineaction.intake.bulk.audit import finding_audit_rows
+from mineaction.intake.bulk.background_copy import BackgroundCopy
 from mineaction.intake.bulk.findings import ParsedFindings
 from mineaction.intake.bulk.points import Points
 from mineaction.services.findings import eo_model_id
 from mineaction.store import audit_chain
 from mineaction.store.base import utcnow
+from mineaction.store.index_rebuild import DeferredIndexes, worth_rebuilding
+from mineaction.store.sequences import next_values
 from mineaction.store.spatial_ddl import rtree_filled_after_inserts
 from mineaction.store.tables import Finding
 from mineaction.store.tables.system import AuditEntry
@@ -48,7 +55,7 @@ SQLITE_CACHE_KIB = 128 * 1024
 class FindingWriter:
     """Writes chosen rows of parsed chunks as findings, in the session's transaction."""
 
-    def __init__(self, session: Session, *, approval: str) -> None:
+    def __init__(self, session: Session, *, approval: str, expected_rows: int = 0) -> None:
         self.session = session
         self.approval = approval
         self.dialect = session.get_bind().dialect
@@ -62,9 +69,29 @@ class FindingWriter:
             conn = session.connection()
             self._cache_size = int(conn.exec_driver_sql("PRAGMA cache_size").scalar_one())
             conn.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
+        self._copier: BackgroundCopy | None = None
+        if self.dialect.name == "postgresql":  # the server takes a chunk while the next is made
+            self._copier = BackgroundCopy(session.connection())
+        # A large import next to what the table holds indexes its rows after writing them.
+        self._indexes = DeferredIndexes(session.connection(), "findings")
+        if self.dialect.name == "sqlite":
+            stored = session.connection().exec_driver_sql("SELECT count(*) FROM findings")
+            if worth_rebuilding(int(stored.scalar_one()), expected_rows):
+                self._indexes.drop()
+
+    def finish(self) -> None:
+        """Wait for the last ``COPY``, create again the indexes the import deferred.
+
+        Call when every row is written, before the commit.
+        """
+        if self._copier is not None:
+            self._copier.finish()
+        self._indexes.restore()
 
     def close(self) -> None:
-        """Give the connection back its own page cache size (SQLite)."""
+        """Let the last ``COPY`` end; give the connection back its own page cache size (SQLite)."""
+        if self._copier is not None:
+            self._copier.close()
         if self._cache_size is not None:
             self.session.connection().exec_driver_sql(f"PRAGMA cache_size = {self._cache_size}")
 
@@ -114,11 +141,16 @@ class FindingWriter:
         audit, canonical = finding_audit_rows(
             values, points.wkt(), session_info=self.session.info, now=now
         )
-        if self.dialect.name == "postgresql":
+        if self._copier is not None:
             values["geom"] = points.ewkb_hex()
-            _copy(conn, self.findings, values, len(take))
             audit_chain.seal_columns(conn, audit, len(take), canonical)
-            _copy(conn, self.audit, audit, len(take))
+            n = len(take)
+
+            def copy_chunk() -> None:
+                _copy(conn, self.findings, values, n)
+                _copy(conn, self.audit, audit, n)
+
+            self._copier.start(copy_chunk)
         else:
             values["geom"] = points.wkb()
             with rtree_filled_after_inserts(conn, "findings") as fill_rtree:
@@ -144,15 +176,7 @@ class FindingWriter:
 
     def _next_ids(self, conn: Connection, n: int) -> list[int]:
         if self.dialect.name == "postgresql":
-            return list(
-                conn.execute(
-                    text(
-                        "SELECT nextval(pg_get_serial_sequence('findings', 'id')) "
-                        "FROM generate_series(1, :n)"
-                    ),
-                    {"n": n},
-                ).scalars()
-            )
+            return next_values(conn, "findings", "id", n)
         start = int(conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM findings").scalar_one())
         return list(range(start + 1, start + 1 + n))
 

@@ -18,6 +18,7 @@ from mineaction.intake.readers.base import (
     OpenOptions,
     SourceRow,
     Table,
+    Value,
     clean_header,
     refuse,
     row_values,
@@ -132,10 +133,17 @@ class CsvTable(Table):
 
     def rows(self) -> Iterator[SourceRow]:
         """Yield the data rows after the header, skipping empty ones."""
+        columns = self.columns
+        width = len(columns)
         for number, cells, problems in self._records():
             if number <= self.header_row or not "".join(cells).strip():
                 continue
-            values, extra = row_values(self.columns, cells, source=self.source, number=number)
+            if len(cells) == width:  # most rows: every cell a text, none past the header
+                texts: list[Value] = [c if c.strip() else None for c in cells]
+                values = dict(zip(columns, texts, strict=True))
+                yield SourceRow(number=number, values=values, problems=problems)
+                continue
+            values, extra = row_values(columns, cells, source=self.source, number=number)
             yield SourceRow(number=number, values=values, problems=problems + extra)
 
     def _records(self) -> Iterator[tuple[int, list[str], list[Problem]]]:
