@@ -14,7 +14,9 @@ Positions go straight from the parsed arrays to WKB (``points.py``), with no
 shapely object per row.  The bounding-box columns are filled here; on SQLite
 the R*Tree takes a chunk's boxes in one ``INSERT … SELECT`` (its insert
 trigger is off meanwhile, in the same transaction), on PostGIS the GiST
-index follows the rows as it always does.
+index follows the rows as it always does.  The report roll-up likewise takes
+a chunk in one grouped upsert on SQLite (``store/rollup_ddl.py``); on
+PostgreSQL its statement trigger sums each COPY at once.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from mineaction.intake.bulk.audit import finding_audit_rows
 from mineaction.intake.bulk.findings import ParsedFindings
 from mineaction.intake.bulk.points import Points
 from mineaction.services.findings import eo_model_id
-from mineaction.store import audit_chain
+from mineaction.store import audit_chain, rollup_ddl
 from mineaction.store.base import utcnow
 from mineaction.store.spatial_ddl import rtree_filled_after_inserts
 from mineaction.store.tables import Finding
@@ -121,9 +123,13 @@ class FindingWriter:
             _copy(conn, self.audit, audit, len(take))
         else:
             values["geom"] = points.wkb()
-            with rtree_filled_after_inserts(conn, "findings") as fill_rtree:
+            with (
+                rtree_filled_after_inserts(conn, "findings") as fill_rtree,
+                rollup_ddl.filled_after_inserts(conn, "findings") as fill_rollup,
+            ):
                 _executemany(conn, self.findings, values, len(take))
                 fill_rtree(ids[0], ids[-1])
+                fill_rollup(ids[0], ids[-1])
             audit_chain.seal_columns(conn, audit, len(take), canonical)
             _executemany(conn, self.audit, audit, len(take))
         return len(take)

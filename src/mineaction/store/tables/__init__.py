@@ -23,6 +23,7 @@ from mineaction.store.tables.reference import (
     Organisation,
     Team,
 )
+from mineaction.store.tables.rollups import FindingRollup, ReleaseRollup
 from mineaction.store.tables.system import AuditEntry, DatasetFact, User
 
 #: (table name, indexed geometry column) of every spatial table.
@@ -52,6 +53,7 @@ __all__ = [
     "Equipment",
     "EquipmentStatusChange",
     "Finding",
+    "FindingRollup",
     "Hazard",
     "HazardBlockage",
     "Inspection",
@@ -65,6 +67,7 @@ __all__ = [
     "RecordAttachment",
     "RecordMineType",
     "ReleaseAcceptance",
+    "ReleaseRollup",
     "Submission",
     "Team",
     "User",
