@@ -13,7 +13,6 @@ The tables are not backed up: a restore rebuilds them from the records.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, ClassVar
 
 from sqlalchemy import BigInteger, Date, Float, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -28,7 +27,7 @@ class FindingRollup(Base):
     """Items found per span, approval state, category and one dimension's member."""
 
     __tablename__ = "finding_rollup"
-    __table_args__: ClassVar[dict[str, Any]] = {"sqlite_with_rowid": False, "info": DERIVED}
+    __table_args__ = ({"sqlite_with_rowid": False, "info": DERIVED},)
 
     span_start: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     approval: Mapped[str] = mapped_column(String(16), primary_key=True)
@@ -43,7 +42,7 @@ class ReleaseRollup(Base):
     """Square metres released per span, approval state, method and one dimension's member."""
 
     __tablename__ = "release_rollup"
-    __table_args__: ClassVar[dict[str, Any]] = {"sqlite_with_rowid": False, "info": DERIVED}
+    __table_args__ = ({"sqlite_with_rowid": False, "info": DERIVED},)
 
     span_start: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     approval: Mapped[str] = mapped_column(String(16), primary_key=True)
