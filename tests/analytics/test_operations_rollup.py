@@ -12,6 +12,7 @@ roll-up tables must equal a roll-up made afresh. On SQLite and on PostGIS.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 from collections import defaultdict
 from pathlib import Path
@@ -26,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from mineaction.analytics.reports import ReportParams, compute_report
 from mineaction.intake.pipeline import import_file
-from mineaction.services import approval
+from mineaction.services import approval, backup
 from mineaction.services.catalogue import KINDS
 from mineaction.services.findings import eo_model_id
 from mineaction.services.policy import Principal
@@ -382,3 +383,31 @@ def test_a_tampered_rollup_is_found_and_rebuilt(national: Database):
         assert found["finding_rollup"] > 0 and found["release_rollup"] > 0
         rollup_ddl.rebuild(conn)
     assert_exact(national, FIXED[:2])
+
+
+def test_the_cli_checks_the_rollups_and_rebuilds_them(national: Database, run: Any):
+    ok = run("db", "rollup", "--database", national.url)
+    assert ok.code == 0 and "equal what the records make" in ok.out
+    with national.engine.begin() as conn:
+        conn.execute(text("UPDATE finding_rollup SET items = items + 2 WHERE dimension = 'model'"))
+        touched = conn.execute(
+            text("SELECT count(*) FROM finding_rollup WHERE dimension = 'model'")
+        ).scalar_one()
+    bad = run("db", "rollup", "--database", national.url, "--format", "json")
+    assert bad.code == 2
+    assert json.loads(bad.out)["differing"] == {"finding_rollup": touched, "release_rollup": 0}
+    fixed = run("db", "rollup", "--database", national.url, "--rebuild")
+    assert fixed.code == 0 and "0 differ" in fixed.out
+    assert_exact(national, FIXED[:1])
+
+
+def test_a_restore_rebuilds_the_rollups_which_backups_leave_out(
+    national: Database, tmp_path: Path
+):
+    path = tmp_path / "national.mabackup"
+    manifest = backup.backup(national, path)
+    assert "finding_rollup" not in manifest.tables and "findings" in manifest.tables
+    with national.engine.begin() as conn:  # a wrong roll-up must not survive the restore
+        conn.execute(text("UPDATE finding_rollup SET items = 0"))
+    backup.restore(national, path, force=True)
+    assert_exact(national, FIXED)
