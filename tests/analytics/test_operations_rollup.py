@@ -401,9 +401,7 @@ def test_the_cli_checks_the_rollups_and_rebuilds_them(national: Database, run: A
     assert_exact(national, FIXED[:1])
 
 
-def test_a_restore_rebuilds_the_rollups_which_backups_leave_out(
-    national: Database, tmp_path: Path
-):
+def test_a_restore_rebuilds_the_rollups_which_backups_leave_out(national: Database, tmp_path: Path):
     path = tmp_path / "national.mabackup"
     manifest = backup.backup(national, path)
     assert "finding_rollup" not in manifest.tables and "findings" in manifest.tables
