@@ -14,18 +14,24 @@ import, approval steps, supersession, the ledger's settling, a hand-written
   upsert, so a COPY of 200,000 findings costs one aggregation, not 200,000
   trigger calls; a TRUNCATE empties the roll-up.
 
-The SQLite bulk import sets the insert trigger aside for a chunk and adds
-the chunk's rows in one grouped upsert (``filled_after_inserts``), as it does
-for the R*Tree. Every statement here is idempotent.
+The SQLite bulk import sets the insert trigger aside for a chunk
+(``insert_trigger_off``) and adds the chunk's rows itself, summed from the
+values it has just written (``add_written``), in the same transaction.
+Every DDL statement here is idempotent.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import datetime as dt
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
+import numpy as np
 from sqlalchemy.engine import Connection
+
+from mineaction.domain.spans import span_start
 
 
 @dataclass(frozen=True)
@@ -231,32 +237,78 @@ def rebuild(conn: Connection, rollups: tuple[Rollup, ...] = ROLLUPS) -> None:
         )
 
 
-@contextmanager
-def filled_after_inserts(conn: Connection, source: str) -> Iterator[Callable[[int, int], None]]:
-    """Within the block, rows inserted into ``source`` reach its roll-up only when asked.
+def add_written(conn: Connection, source: str, values: Mapping[str, Any], n: int) -> None:
+    """Add ``n`` rows just written to ``source`` to its roll-up, summed here in one upsert.
 
-    SQLite only (PostgreSQL's statement trigger already sums a COPY at once).
-    The insert trigger is dropped for the block and created again after it,
-    in the same transaction. The block calls ``fill(first_id, last_id)`` after
-    inserting rows with ids in that range, which must be all the rows in that
-    range (the bulk writer takes ids past the table's last one while it holds
-    the write lock): their figures are added in one grouped upsert.
+    ``values`` maps each column the roll-up reads to a list of the rows'
+    values or to one value for all of them — exactly what was inserted. The
+    sums are made with NumPy (a span per distinct date, ``domain/spans.py``;
+    each key coded as one integer, grouped by sorting) and upserted once per
+    roll-up row: the rows are not read back.
+    """
+    r = BY_SOURCE[source]
+    if n == 0:
+        return
+
+    def column(name: str) -> list[Any]:
+        value = values[name]
+        return list(value) if isinstance(value, list | tuple) else [value] * n
+
+    as_text = conn.dialect.name == "sqlite"
+    spans: dict[Any, Any] = {}
+    for d in set(column(r.date)):
+        first = span_start(d.date() if isinstance(d, dt.datetime) else d)
+        spans[d] = first.isoformat() if as_text else first
+    codes, labels = [], []
+    for name, label in ((r.date, spans.__getitem__), ("approval", None), (r.kind, None)):
+        raw = column(name)
+        seen = sorted({label(v) if label else v for v in set(raw)})
+        index = {v: i for i, v in enumerate(seen)}
+        to_code = {v: index[label(v) if label else v] for v in set(raw)}
+        codes.append(np.fromiter((to_code[v] for v in raw), np.int64, n))
+        labels.append(seen)
+    base = (codes[0] * len(labels[1]) + codes[1]) * len(labels[2]) + codes[2]
+    amounts = np.asarray(column(r.value))
+    whole = amounts.dtype.kind in "iu"
+    rows: list[tuple[Any, ...]] = []
+    for dim, name in r.dimensions:
+        members = np.fromiter((m or 0 for m in column(name)), np.int64, n)
+        width = int(members.max()) + 1
+        keys, inverse = np.unique(base * width + members, return_inverse=True)
+        totals = np.bincount(inverse, weights=amounts)
+        counts = np.bincount(inverse)
+        member, rest = np.divmod(keys, width)[::-1]
+        rest, kind = np.divmod(rest, len(labels[2]))
+        span, state = np.divmod(rest, len(labels[1]))
+        sums = np.rint(totals).astype(np.int64) if whole else totals
+        rows.extend(
+            (labels[0][a], labels[1][b], dim, labels[2][c], m, t, k)
+            for a, b, c, m, t, k in zip(
+                span.tolist(), state.tolist(), kind.tolist(), member.tolist(),
+                sums.tolist(), counts.tolist(), strict=True,
+            )
+        )  # fmt: skip
+    marks = "?" if as_text else "%s"
+    conn.exec_driver_sql(_upsert(r, f"VALUES ({', '.join([marks] * 7)})"), rows)
+
+
+@contextmanager
+def insert_trigger_off(conn: Connection, source: str) -> Iterator[None]:
+    """Within the block, rows inserted into ``source`` do not reach its roll-up (SQLite).
+
+    For a writer that adds them itself with ``add_written``, in the same
+    transaction: the insert trigger is dropped for the block and created
+    again after it, so a crash or a rollback leaves it as it was. On
+    PostgreSQL nothing changes (the statement trigger sums a COPY at once),
+    so there the writer must not add the rows again.
     """
     r = BY_SOURCE[source]
     if conn.dialect.name != "sqlite":
-        yield lambda _first, _last: None
+        yield
         return
-
-    def fill(first: int, last: int) -> None:
-        parts = _parts(r, "sqlite", r.source, where=" WHERE id BETWEEN ? AND ?")
-        # WHERE true: SQLite would otherwise read the upsert's ON as a join's.
-        select = f"SELECT * FROM ({_grouped(r, parts)}) WHERE true"
-        args = (first, last) * len(r.dimensions)
-        conn.exec_driver_sql(_upsert(r, select), args)
-
     conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {r.table}_ins")
     try:
-        yield fill
+        yield
     finally:
         _sqlite_insert_trigger(conn, r)
 

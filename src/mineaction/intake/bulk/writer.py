@@ -14,9 +14,10 @@ Positions go straight from the parsed arrays to WKB (``points.py``), with no
 shapely object per row.  The bounding-box columns are filled here; on SQLite
 the R*Tree takes a chunk's boxes in one ``INSERT … SELECT`` (its insert
 trigger is off meanwhile, in the same transaction), on PostGIS the GiST
-index follows the rows as it always does.  The report roll-up likewise takes
-a chunk in one grouped upsert on SQLite (``store/rollup_ddl.py``); on
-PostgreSQL its statement trigger sums each COPY at once.
+index follows the rows as it always does.  The report roll-up likewise gets
+a chunk's sums, made from the values written, in one upsert on SQLite (its
+insert trigger off meanwhile; ``store/rollup_ddl.py``); on PostgreSQL its
+statement trigger sums each COPY at once.
 """
 
 from __future__ import annotations
@@ -125,11 +126,11 @@ class FindingWriter:
             values["geom"] = points.wkb()
             with (
                 rtree_filled_after_inserts(conn, "findings") as fill_rtree,
-                rollup_ddl.filled_after_inserts(conn, "findings") as fill_rollup,
+                rollup_ddl.insert_trigger_off(conn, "findings"),
             ):
                 _executemany(conn, self.findings, values, len(take))
                 fill_rtree(ids[0], ids[-1])
-                fill_rollup(ids[0], ids[-1])
+                rollup_ddl.add_written(conn, "findings", values, len(take))
             audit_chain.seal_columns(conn, audit, len(take), canonical)
             _executemany(conn, self.audit, audit, len(take))
         return len(take)
