@@ -13,11 +13,16 @@ it loads ``bench/generate.py`` at ``--scale``, then times, as the median of
 - rendering the weekly report to HTML, XLSX and PDF.
 
     python bench/bench_reports.py --scale 0.1 --output bench/results/reports-0.1.json
+    python bench/bench_reports.py --database sqlite:///copy-of-national.db --runs 5
+
+``--database URL`` (once per backend) times an existing database as it is,
+e.g. a copy of one ``bench/generate.py`` wrote, instead of loading one.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import shutil
 import statistics
@@ -43,6 +48,7 @@ from bench_foundation import (
 )
 from generate import generate
 from mineaction.analytics.reports import ReportParams, compute_report, render_report
+from mineaction.store import schema
 from mineaction.store.database import Database
 from mineaction.store.tables import Base, Finding
 
@@ -157,14 +163,23 @@ def time_report(db: Database, name: str, params: ReportParams, runs: int) -> dic
     return {**timed_runs(once, runs), "totals": out["data"]["totals"]}
 
 
-def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
-    """Load one backend, export to Parquet, time the reports and DuckDB."""
-    target = (
-        sqlite_target(args.keep) if backend == "sqlite" else postgis_target(args.server, args.keep)
-    )
+def run_backend(backend: str, args: argparse.Namespace, given: str | None) -> dict[str, Any]:
+    """Load one backend (or take the database given), export to Parquet, time reports and DuckDB."""
+    target: Any
+    if given:
+        target = contextlib.nullcontext((given, None))
+    elif backend == "sqlite":
+        target = sqlite_target(args.keep)
+    else:
+        target = postgis_target(args.server, args.keep)
     with target as (url, _size):
-        console.rule(f"{backend}: loading scale {args.scale}")
-        load = generate(url, scale=args.scale, seed=args.seed)
+        load_s = None
+        if given:
+            console.rule(f"{backend}: {Database(url).display_url()} as it is")
+            _require_head(url)
+        else:
+            console.rule(f"{backend}: loading scale {args.scale}")
+            load_s = round(generate(url, scale=args.scale, seed=args.seed).load_s, 1)
         db = Database(url)
         folder = Path(tempfile.mkdtemp(prefix="bench_reports_"))
         try:
@@ -176,7 +191,7 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
             week = busiest_week(db)
             exported = export_parquet(db, folder)
             result: dict[str, Any] = {
-                "load_s": round(load.load_s, 1),
+                "load_s": load_s,
                 "rows": exported,
                 "week": [week.date_from.isoformat(), week.date_to.isoformat()],
                 "history": [first.isoformat(), last.isoformat()],
@@ -209,6 +224,18 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
         finally:
             db.dispose()
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def _require_head(url: str) -> None:
+    db = Database(url)
+    try:
+        if schema.current_revision(db) != schema.head_revision():
+            raise SystemExit(
+                f"{db.display_url()} is not at schema {schema.head_revision()}: "
+                "run `mineaction db upgrade` on it (or on a copy) first."
+            )
+    finally:
+        db.dispose()
 
 
 def _same(name: str, totals: dict[str, Any], rows: list[list[Any]]) -> bool:
@@ -262,6 +289,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--server", default=DEFAULT_SERVER, help="PostgreSQL server")
     parser.add_argument("--output", type=Path, help="write the results as JSON to this file")
     parser.add_argument("--keep", action="store_true", help="keep the databases afterwards")
+    parser.add_argument(
+        "--database",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="time this existing database (at the schema head) instead of loading one; "
+        "once per backend",
+    )
     args = parser.parse_args(argv)
     results: dict[str, Any] = {
         "benchmark": "reports",
@@ -271,8 +306,10 @@ def main(argv: list[str] | None = None) -> int:
         "machine": {**machine(), "duckdb": duckdb.__version__},
         "backends": {},
     }
-    for backend in [b.strip() for b in args.backends.split(",") if b.strip()]:
-        results["backends"][backend] = run_backend(backend, args)
+    given = {("sqlite" if u.startswith("sqlite") else "postgis"): u for u in args.database}
+    backends = list(given) or [b.strip() for b in args.backends.split(",") if b.strip()]
+    for backend in backends:
+        results["backends"][backend] = run_backend(backend, args, given.get(backend))
     show(results)
     if args.output:
         args.output.parent.mkdir(parents=True, exist_ok=True)

@@ -41,7 +41,7 @@ from sqlalchemy import (
 from sqlalchemy.sql.expression import TableClause
 
 from mineaction.services.audit import verify_chain
-from mineaction.store import schema
+from mineaction.store import rollup_ddl, schema
 from mineaction.store.database import Database
 from mineaction.store.tables import Base, Organisation
 from mineaction.store.types import Geometry, UTCDateTime
@@ -354,6 +354,17 @@ def test_every_migration_keeps_the_data_from_the_first_schema_to_the_last(
         precision = conn.execute(select(column("date_precision")).select_from(table("findings")))
         assert sorted(precision.scalars()) == ["day", "month"]
     assert same_schema_as_models(db) == []
+    # The report roll-ups were filled from the findings already there (3 + 1 items).
+    with db.engine.connect() as conn:
+        assert rollup_ddl.differences(conn) == {"finding_rollup": 0, "release_rollup": 0}
+        sums = conn.exec_driver_sql(
+            "SELECT dimension, sum(items) FROM finding_rollup GROUP BY dimension"
+        ).all()
+        assert sorted((d, int(n)) for d, n in sums) == [
+            ("district", 4),
+            ("model", 4),
+            ("operator", 4),
+        ]
     # The entries written before 0010 were chained by it; new ones follow on.
     assert verify_chain(db).intact and verify_chain(db).entries == 5
     with db.session(actor="im-officer") as s:
@@ -378,6 +389,8 @@ def test_every_migration_keeps_the_data_from_the_first_schema_to_the_last(
     assert same_schema_as_models(db) == []
     with db.engine.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(table("hazards"))) == 1
+        assert rollup_ddl.differences(conn) == {"finding_rollup": 0, "release_rollup": 0}
+        assert conn.scalar(select(func.count()).select_from(table("finding_rollup"))) == 6
 
 
 def schema_downgrade(db: Database, revision: str) -> None:

@@ -13,6 +13,7 @@ from mineaction.cli.common import (
     check_format,
     cli_actor,
     console,
+    err_console,
     open_database,
     print_json,
     progress_bar,
@@ -28,6 +29,7 @@ def register(app: typer.Typer) -> None:
     db_app.command("upgrade")(upgrade)
     db_app.command("current")(current)
     db_app.command("checksums")(checksums)
+    db_app.command("rollup")(rollup)
     app.add_typer(db_app, name="db")
     app.command("backup")(backup)
     app.command("restore")(restore)
@@ -95,6 +97,41 @@ def checksums(database: DatabaseOption = None, format: FormatOption = "text") ->
         return
     for name, d in digests.items():
         console.print(f"{name:<28} {d.rows:>12,}  {d.sha256}", highlight=False)
+
+
+def rollup(
+    database: DatabaseOption = None,
+    rebuild: Annotated[
+        bool, typer.Option("--rebuild", help="Make the roll-ups again from the records.")
+    ] = False,
+    format: FormatOption = "text",
+) -> None:
+    """Check the report roll-ups against the records (exit 2 if they differ), or rebuild them.
+
+    The database keeps them exact by triggers on every write; a difference
+    means someone wrote past the triggers (for example with them dropped).
+    """
+    from mineaction.services import rollups as service
+
+    check_format(format, ("text", "json"))
+    db = open_database(database)
+    result = service.rebuild(db=db) if rebuild else service.check(db=db)
+    if format == "json":
+        print_json({"exact": result.exact, "rows": result.rows, "differing": result.differing})
+    else:
+        for table, rows in result.rows.items():
+            console.print(f"{table:<16} {rows:>10,} rows, {result.differing[table]:,} differ")
+        if result.exact:
+            console.print("The report roll-ups equal what the records make.")
+        else:
+            err_console.print(
+                "[bold red]The report roll-ups differ from the records.[/] "
+                "[yellow]What to do:[/] run `mineaction db rollup --rebuild`, then find out "
+                "what wrote to findings or land releases with the triggers set aside.",
+                highlight=False,
+            )
+    if not result.exact:
+        raise typer.Exit(2)
 
 
 def backup(

@@ -1,8 +1,9 @@
 """``operations``: EO neutralised by category and model, land released by method, who and where.
 
 The weekly operations statement of the agency comes from this report's data
-object; every figure is one SQL aggregation (GROUP BY in the database), then
-folded into totals, operators, districts and weeks or months.
+object; the figures are sums from the report roll-ups and the records
+(``operations_sums``), folded into totals, operators, districts, models and
+weeks or months.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mineaction.analytics.geography import district_areas
@@ -18,19 +19,17 @@ from mineaction.analytics.reports import labels as T
 from mineaction.analytics.reports.base import (
     Data,
     ReportSpec,
-    approved,
     district_names,
     ha,
-    in_period,
     operator_names,
     period,
-    prefers_scan,
 )
+from mineaction.analytics.reports.operations_sums import finding_sums, release_sums
 from mineaction.analytics.reports.params import ReportParams, bucket
 from mineaction.analytics.reports.statements import operations_statement
 from mineaction.domain.vocab import EO_CATEGORY
 from mineaction.render.document import Block, Chart, Column, DistrictMap, Section, Series, Table
-from mineaction.store.tables import EOModel, Finding, LandRelease
+from mineaction.store.tables import EOModel
 
 #: Finding category → key in the data object.
 CATEGORY_KEYS = {
@@ -67,58 +66,39 @@ class _Tally:
 def compute(session: Session, params: ReportParams) -> Data:
     """Return the operations figures of the period (approved records unless asked otherwise).
 
-    One scan of the findings and one of the releases: each grouped in SQL by
-    category (and model) or method, operator, district and, only when the
-    report is by week or month, by day.
+    The sums come from the report roll-ups for the whole spans of the period
+    and from the records for the days at its ends (``operations_sums``), per
+    operator, district and model, and per span or day when the report is by
+    week or month (a span lies inside one week and one month).
     """
     grouping = params.group_by if params.group_by in ("week", "month") else None
-    find_keys: list[Any] = [
-        Finding.category,
-        Finding.eo_model_id,
-        Finding.organisation_id,
-        Finding.admin_area_id,
-    ]
-    release_keys: list[Any] = [
-        LandRelease.method,
-        LandRelease.organisation_id,
-        LandRelease.admin_area_id,
-    ]
-    if grouping:
-        find_keys.append(Finding.found_date)
-        release_keys.append(LandRelease.release_date)
-    scan = prefers_scan(session, params)
-    finds = session.execute(
-        select(*find_keys, func.sum(Finding.quantity))
-        .where(in_period(Finding.found_date, params, scan=scan), approved(Finding, params))
-        .group_by(*find_keys)
-    ).all()
-    releases = session.execute(
-        select(*release_keys, func.sum(LandRelease.area_m2))
-        .where(
-            in_period(LandRelease.release_date, params, scan=scan), approved(LandRelease, params)
-        )
-        .group_by(*release_keys)
-    ).all()
+    by_day = grouping is not None
     total = _Tally()
     by_org: dict[int | None, _Tally] = defaultdict(_Tally)
     by_area: dict[int | None, _Tally] = defaultdict(_Tally)
     by_time: dict[str, _Tally] = defaultdict(_Tally)
     by_model: dict[tuple[str, int | None], int] = defaultdict(int)
-    for category, model, org, area, *rest in finds:
-        day, quantity = (rest[0], rest[1]) if grouping else (None, rest[0])
+    for dimension, member, category, day, items in finding_sums(session, params, by_day=by_day):
         key = CATEGORY_KEYS.get(category, "other")
-        quantity = int(quantity or 0)
-        for tally in (total, by_org[org], by_area[area]):
-            tally.items[key] += quantity
-        by_model[(category, model)] += quantity
-        if grouping and day is not None:
-            by_time[bucket(day, grouping)].items[key] += quantity
-    for method, org, area, *rest in releases:
-        day, m2 = (rest[0], rest[1]) if grouping else (None, rest[0])
-        for tally in (total, by_org[org], by_area[area]):
-            tally.m2[method] += float(m2 or 0.0)
-        if grouping and day is not None:
-            by_time[bucket(day, grouping)].m2[method] += float(m2 or 0.0)
+        quantity = int(items or 0)
+        if dimension == "operator":
+            total.items[key] += quantity
+            by_org[member].items[key] += quantity
+            if grouping and day is not None:
+                by_time[bucket(day, grouping)].items[key] += quantity
+        elif dimension == "district":
+            by_area[member].items[key] += quantity
+        else:
+            by_model[(category, member)] += quantity
+    for dimension, member, method, day, m2 in release_sums(session, params, by_day=by_day):
+        area = float(m2 or 0.0)
+        if dimension == "operator":
+            total.m2[method] += area
+            by_org[member].m2[method] += area
+            if grouping and day is not None:
+                by_time[bucket(day, grouping)].m2[method] += area
+        else:
+            by_area[member].m2[method] += area
     model_ids = {m for _c, m in by_model if m is not None}
     model_names: dict[int | None, str] = dict(
         session.execute(select(EOModel.id, EOModel.model).where(EOModel.id.in_(model_ids))).all()
@@ -307,20 +287,15 @@ def sections(session: Session, data: Data, params: ReportParams) -> list[Section
 
 def _district_ids(session: Session, params: ReportParams) -> dict[str, dict[int, float]]:
     """Return hectares released and items found per district id, for the map."""
-    released = session.execute(
-        select(LandRelease.admin_area_id, func.sum(LandRelease.area_m2))
-        .where(in_period(LandRelease.release_date, params), approved(LandRelease, params))
-        .group_by(LandRelease.admin_area_id)
-    ).all()
-    items = session.execute(
-        select(Finding.admin_area_id, func.sum(Finding.quantity))
-        .where(in_period(Finding.found_date, params), approved(Finding, params))
-        .group_by(Finding.admin_area_id)
-    ).all()
-    return {
-        "released": {a: ha(m2) for a, m2 in released if a is not None},
-        "items": {a: float(n or 0) for a, n in items if a is not None},
-    }
+    released: dict[int, float] = defaultdict(float)
+    for _d, area, _m, _day, m2 in release_sums(session, params, dimensions=("district",)):
+        if area is not None:
+            released[area] += float(m2 or 0.0)
+    items: dict[int, float] = defaultdict(float)
+    for _d, area, _c, _day, n in finding_sums(session, params, dimensions=("district",)):
+        if area is not None:
+            items[area] += float(n or 0)
+    return {"released": {a: ha(m2) for a, m2 in released.items()}, "items": dict(items)}
 
 
 REPORT = ReportSpec(

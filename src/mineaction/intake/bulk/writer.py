@@ -18,7 +18,10 @@ Positions go straight from the parsed arrays to WKB (``points.py``), with no
 shapely object per row.  The bounding-box columns are filled here; on SQLite
 the R*Tree takes a chunk's boxes in one ``INSERT … SELECT`` (its insert
 trigger is off meanwhile, in the same transaction), on PostGIS the GiST
-index follows the rows as it always does.
+index follows the rows as it always does.  The report roll-up likewise gets
+a chunk's sums, made from the values written, in one upsert on SQLite (its
+insert trigger off meanwhile; ``store/rollup_ddl.py``); on PostgreSQL its
+statement trigger sums each COPY at once.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ from mineaction.intake.bulk.background_copy import BackgroundCopy
 from mineaction.intake.bulk.findings import ParsedFindings
 from mineaction.intake.bulk.points import Points
 from mineaction.services.findings import eo_model_id
-from mineaction.store import audit_chain
+from mineaction.store import audit_chain, rollup_ddl
 from mineaction.store.base import utcnow
 from mineaction.store.index_rebuild import DeferredIndexes, worth_rebuilding
 from mineaction.store.sequences import next_values
@@ -153,9 +156,13 @@ class FindingWriter:
             self._copier.start(copy_chunk)
         else:
             values["geom"] = points.wkb()
-            with rtree_filled_after_inserts(conn, "findings") as fill_rtree:
+            with (
+                rtree_filled_after_inserts(conn, "findings") as fill_rtree,
+                rollup_ddl.insert_trigger_off(conn, "findings"),
+            ):
                 _executemany(conn, self.findings, values, len(take))
                 fill_rtree(ids[0], ids[-1])
+                rollup_ddl.add_written(conn, "findings", values, len(take))
             audit_chain.seal_columns(conn, audit, len(take), canonical)
             _executemany(conn, self.audit, audit, len(take))
         return len(take)

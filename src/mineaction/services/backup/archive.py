@@ -54,8 +54,11 @@ class Manifest:
 
 
 def codecs() -> list[TableCodec]:
-    """Return the codec of every table, in foreign-key (load) order."""
-    return [TableCodec.of(t) for t in Base.metadata.sorted_tables]
+    """Return the codec of every table, in foreign-key (load) order.
+
+    Derived tables (the report roll-ups) are left out: a restore rebuilds them.
+    """
+    return [TableCodec.of(t) for t in Base.metadata.sorted_tables if not t.info.get("derived")]
 
 
 def _q(name: str) -> str:

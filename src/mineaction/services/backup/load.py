@@ -20,7 +20,7 @@ from mineaction.services.backup.archive import (
     codecs,
 )
 from mineaction.services.backup.codecs import Kind, TableCodec
-from mineaction.store import schema, spatial_ddl
+from mineaction.store import rollup_ddl, schema, spatial_ddl
 from mineaction.store.database import Database
 from mineaction.store.tables import SPATIAL_TABLES
 
@@ -39,6 +39,8 @@ def restore(
     The target must be empty (``force`` empties it first).  Everything is
     loaded in one transaction and checked table by table against the
     backup's checksums before it commits; on any error nothing changes.
+    The report roll-ups, which backups leave out, are made again from the
+    restored records.
     """
     tables = codecs()
     with Archive(Path(path)) as archive:
@@ -68,6 +70,7 @@ def restore(
                     for codec in tables:
                         _load(conn, archive, codec, progress)
                 _after_load(conn, tables)
+                rollup_ddl.rebuild(conn)
                 for codec in tables:
                     _check(conn, manifest, codec)
         except _Mismatch as exc:

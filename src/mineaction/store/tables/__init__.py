@@ -24,6 +24,7 @@ from mineaction.store.tables.reference import (
     Team,
 )
 from mineaction.store.tables.risk import RiskCandidate, RiskCell, RiskHazard, RiskRun
+from mineaction.store.tables.rollups import FindingRollup, ReleaseRollup
 from mineaction.store.tables.system import AuditEntry, DatasetFact, User
 
 #: (table name, indexed geometry column) of every spatial table.
@@ -53,6 +54,7 @@ __all__ = [
     "Equipment",
     "EquipmentStatusChange",
     "Finding",
+    "FindingRollup",
     "Hazard",
     "HazardBlockage",
     "Inspection",
@@ -66,6 +68,7 @@ __all__ = [
     "RecordAttachment",
     "RecordMineType",
     "ReleaseAcceptance",
+    "ReleaseRollup",
     "RiskCandidate",
     "RiskCell",
     "RiskHazard",

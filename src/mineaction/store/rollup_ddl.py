@@ -1,0 +1,349 @@
+"""The triggers that keep the report roll-ups exact, their rebuild and their check.
+
+Each roll-up (``store/tables/rollups.py``) sums one source table per span,
+approval state, kind (category or method) and dimension member. What keeps it
+exact is in the database, so that every writer — the ORM services, the bulk
+import, approval steps, supersession, the ledger's settling, a hand-written
+``DELETE`` — is covered:
+
+- SQLite: row triggers. An insert upserts its row's figures (one row per
+  dimension), a delete upserts them negated, an update of a column that
+  counts does both; a roll-up row whose record count falls to 0 is deleted.
+- PostgreSQL: statement triggers with transition tables (PL/pgSQL): each
+  INSERT, UPDATE, DELETE or COPY applies its rows' net change in one grouped
+  upsert, so a COPY of 200,000 findings costs one aggregation, not 200,000
+  trigger calls; a TRUNCATE empties the roll-up.
+
+The SQLite bulk import sets the insert trigger aside for a chunk
+(``insert_trigger_off``) and adds the chunk's rows itself, summed from the
+values it has just written (``add_written``), in the same transaction.
+Every DDL statement here is idempotent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sqlalchemy.engine import Connection
+
+from mineaction.domain.spans import span_start
+
+
+@dataclass(frozen=True)
+class Rollup:
+    """How one roll-up sums its source: the date, kind and measure columns and the dimensions."""
+
+    table: str
+    source: str
+    date: str
+    kind: str
+    measure: str
+    value: str
+    dimensions: tuple[tuple[str, str], ...]
+
+    @property
+    def counted(self) -> tuple[str, ...]:
+        """The source columns whose change moves the roll-up."""
+        return (self.date, "approval", self.kind, self.value, *(c for _d, c in self.dimensions))
+
+    @property
+    def key(self) -> str:
+        return f"span_start, approval, dimension, {self.kind}, member_id"
+
+
+ROLLUPS = (
+    Rollup(
+        table="finding_rollup",
+        source="findings",
+        date="found_date",
+        kind="category",
+        measure="items",
+        value="quantity",
+        dimensions=(
+            ("operator", "organisation_id"),
+            ("district", "admin_area_id"),
+            ("model", "eo_model_id"),
+        ),
+    ),
+    Rollup(
+        table="release_rollup",
+        source="land_releases",
+        date="release_date",
+        kind="method",
+        measure="area_m2",
+        value="area_m2",
+        dimensions=(("operator", "organisation_id"), ("district", "admin_area_id")),
+    ),
+)
+BY_SOURCE = {r.source: r for r in ROLLUPS}
+
+
+def span_sql(dialect: str, column: str) -> str:
+    """Return the SQL of the first day of the span holding date ``column`` (domain/spans.py)."""
+    if dialect == "postgresql":
+        return f"greatest(date_trunc('week', {column}), date_trunc('month', {column}))::date"
+    return f"max(date({column}, 'weekday 0', '-6 days'), date({column}, 'start of month'))"
+
+
+def _parts(r: Rollup, dialect: str, source: str, sign: str = "", where: str = "") -> str:
+    """One SELECT per dimension over ``source``: key columns, the value and 1 (signed)."""
+    return " UNION ALL ".join(
+        f"SELECT {span_sql(dialect, r.date)} AS span_start, approval, '{dim}' AS dimension, "
+        f"{r.kind}, coalesce({column}, 0) AS member_id, {sign}{r.value} AS m, {sign}1 AS n "
+        f"FROM {source}{where}"
+        for dim, column in r.dimensions
+    )
+
+
+def _grouped(r: Rollup, parts: str, *, having: bool = False) -> str:
+    keep = " HAVING sum(n) <> 0 OR sum(m) <> 0" if having else ""
+    return (
+        f"SELECT span_start, approval, dimension, {r.kind}, member_id, sum(m), sum(n) "
+        f"FROM ({parts}) AS d GROUP BY span_start, approval, dimension, {r.kind}, member_id"
+        f"{keep} ORDER BY span_start, approval, dimension, {r.kind}, member_id"
+    )
+
+
+def _upsert(r: Rollup, select: str) -> str:
+    return (
+        f"INSERT INTO {r.table} AS r ({r.key}, {r.measure}, records) {select} "
+        f"ON CONFLICT ({r.key}) DO UPDATE SET {r.measure} = r.{r.measure} + "
+        f"excluded.{r.measure}, records = r.records + excluded.records"
+    )
+
+
+def _sqlite_row_upsert(r: Rollup, ref: str, sign: str) -> str:
+    values = ", ".join(
+        f"({span_sql('sqlite', f'{ref}.{r.date}')}, {ref}.approval, '{dim}', {ref}.{r.kind}, "
+        f"coalesce({ref}.{column}, 0), {sign}{ref}.{r.value}, {sign}1)"
+        for dim, column in r.dimensions
+    )
+    return (
+        f"INSERT INTO {r.table} ({r.key}, {r.measure}, records) VALUES {values} "
+        f"ON CONFLICT ({r.key}) DO UPDATE SET {r.measure} = {r.measure} + excluded.{r.measure}, "
+        "records = records + excluded.records"
+    )
+
+
+def _sqlite_emptied(r: Rollup, ref: str) -> str:
+    return (
+        f"DELETE FROM {r.table} WHERE span_start = {span_sql('sqlite', f'{ref}.{r.date}')} "
+        f"AND approval = {ref}.approval AND records = 0"
+    )
+
+
+def _sqlite_insert_trigger(conn: Connection, r: Rollup) -> None:
+    conn.exec_driver_sql(
+        f"CREATE TRIGGER IF NOT EXISTS {r.table}_ins AFTER INSERT ON {r.source} BEGIN "
+        f"{_sqlite_row_upsert(r, 'NEW', '')}; END"
+    )
+
+
+def _sqlite(conn: Connection, r: Rollup) -> None:
+    _sqlite_insert_trigger(conn, r)
+    conn.exec_driver_sql(
+        f"CREATE TRIGGER IF NOT EXISTS {r.table}_del AFTER DELETE ON {r.source} BEGIN "
+        f"{_sqlite_row_upsert(r, 'OLD', '-')}; {_sqlite_emptied(r, 'OLD')}; END"
+    )
+    changed = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in r.counted)
+    conn.exec_driver_sql(
+        f"CREATE TRIGGER IF NOT EXISTS {r.table}_upd AFTER UPDATE OF {', '.join(r.counted)} "
+        f"ON {r.source} WHEN {changed} BEGIN {_sqlite_row_upsert(r, 'OLD', '-')}; "
+        f"{_sqlite_row_upsert(r, 'NEW', '')}; {_sqlite_emptied(r, 'OLD')}; END"
+    )
+
+
+def _pg_function(conn: Connection, name: str, body: str) -> None:
+    conn.exec_driver_sql(
+        f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        f"{body}; RETURN NULL; END $$"
+    )
+
+
+def _pg(conn: Connection, r: Rollup) -> None:
+    old = _parts(r, "postgresql", "old_rows", "-")
+    new = _parts(r, "postgresql", "new_rows")
+    emptied = (
+        f"DELETE FROM {r.table} AS r USING (SELECT DISTINCT "
+        f"{span_sql('postgresql', r.date)} AS span_start, approval FROM old_rows) AS o "
+        "WHERE r.span_start = o.span_start AND r.approval = o.approval AND r.records = 0"
+    )
+    bodies = {
+        "ins": (_upsert(r, _grouped(r, new)), "INSERT", "NEW TABLE AS new_rows"),
+        "del": (
+            f"{_upsert(r, _grouped(r, old))}; {emptied}",
+            "DELETE",
+            "OLD TABLE AS old_rows",
+        ),
+        "upd": (
+            f"{_upsert(r, _grouped(r, f'{old} UNION ALL {new}', having=True))}; {emptied}",
+            "UPDATE",
+            "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+        ),
+    }
+    for suffix, (body, event, referencing) in bodies.items():
+        function = f"mineaction_{r.table}_{suffix}"
+        _pg_function(conn, function, body)
+        conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {r.table}_{suffix} ON {r.source}")
+        conn.exec_driver_sql(
+            f"CREATE TRIGGER {r.table}_{suffix} AFTER {event} ON {r.source} "
+            f"REFERENCING {referencing} FOR EACH STATEMENT EXECUTE FUNCTION {function}()"
+        )
+    function = f"mineaction_{r.table}_truncate"
+    _pg_function(conn, function, f"DELETE FROM {r.table}")
+    conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {r.table}_truncate ON {r.source}")
+    conn.exec_driver_sql(
+        f"CREATE TRIGGER {r.table}_truncate AFTER TRUNCATE ON {r.source} "
+        f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()"
+    )
+
+
+def install(conn: Connection, rollups: tuple[Rollup, ...] = ROLLUPS) -> None:
+    """Create the triggers of ``rollups`` for ``conn``'s backend (the tables must exist)."""
+    for r in rollups:
+        if conn.dialect.name == "postgresql":
+            _pg(conn, r)
+        else:
+            _sqlite(conn, r)
+
+
+def uninstall(conn: Connection, rollups: tuple[Rollup, ...] = ROLLUPS) -> None:
+    """Drop the triggers (and, on PostgreSQL, the functions) of ``rollups``."""
+    for r in rollups:
+        for suffix in ("ins", "del", "upd", "truncate"):
+            if conn.dialect.name == "postgresql":
+                conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {r.table}_{suffix} ON {r.source}")
+                conn.exec_driver_sql(f"DROP FUNCTION IF EXISTS mineaction_{r.table}_{suffix}()")
+            else:
+                conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {r.table}_{suffix}")
+
+
+def summed(r: Rollup, dialect: str) -> str:
+    """Return the SELECT of the roll-up's rows as the source's records make them now."""
+    return _grouped(r, _parts(r, dialect, r.source))
+
+
+def rebuild(conn: Connection, rollups: tuple[Rollup, ...] = ROLLUPS) -> None:
+    """Make each roll-up again from its source's records (in ``conn``'s transaction)."""
+    for r in rollups:
+        conn.exec_driver_sql(f"DELETE FROM {r.table}")
+        conn.exec_driver_sql(
+            f"INSERT INTO {r.table} ({r.key}, {r.measure}, records) {summed(r, conn.dialect.name)}"
+        )
+
+
+def add_written(conn: Connection, source: str, values: Mapping[str, Any], n: int) -> None:
+    """Add ``n`` rows just written to ``source`` to its roll-up, summed here in one upsert.
+
+    ``values`` maps each column the roll-up reads to a list of the rows'
+    values or to one value for all of them — exactly what was inserted. The
+    sums are made with NumPy (a span per distinct date, ``domain/spans.py``;
+    each key coded as one integer, grouped by sorting) and upserted once per
+    roll-up row: the rows are not read back.
+    """
+    r = BY_SOURCE[source]
+    if n == 0:
+        return
+
+    def column(name: str) -> list[Any]:
+        value = values[name]
+        return list(value) if isinstance(value, list | tuple) else [value] * n
+
+    as_text = conn.dialect.name == "sqlite"
+    spans: dict[Any, Any] = {}
+    for d in set(column(r.date)):
+        first = span_start(d.date() if isinstance(d, dt.datetime) else d)
+        spans[d] = first.isoformat() if as_text else first
+    codes, labels = [], []
+    for name, label in ((r.date, spans.__getitem__), ("approval", None), (r.kind, None)):
+        raw = column(name)
+        seen = sorted({label(v) if label else v for v in set(raw)})
+        index = {v: i for i, v in enumerate(seen)}
+        to_code = {v: index[label(v) if label else v] for v in set(raw)}
+        codes.append(np.fromiter((to_code[v] for v in raw), np.int64, n))
+        labels.append(seen)
+    base = (codes[0] * len(labels[1]) + codes[1]) * len(labels[2]) + codes[2]
+    amounts = np.asarray(column(r.value))
+    whole = amounts.dtype.kind in "iu"
+    rows: list[tuple[Any, ...]] = []
+    for dim, name in r.dimensions:
+        members = np.fromiter((m or 0 for m in column(name)), np.int64, n)
+        width = int(members.max()) + 1
+        keys, inverse = np.unique(base * width + members, return_inverse=True)
+        totals = np.bincount(inverse, weights=amounts)
+        counts = np.bincount(inverse)
+        member, rest = np.divmod(keys, width)[::-1]
+        rest, kind = np.divmod(rest, len(labels[2]))
+        span, state = np.divmod(rest, len(labels[1]))
+        sums = np.rint(totals).astype(np.int64) if whole else totals
+        rows.extend(
+            (labels[0][a], labels[1][b], dim, labels[2][c], m, t, k)
+            for a, b, c, m, t, k in zip(
+                span.tolist(), state.tolist(), kind.tolist(), member.tolist(),
+                sums.tolist(), counts.tolist(), strict=True,
+            )
+        )  # fmt: skip
+    marks = "?" if as_text else "%s"
+    conn.exec_driver_sql(_upsert(r, f"VALUES ({', '.join([marks] * 7)})"), rows)
+
+
+@contextmanager
+def insert_trigger_off(conn: Connection, source: str) -> Iterator[None]:
+    """Within the block, rows inserted into ``source`` do not reach its roll-up (SQLite).
+
+    For a writer that adds them itself with ``add_written``, in the same
+    transaction: the insert trigger is dropped for the block and created
+    again after it, so a crash or a rollback leaves it as it was. On
+    PostgreSQL nothing changes (the statement trigger sums a COPY at once),
+    so there the writer must not add the rows again.
+    """
+    r = BY_SOURCE[source]
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {r.table}_ins")
+    try:
+        yield
+    finally:
+        _sqlite_insert_trigger(conn, r)
+
+
+#: Relative difference below which two sums of square metres are the same sum (float order).
+AREA_TOLERANCE = 1e-9
+
+
+def differences(conn: Connection, rollups: tuple[Rollup, ...] = ROLLUPS) -> dict[str, int]:
+    """Return, per roll-up, how many of its rows differ from a sum made afresh from the records.
+
+    A row that is missing, extra, or has another count or sum counts once.
+    Areas are compared to a relative ``AREA_TOLERANCE``: a sum of floating-point
+    square metres depends (in its last bits) on the order it was added in.
+    """
+    out = {}
+    for r in rollups:
+        stored = {
+            tuple(row[:5]): tuple(row[5:])
+            for row in conn.exec_driver_sql(
+                f"SELECT {r.key}, {r.measure}, records FROM {r.table}"
+            ).all()
+        }
+        fresh = {
+            tuple(row[:5]): tuple(row[5:])
+            for row in conn.exec_driver_sql(summed(r, conn.dialect.name)).all()
+        }
+        out[r.table] = sum(
+            1 for key in stored.keys() | fresh.keys() if not _same(stored.get(key), fresh.get(key))
+        )
+    return out
+
+
+def _same(a: tuple[float, int] | None, b: tuple[float, int] | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    slack = AREA_TOLERANCE * max(1.0, abs(float(b[0])))
+    return a[1] == b[1] and abs(float(a[0]) - float(b[0])) <= slack

@@ -1,0 +1,53 @@
+"""Report roll-ups: findings and land releases summed per span, approval state and dimension.
+
+Derived data, kept exact by database triggers (``store/rollup_ddl.py``) on
+every write to ``findings`` and ``land_releases``: an insert adds its row's
+figures, a delete takes them away, an update does both. A span is the part
+of an ISO week inside one month (``domain/spans.py``). Each source row counts
+once per dimension: the operator (``organisation_id``), the district
+(``admin_area_id``) and, for findings, the EO model (``eo_model_id``), in
+``member_id``; 0 stands for "not recorded" so that the key has no NULLs.
+The tables are not backed up: a restore rebuilds them from the records.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import BigInteger, Date, Float, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from mineaction.store.base import Base
+
+#: Marks a table whose rows are derived from others (left out of backups, rebuilt on restore).
+DERIVED = {"derived": True}
+
+
+class FindingRollup(Base):
+    """Items found per span, approval state, category and one dimension's member."""
+
+    __tablename__ = "finding_rollup"
+    __table_args__ = ({"sqlite_with_rowid": False, "info": DERIVED},)
+
+    span_start: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    approval: Mapped[str] = mapped_column(String(16), primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(8), primary_key=True)
+    category: Mapped[str] = mapped_column(String(32), primary_key=True)
+    member_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    items: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    records: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+class ReleaseRollup(Base):
+    """Square metres released per span, approval state, method and one dimension's member."""
+
+    __tablename__ = "release_rollup"
+    __table_args__ = ({"sqlite_with_rowid": False, "info": DERIVED},)
+
+    span_start: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    approval: Mapped[str] = mapped_column(String(16), primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(8), primary_key=True)
+    method: Mapped[str] = mapped_column(String(16), primary_key=True)
+    member_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    area_m2: Mapped[float] = mapped_column(Float, nullable=False)
+    records: Mapped[int] = mapped_column(Integer, nullable=False)
