@@ -122,6 +122,11 @@ class MapView(BaseModel):
     period: str | None = Field(None, description="YYYY, YYYY-MM, a day, or FROM/TO days.")
     operator: str | None = Field(None, description="Organisation code.")
     limit: int = Field(map_layer.MAX_FEATURES, ge=1, le=map_layer.MAX_FEATURES)
+    mode: map_layer.Mode = Field(
+        "auto",
+        description="auto: clusters (counts per screen cell) for a dense view at zoom 12 or "
+        "below, the records otherwise; features or clusters to choose.",
+    )
 
 
 @router.get(
@@ -132,7 +137,10 @@ class MapView(BaseModel):
 def map_features(
     kind: str, who: CurrentPrincipal, db: DatabaseDep, q: Annotated[MapView, Query()]
 ) -> Response:
-    """Return the records of ``kind`` in the view as GeoJSON, simplified for the zoom."""
+    """Return the records of ``kind`` in the view as GeoJSON, simplified for the zoom.
+
+    A dense view at a low zoom comes as clusters: points with a ``count``.
+    """
     info = get_kind_info(kind)
     require(who, "read", info.name)
     start, end = browse.parse_period(q.period)
@@ -140,13 +148,14 @@ def map_features(
         date_from=start, date_to=end, operator=q.operator, bbox=browse.parse_bbox(q.bbox)
     )
     with db.session() as session:
-        body = map_layer.features_in_view(
+        body = map_layer.layer_in_view(
             session,
             info,
             scope=read_scope(who, info.name),
             filters=filters,
             zoom=q.zoom,
             limit=q.limit,
+            mode=q.mode,
         )
     return Response(body, media_type="application/geo+json")
 
