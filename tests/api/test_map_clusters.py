@@ -9,7 +9,7 @@ from collections import Counter
 import pytest
 from sqlalchemy import select
 
-from mineaction.services import map_layer
+from mineaction.services import cluster_grid, map_layer
 from mineaction.store.tables import Finding
 from tests.api.conftest import World
 
@@ -22,11 +22,18 @@ def _view(box: tuple[float, float, float, float]) -> str:
     return ",".join(f"{v:.6f}" for v in box)
 
 
-def _tile(lon: float, lat: float, zoom: int) -> tuple[float, float, float, float]:
-    """The web-map tile holding ``lon, lat`` (written here again, not taken from the code)."""
+def _tile_xy(lon: float, lat: float, zoom: int) -> tuple[int, int]:
+    """The column and row of the web-map tile holding ``lon, lat`` (written here again)."""
     n = 2**zoom
     x = math.floor((lon + 180) / 360 * n)
     y = math.floor((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+    return x, y
+
+
+def _tile(lon: float, lat: float, zoom: int) -> tuple[float, float, float, float]:
+    """The bounds of the web-map tile holding ``lon, lat``."""
+    n = 2**zoom
+    x, y = _tile_xy(lon, lat, zoom)
 
     def lat_of(row: int) -> float:
         return math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * row / n))))
@@ -42,26 +49,31 @@ def _clusters(world: World, persona: str | None, box, zoom: int, **params) -> di
     return answer.json()
 
 
-def _expected_cells(findings: list[Finding], box, columns: int, rows: int) -> Counter:
-    """Count the findings per cell straight from their stored points."""
+def _expected_cells(findings: list[Finding], box, zoom: int) -> Counter:
+    """Count the findings in the view per tile two zooms deeper, straight from their points."""
     x0, y0, x1, y1 = box
     cells: Counter = Counter()
     for f in findings:
         x, y = f.geom.x, f.geom.y
         if x0 <= x < x1 and y0 <= y < y1:
-            c = min(columns - 1, int((x - x0) / ((x1 - x0) / columns)))
-            r = min(rows - 1, int((y - y0) / ((y1 - y0) / rows)))
-            cells[f"{c}/{r}"] += 1
+            cx, cy = _tile_xy(x, y, zoom + 2)
+            cells[f"{zoom + 2}/{cx}/{cy}"] += 1
     return cells
 
 
-@pytest.mark.parametrize("zoom", [7, 10])
-def test_cluster_counts_are_the_findings_in_each_cell(world: World, zoom: int) -> None:
+@pytest.mark.parametrize(
+    ("persona", "zoom"),
+    [("rauf", 7), ("rauf", 10), ("rauf", 12), ("elvin", 10)],
+    ids=["viewer-country", "viewer-tile-from-grid", "viewer-zoom-12", "im-officer-tile"],
+)
+def test_cluster_counts_are_the_findings_in_each_cell(
+    world: World, persona: str, zoom: int
+) -> None:
     box = WHOLE_COUNTRY if zoom == 7 else _tile(46.93, 39.99, zoom)
-    body = _clusters(world, "rauf", box, zoom)
+    body = _clusters(world, persona, box, zoom)
     with world.db.session() as s:
         findings = list(s.scalars(select(Finding)))
-    expected = _expected_cells(findings, box, body["grid"]["columns"], body["grid"]["rows"])
+    expected = _expected_cells(findings, box, zoom)
     assert body["clustered"] is True and sum(expected.values()) > 0
     assert {f["id"]: f["properties"]["count"] for f in body["features"]} == dict(expected)
     assert body["numberMatched"] == sum(expected.values())
@@ -87,24 +99,29 @@ def test_clusters_take_the_filters_of_the_map(world: World) -> None:
     with world.db.session() as s:
         in_2023 = Finding.found_date.between(dt.date(2023, 1, 1), dt.date(2023, 12, 31))
         findings = list(s.scalars(select(Finding).where(in_2023)))
-    body = _clusters(world, "rauf", WHOLE_COUNTRY, 7, period="2023")
-    expected = _expected_cells(
-        findings, WHOLE_COUNTRY, body["grid"]["columns"], body["grid"]["rows"]
-    )
-    assert body["numberMatched"] == sum(expected.values()) > 0
+    tile = _tile(46.93, 39.99, 9)
+    for box, zoom in ((WHOLE_COUNTRY, 7), (tile, 9)):
+        body = _clusters(world, "rauf", box, zoom, period="2023")
+        expected = _expected_cells(findings, box, zoom)
+        assert {f["id"]: f["properties"]["count"] for f in body["features"]} == dict(expected)
+        assert sum(expected.values()) > 0
 
 
-def test_a_write_changes_the_counts_at_once_and_scope_is_respected(world: World) -> None:
+@pytest.mark.parametrize("remake", [0.0, 3600.0], ids=["grid-made-again", "rows-meanwhile"])
+def test_a_write_changes_the_counts_at_once_and_scope_is_respected(
+    world: World, remake: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cluster_grid, "REMAKE_SECONDS", remake)
     box = _tile(*QUIET, 10)
-    before = {
-        p: _clusters(world, p, box, 10)["numberMatched"] for p in ("elvin", "leyla", "kamran")
-    }
+    people = ("rauf", "elvin", "leyla", "kamran")
+    before = {p: _clusters(world, p, box, 10)["numberMatched"] for p in people}
     row = {"date": "2024-06-01", "category": "uxo", "quantity": 1, "lon": QUIET[0], "lat": QUIET[1]}
     created = world.client("kamran").post("/api/records/findings", json={"row": row})
     assert created.status_code == 201, created.text
-    after = {p: _clusters(world, p, box, 10)["numberMatched"] for p in ("elvin", "leyla", "kamran")}
-    # The IM officer and SBS's own officer see SBS's new draft; MES's officer does not.
+    after = {p: _clusters(world, p, box, 10)["numberMatched"] for p in people}
+    # The IM officer, the viewer and SBS's own officer see SBS's new draft; MES's does not.
     assert after == {
+        "rauf": before["rauf"] + 1,
         "elvin": before["elvin"] + 1,
         "kamran": before["kamran"] + 1,
         "leyla": before["leyla"],
@@ -131,3 +148,13 @@ def test_auto_draws_a_dense_low_zoom_view_as_clusters_and_a_close_one_as_finding
     # Districts are outlines to read the map by: never clustered.
     districts = rauf.get("/api/map/districts", params={"bbox": _view(WHOLE_COUNTRY), "zoom": 8})
     assert "clustered" not in districts.json()
+
+
+def test_a_tile_added_up_from_the_grid_equals_one_counted_from_the_rows(world: World) -> None:
+    tile = _tile(46.93, 39.99, 10)
+    cluster_grid.forget()
+    from_grid = _clusters(world, "rauf", tile, 10)
+    assert cluster_grid._grids, "the viewer's unfiltered tile was added up from the grid"
+    # A period that holds every finding makes the same view be counted from the rows.
+    from_rows = _clusters(world, "rauf", tile, 10, period="1900-01-01/2100-12-31")
+    assert from_grid["features"] == from_rows["features"] and from_grid["numberMatched"] > 0

@@ -2,68 +2,62 @@
 
 A zoom-10 view of national data holds tens of thousands of findings; no one
 reads them one by one, and sending them costs megabytes.  The map shows
-instead one circle per cell of a grid laid over the view (cells of about
-``CELL_PIXELS`` screen pixels), with the number of records in it, drawn at
-the mean position of those records.
+instead one circle per cell, with the number of records in it, drawn at the
+mean position of those records.  A cell of a view at zoom z is the web-map
+tile at zoom z + 2 (64 screen pixels square), so the cells of neighbouring
+tiles line up, and a cell keeps its id (``"Z/X/Y"``) in every view.
 
-A record belongs to the cell holding the centre of its bounding box, and
-cells are half-open (west and south edges in, east and north edges out), so
-each record is counted once in one view, and in one of the tiles that share
-an edge.  The counts take the same scope and filters as every list.
+A record belongs to the view and the cell that hold the centre of its
+bounding box (the west and south edges in, the east and north edges out), so
+each record is counted once in a view, and once among tiles that share an
+edge.  The counts take the same scope and filters as every list; a whole
+tile of what a national reader sees, unfiltered, is added up from the
+pre-aggregated grid of ``services.cluster_grid`` instead of from the rows.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import math
 from typing import Any
 
-from sqlalchemy import Float, Integer, cast, func, literal_column, select
+import numpy as np
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mineaction.services.browse import Filters, filtered, scoped
+from mineaction.services import cluster_grid
+from mineaction.services.browse import Filters, filtered, in_box, scoped
 from mineaction.services.catalogue import KindInfo
+from mineaction.services.cluster_grid import Cells, Cluster, tile_index
 from mineaction.services.policy import ReadScope
 
-#: The edge of a cluster cell in screen pixels (a 256-pixel tile holds 4 × 4 or so).
-CELL_PIXELS = 64
+#: A cell is a tile this many zooms deeper than the view (2: 4 × 4 cells of 64 px a tile).
+CELL_ZOOMS = 2
 
 
-@dataclass(frozen=True)
-class Cluster:
-    """The records of one cell: how many, and their mean position."""
+def tile_bounds(zoom: int, x: int, y: int) -> tuple[float, float, float, float]:
+    """Return the west, south, east and north of the tile ``zoom/x/y`` in degrees."""
+    n = 1 << zoom
 
-    column: int
-    row: int
-    count: int
-    lon: float
-    lat: float
+    def lat_of(row: int) -> float:
+        return math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * row / n))))
+
+    return x / n * 360.0 - 180.0, lat_of(y + 1), (x + 1) / n * 360.0 - 180.0, lat_of(y)
 
 
-@dataclass(frozen=True)
-class Grid:
-    """The cells laid over a view: ``columns`` × ``rows`` from its south-west corner."""
+def tile_of(box: tuple[float, float, float, float], zoom: int) -> tuple[int, int] | None:
+    """Return the column and row of the tile at ``zoom`` that ``box`` is (to 1e-5°), or None.
 
-    west: float
-    south: float
-    east: float
-    north: float
-    columns: int
-    rows: int
-
-    @classmethod
-    def over(cls, box: tuple[float, float, float, float], zoom: int) -> Grid:
-        """Return the grid of cells about ``CELL_PIXELS`` wide over ``box`` at ``zoom``.
-
-        >>> g = Grid.over((0.0, 0.0, 0.3515625, 0.3515625), 10)
-        >>> (g.columns, g.rows)
-        (4, 4)
-        """
-        x0, y0, x1, y1 = box
-        degrees = 360.0 / (256 * 2**zoom) * CELL_PIXELS
-        columns = max(1, min(64, round((x1 - x0) / degrees)))
-        rows = max(1, min(64, round((y1 - y0) / degrees)))
-        return cls(x0, y0, x1, y1, columns, rows)
+    >>> tile_of(tile_bounds(10, 645, 387), 10)
+    (645, 387)
+    """
+    x0, y0, x1, y1 = box
+    xs, ys = tile_index(np.array([(x0 + x1) / 2]), np.array([(y0 + y1) / 2]), zoom)
+    x, y = int(xs[0]), int(ys[0])
+    exact = tile_bounds(zoom, x, y)
+    if all(abs(a - b) <= 1e-5 for a, b in zip(box, exact, strict=True)):
+        return x, y
+    return None
 
 
 def clusters_in_view(
@@ -73,45 +67,46 @@ def clusters_in_view(
     scope: ReadScope,
     filters: Filters,
     zoom: int,
-) -> tuple[Grid, list[Cluster]]:
-    """Return the grid over ``filters.bbox`` and its non-empty cells, in column then row order.
+    version: int,
+) -> list[Cluster]:
+    """Return the non-empty cells of the view ``filters.bbox`` at ``zoom``, by column then row.
 
-    ``filters.bbox`` is the view; the other filters narrow the records as a
-    list would.  A record counts in the cell holding its bounding box's centre.
+    The other filters narrow the records as a list would.  ``version`` is the
+    data version the answer is for (``services.data_version``).
     """
     assert filters.bbox is not None, "a cluster view needs a box"
-    grid = Grid.over(filters.bbox, zoom)
+    cell_zoom = min(zoom + CELL_ZOOMS, cluster_grid.GRID_ZOOM)
+    tile = tile_of(filters.bbox, zoom)
+    only_box = filters == Filters(bbox=filters.bbox)
+    if tile is not None and scope.everything and only_box and cell_zoom == zoom + CELL_ZOOMS:
+        grid = cluster_grid.fine_counts(session, info, version=version)
+        if grid is not None:
+            return grid.within(zoom, tile[0], tile[1], cell_zoom).clusters()
     model = info.model
     cx = (model.min_x + model.max_x) / 2.0
     cy = (model.min_y + model.max_y) / 2.0
-    dx = (grid.east - grid.west) / grid.columns
-    dy = (grid.north - grid.south) / grid.rows
-    column = _whole((cx - grid.west) / dx, session)
-    row = _whole((cy - grid.south) / dy, session)
-    query = (
-        select(column.label("c"), row.label("r"), func.count(), func.sum(cx), func.sum(cy))
-        .where(cx >= grid.west, cx < grid.east, cy >= grid.south, cy < grid.north)
-        .group_by(literal_column("c"), literal_column("r"))
+    x0, y0, x1, y1 = tile_bounds(zoom, *tile) if tile is not None else filters.bbox
+    query = select(cx, cy).where(
+        in_box(session, model, (x0, y0, x1, y1)), cx >= x0, cx < x1, cy >= y0, cy < y1
     )
-    query = filtered(session, scoped(query, info, scope), info, filters)
-    cells: dict[tuple[int, int], list[float]] = {}
-    for c, r, count, sx, sy in session.connection().execute(query):
-        # A centre a hair inside the east or north edge may divide out to the edge itself.
-        key = (min(int(c), grid.columns - 1), min(int(r), grid.rows - 1))
-        acc = cells.setdefault(key, [0, 0.0, 0.0])
-        acc[0] += int(count)
-        acc[1] += float(sx)
-        acc[2] += float(sy)
-    found = [Cluster(c, r, int(n), sx / n, sy / n) for (c, r), (n, sx, sy) in sorted(cells.items())]
-    return grid, found
+    query = filtered(session, scoped(query, info, scope), info, Filters(**_but_box(filters)))
+    rows = session.connection().execute(query).all()
+    if not rows:
+        return []
+    points = np.array(rows, dtype=np.float64)
+    return Cells.of_points(points[:, 0], points[:, 1], cell_zoom).clusters()
 
 
-def as_geojson(grid: Grid, clusters: list[Cluster]) -> bytes:
+def _but_box(filters: Filters) -> dict[str, Any]:
+    return {k: v for k, v in vars(filters).items() if k != "bbox"}
+
+
+def as_geojson(clusters: list[Cluster]) -> bytes:
     """Return the clusters as a GeoJSON FeatureCollection of points with ``count``."""
-    features: list[dict[str, Any]] = [
+    features = [
         {
             "type": "Feature",
-            "id": f"{c.column}/{c.row}",
+            "id": f"{c.zoom}/{c.x}/{c.y}",
             "geometry": {"type": "Point", "coordinates": [round(c.lon, 6), round(c.lat, 6)]},
             "properties": {"cluster": True, "count": c.count},
         }
@@ -124,15 +119,7 @@ def as_geojson(grid: Grid, clusters: list[Cluster]) -> bytes:
             "numberMatched": sum(c.count for c in clusters),
             "numberReturned": len(features),
             "truncated": False,
-            "grid": {"columns": grid.columns, "rows": grid.rows},
             "features": features,
         },
         separators=(",", ":"),
     ).encode()
-
-
-def _whole(value: Any, session: Session) -> Any:
-    """Return the SQL for the whole part of a non-negative ``value`` (a cell index)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return cast(func.floor(cast(value, Float)), Integer)
-    return cast(value, Integer)  # SQLite's cast truncates, which is floor for values >= 0

@@ -26,7 +26,7 @@ from sqlalchemy import LargeBinary, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from mineaction.errors import ValidationError
-from mineaction.services import data_version
+from mineaction.services import cluster_grid, data_version
 from mineaction.services.answer_cache import AnswerCache
 from mineaction.services.browse import Filters, filtered, scoped
 from mineaction.services.catalogue import KindInfo
@@ -92,15 +92,23 @@ def layer_in_view(
     found = _answers.get(key)
     if found is None:
         found = _draw(
-            session, info, scope=scope, filters=filters, zoom=zoom, limit=limit, mode=mode
+            session,
+            info,
+            scope=scope,
+            filters=filters,
+            zoom=zoom,
+            limit=limit,
+            mode=mode,
+            version=version,
         )
         _answers.put(key, found)
     return found
 
 
 def forget() -> None:
-    """Forget every kept answer (tests; a write already makes them unreachable)."""
+    """Forget every kept answer and grid (tests; a write already makes them unreachable)."""
     _answers.clear()
+    cluster_grid.forget()
 
 
 def _draw(
@@ -112,14 +120,17 @@ def _draw(
     zoom: int,
     limit: int,
     mode: Mode,
+    version: int,
 ) -> bytes:
     wants = "features" if info.public else mode
     if wants == "features" or (wants == "auto" and zoom > CLUSTER_MAX_ZOOM):
         return features_in_view(session, info, scope=scope, filters=filters, zoom=zoom, limit=limit)
-    grid, clusters = clusters_in_view(session, info, scope=scope, filters=filters, zoom=zoom)
+    clusters = clusters_in_view(
+        session, info, scope=scope, filters=filters, zoom=zoom, version=version
+    )
     if wants == "auto" and sum(c.count for c in clusters) <= SPARSE:
         return features_in_view(session, info, scope=scope, filters=filters, zoom=zoom, limit=limit)
-    return as_geojson(grid, clusters)
+    return as_geojson(clusters)
 
 
 def _geometry_of(info: KindInfo) -> str:
