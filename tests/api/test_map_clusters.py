@@ -150,9 +150,13 @@ def test_auto_draws_a_dense_low_zoom_view_as_clusters_and_a_close_one_as_finding
     assert "clustered" not in districts.json()
 
 
-def test_a_tile_added_up_from_the_grid_equals_one_counted_from_the_rows(world: World) -> None:
+def test_a_tile_added_up_from_the_grid_equals_one_counted_from_the_rows(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cluster_grid, "CHUNK", 7)  # the grid is made of several chunks
     tile = _tile(46.93, 39.99, 10)
     cluster_grid.forget()
+    map_layer.forget()
     from_grid = _clusters(world, "rauf", tile, 10)
     assert cluster_grid._grids, "the viewer's unfiltered tile was added up from the grid"
     # A period that holds every finding makes the same view be counted from the rows.

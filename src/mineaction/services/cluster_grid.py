@@ -135,13 +135,15 @@ def tile_index(
 
 #: A grid is made again at most this often; in between, a changed kind is counted from rows.
 REMAKE_SECONDS = 60.0
+#: Rows read at a time while making a grid.
+CHUNK = 20_000
 
-_grids: dict[tuple[str, str], tuple[int, Cells, float]] = {}
+_grids: dict[tuple[str, str], tuple[str, Cells, float]] = {}
 _locks: dict[tuple[str, str], threading.Lock] = {}
 _guard = threading.Lock()
 
 
-def fine_counts(session: Session, info: KindInfo, *, version: int) -> Cells | None:
+def fine_counts(session: Session, info: KindInfo, *, version: str) -> Cells | None:
     """Return the grid of ``info`` for data version ``version``, making it if need be.
 
     Return None when the grid was made less than ``REMAKE_SECONDS`` ago for an
@@ -157,18 +159,43 @@ def fine_counts(session: Session, info: KindInfo, *, version: int) -> Cells | No
             return found[1]
         if found is not None and time.monotonic() - found[2] < REMAKE_SECONDS:
             return None
-        table = info.model.__tablename__
-        cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
-        cursor.execute(
-            f"SELECT (min_x + max_x) / 2.0, (min_y + max_y) / 2.0 FROM {table} "
-            "WHERE min_x IS NOT NULL"
-        )
-        rows = cursor.fetchall()
-        cursor.close()
-        points = np.array(rows, dtype=np.float64).reshape(-1, 2)
-        grid = Cells.of_points(points[:, 0], points[:, 1], GRID_ZOOM)
+        grid = _count(session, info)
         _grids[key] = (version, grid, time.monotonic())
         return grid
+
+
+def _count(session: Session, info: KindInfo) -> Cells:
+    """Count every record of ``info`` per zoom-14 tile, reading the rows in chunks.
+
+    Between chunks the process's other threads run (uvicorn's supervisor kills
+    a worker whose health check goes unanswered for 5 s).
+    """
+    table = info.model.__tablename__
+    cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+    cursor.execute(  # the table's name comes from the catalogue, never from a request
+        f"SELECT (min_x + max_x) / 2.0, (min_y + max_y) / 2.0 FROM {table} WHERE min_x IS NOT NULL"
+    )
+    parts: list[Cells] = []
+    try:
+        while rows := cursor.fetchmany(CHUNK):
+            points = np.array(rows, dtype=np.float64).reshape(-1, 2)
+            parts.append(Cells.of_points(points[:, 0], points[:, 1], GRID_ZOOM))
+            time.sleep(0)  # let the other threads in
+    finally:
+        cursor.close()
+    if not parts:
+        empty = np.zeros(0, np.int64)
+        return Cells(
+            GRID_ZOOM, empty, empty, empty, empty.astype(np.float64), empty.astype(np.float64)
+        )
+    return Cells.of_tiles(
+        np.concatenate([p.x for p in parts]),
+        np.concatenate([p.y for p in parts]),
+        np.concatenate([p.n for p in parts]),
+        np.concatenate([p.sx for p in parts]),
+        np.concatenate([p.sy for p in parts]),
+        GRID_ZOOM,
+    )
 
 
 def forget() -> None:

@@ -67,7 +67,7 @@ def clusters_in_view(
     scope: ReadScope,
     filters: Filters,
     zoom: int,
-    version: int,
+    version: str,
 ) -> list[Cluster]:
     """Return the non-empty cells of the view ``filters.bbox`` at ``zoom``, by column then row.
 

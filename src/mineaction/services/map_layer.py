@@ -120,7 +120,7 @@ def _draw(
     zoom: int,
     limit: int,
     mode: Mode,
-    version: int,
+    version: str,
 ) -> bytes:
     wants = "features" if info.public else mode
     if wants == "features" or (wants == "auto" and zoom > CLUSTER_MAX_ZOOM):

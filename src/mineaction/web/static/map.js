@@ -17,6 +17,12 @@
   var map = L.map(el, { preferCanvas: true, zoomControl: false }).setView([39.85, 46.9], 9);
   L.control.zoom({ zoomInTitle: words.zoomIn || "Zoom in", zoomOutTitle: words.zoomOut || "Zoom out" }).addTo(map);
   var control = L.control.layers(null, null, { collapsed: false }).addTo(map);
+  // Clusters lie above the outlines in SVG: only their circles catch clicks, the canvas below
+  // still gets the rest. Each layer writes its counts at its own offset, so they stay legible
+  // where the cells of several layers meet.
+  map.createPane("clusters").style.zIndex = 450;
+  var clusterRenderer = L.svg({ pane: "clusters" });
+  var labelOffsets = { "findings": [0, -8], "land-releases": [0, 8], "hazards": [-16, 0] };
   var groups = {};
   var filters = { period: "", operator: "" };
 
@@ -29,14 +35,16 @@
       pointToLayer: function (f, latlng) {
         var p = f.properties || {};
         if (p.cluster) {
-          return L.circleMarker(latlng, { radius: clusterRadius(p.count), color: colour, weight: 2, fillOpacity: 0.35 });
+          return L.circleMarker(latlng, { radius: clusterRadius(p.count), color: colour, weight: 2, fillOpacity: 0.2, pane: "clusters", renderer: clusterRenderer });
         }
         return L.circleMarker(latlng, { radius: 5, color: colour, weight: 1, fillOpacity: 0.8 });
       },
       onEachFeature: function (feature, lyr) {
         var p = feature.properties || {};
         if (p.cluster) {
-          lyr.bindTooltip(String(p.count), { permanent: true, direction: "center", className: "map-cluster-count" });
+          lyr.bindTooltip("<span style=\"color:" + colour + "\">" + p.count + "</span>", {
+            permanent: true, direction: "center", className: "map-cluster-count", offset: labelOffsets[layer.name] || [16, 0]
+          });
           lyr.on("click", function () { map.setView(lyr.getLatLng(), Math.min(map.getZoom() + 2, 18)); });
           return;
         }
