@@ -25,7 +25,7 @@ import shapely
 from sqlalchemy import LargeBinary, func, select, type_coerce
 from sqlalchemy.orm import Session
 
-from mineaction.errors import ValidationError
+from mineaction.errors import Problem, ValidationError
 from mineaction.services import cluster_grid, data_version
 from mineaction.services.answer_cache import AnswerCache
 from mineaction.services.browse import Filters, filtered, scoped
@@ -78,6 +78,12 @@ def layer_in_view(
     answer is kept for the same data version, view, filters and scope.
     """
     _geometry_of(info)
+    if filters.bbox is None:
+        raise ValidationError(
+            "The map needs the view: bbox is empty.",
+            hint="Give bbox=minlon,minlat,maxlon,maxlat in WGS84 degrees (a tile's bounds).",
+            problems=[Problem(reason="no view", field="bbox", value="")],
+        )
     version = data_version.current(session)  # before the data it labels (see data_version)
     key = (
         str(session.get_bind().engine.url),
