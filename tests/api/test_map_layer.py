@@ -77,3 +77,6 @@ def test_a_kind_without_geometry_or_a_bad_view_is_refused_with_a_reason(world: W
     assert answer.status_code == 422 and "geometry" in answer.json()["error"]["message"]
     answer = rauf.get("/api/map/findings", params={"bbox": "47,39,46"})
     assert answer.status_code == 422 and answer.json()["error"]["code"] == "invalid"
+    for mode in ("auto", "clusters", "features"):
+        answer = rauf.get("/api/map/accidents", params={"bbox": "", "zoom": 3, "mode": mode})
+        assert answer.status_code == 422 and "bbox" in answer.json()["error"]["message"]

@@ -7,22 +7,31 @@ a screen pixel at the zoom asked for (so the outline drawn is the same) and
 only the properties a popup shows come along. The GeoJSON is written from
 the geometries in one vectorised pass, which keeps a tile of a national
 data set within a few milliseconds of work.
+
+At a low zoom a dense layer is drawn as clusters instead (counts per screen
+cell, ``services.map_clusters``), and every layer's answer is kept in memory
+under the data version (``services.data_version``), the view, the filters
+and the reader's scope, so the tiles people pan back and forth over are
+computed once per change of the data.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import shapely
 from sqlalchemy import LargeBinary, func, select, type_coerce
 from sqlalchemy.orm import Session
 
-from mineaction.errors import ValidationError
+from mineaction.errors import Problem, ValidationError
+from mineaction.services import cluster_grid, data_version
+from mineaction.services.answer_cache import AnswerCache
 from mineaction.services.browse import Filters, filtered, scoped
 from mineaction.services.catalogue import KindInfo
+from mineaction.services.map_clusters import as_geojson, clusters_in_view
 from mineaction.services.policy import ReadScope
 
 #: The properties a map popup may show, when the kind has them.
@@ -31,6 +40,14 @@ POPUP_FIELDS = ("name", "name_az", "name_ru", "reference", "category", "method",
 MAX_FEATURES = 5000
 #: A web map's tile edge in pixels (zoom z spans 360° in 256 · 2^z pixels).
 TILE_PIXELS = 256
+#: At this zoom and below, a view holding more than ``SPARSE`` records is drawn as clusters.
+CLUSTER_MAX_ZOOM = 12
+#: A view with at most this many records is drawn record by record at any zoom.
+SPARSE = 1000
+#: How a layer is drawn: ``auto`` chooses by zoom and density.
+Mode = Literal["auto", "features", "clusters"]
+#: The answers kept per server process (a zoom-10 tile of clusters is a few kB).
+_answers = AnswerCache(max_bytes=64 * 2**20)
 
 
 def tolerance(zoom: int) -> float:
@@ -40,6 +57,97 @@ def tolerance(zoom: int) -> float:
     0.0001373
     """
     return 360.0 / (TILE_PIXELS * 2**zoom) / 10
+
+
+def layer_in_view(
+    session: Session,
+    info: KindInfo,
+    *,
+    scope: ReadScope,
+    filters: Filters,
+    zoom: int,
+    limit: int = MAX_FEATURES,
+    mode: Mode = "auto",
+) -> bytes:
+    """Return the layer of ``info`` for the view ``filters.bbox`` as GeoJSON (UTF-8).
+
+    With ``mode="auto"`` a view at ``CLUSTER_MAX_ZOOM`` or below that holds
+    more than ``SPARSE`` records is sent as clusters (``"clustered": true``,
+    one point per screen cell with its ``count``); otherwise, and always with
+    ``mode="features"``, the records themselves (``features_in_view``).
+    Reference layers everyone may read (districts) are never clustered.  The
+    answer is kept for the same data version, view, filters and scope.
+    """
+    _geometry_of(info)
+    if filters.bbox is None:
+        raise ValidationError(
+            "The map needs the view: bbox is empty.",
+            hint="Give bbox=minlon,minlat,maxlon,maxlat in WGS84 degrees (a tile's bounds).",
+            problems=[Problem(reason="no view", field="bbox", value="")],
+        )
+    version = data_version.current(session)  # before the data it labels (see data_version)
+    key = (
+        str(session.get_bind().engine.url),
+        version,
+        info.name,
+        mode,
+        zoom,
+        limit,
+        filters,
+        scope,
+    )
+    found = _answers.get(key)
+    if found is None:
+        found = _draw(
+            session,
+            info,
+            scope=scope,
+            filters=filters,
+            zoom=zoom,
+            limit=limit,
+            mode=mode,
+            version=version,
+        )
+        _answers.put(key, found)
+    return found
+
+
+def forget() -> None:
+    """Forget every kept answer and grid (tests; a write already makes them unreachable)."""
+    _answers.clear()
+    cluster_grid.forget()
+
+
+def _draw(
+    session: Session,
+    info: KindInfo,
+    *,
+    scope: ReadScope,
+    filters: Filters,
+    zoom: int,
+    limit: int,
+    mode: Mode,
+    version: str,
+) -> bytes:
+    wants = "features" if info.public else mode
+    if wants == "features" or (wants == "auto" and zoom > CLUSTER_MAX_ZOOM):
+        return features_in_view(session, info, scope=scope, filters=filters, zoom=zoom, limit=limit)
+    clusters = clusters_in_view(
+        session, info, scope=scope, filters=filters, zoom=zoom, version=version
+    )
+    if wants == "auto" and sum(c.count for c in clusters) <= SPARSE:
+        return features_in_view(session, info, scope=scope, filters=filters, zoom=zoom, limit=limit)
+    return as_geojson(clusters)
+
+
+def _geometry_of(info: KindInfo) -> str:
+    """Return the name of the kind's geometry column; refuse a kind without one."""
+    if info.geometry is None:
+        raise ValidationError(
+            f"{info.name} have no geometry to draw.",
+            hint="Ask /api/map for a spatial kind (see /api/kinds).",
+        )
+    return info.geometry
 
 
 def features_in_view(
@@ -57,16 +165,12 @@ def features_in_view(
     ``limit`` records meet the view, the first ``limit`` are sent and
     ``"truncated": true`` says so.
     """
-    if info.geometry is None:
-        raise ValidationError(
-            f"{info.name} have no geometry to draw.",
-            hint="Ask /api/map for a spatial kind (see /api/kinds).",
-        )
+    geometry = _geometry_of(info)
     model = info.model
     fields = [f for f in POPUP_FIELDS if hasattr(model, f)]
     if info.status and info.status not in fields:
         fields.append(info.status)
-    column = getattr(model, info.geometry)
+    column = getattr(model, geometry)
     # Well-known binary straight from the database, decoded for all rows at once.
     wkb = func.ST_AsBinary(column) if session.get_bind().dialect.name == "postgresql" else column
     columns = [model.id, type_coerce(wkb, LargeBinary), *(getattr(model, f) for f in fields)]

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from mineaction.api.deps import CurrentPrincipal, DatabaseDep, RecordId
-from mineaction.services import approval, browse, map_layer, records
+from mineaction.services import approval, browse, map_layer, record_answers, records
 from mineaction.services.catalogue import KINDS, get_kind_info
 from mineaction.services.policy import may, read_scope, require
 
@@ -80,38 +80,32 @@ def kinds(who: CurrentPrincipal) -> list[dict[str, Any]]:
     ]
 
 
-@router.get("/records/{kind}")
+@router.get(
+    "/records/{kind}",
+    response_class=Response,
+    responses={200: {"content": {"application/json": {}}}},
+)
 def list_records(
     kind: str, who: CurrentPrincipal, db: DatabaseDep, q: Annotated[Filters, Query()]
-) -> dict[str, Any]:
-    """List records of ``kind`` the caller may read: filtered, one page; GeoJSON on request."""
+) -> Response:
+    """List records of ``kind`` the caller may read: filtered, one page; GeoJSON on request.
+
+    JSON: ``kind``, ``count`` (exact up to 10,000; ``count_exact``), ``limit``,
+    ``offset`` and ``items``; GeoJSON: a FeatureCollection.
+    """
     info = get_kind_info(kind)
     require(who, "read", info.name)
     with db.session() as session:
-        page = browse.list_records(
+        body = record_answers.page_json(
             session,
             info,
-            scope=read_scope(who, info.name),
+            who=who,
             filters=q.to_service(),
             limit=q.limit,
             offset=q.offset,
+            format=q.format,
         )
-        if q.format == "geojson":
-            collection: dict[str, Any] = {"type": "FeatureCollection"}
-            if page.exact:
-                collection["numberMatched"] = page.total
-            collection["numberReturned"] = len(page.rows)
-            collection["features"] = [browse.as_feature(r, info) for r in page.rows]
-            return collection
-        items = [browse.as_dict(r) for r in page.rows]
-    return {
-        "kind": info.name,
-        "count": page.total,
-        "count_exact": page.exact,
-        "limit": q.limit,
-        "offset": q.offset,
-        "items": items,
-    }
+    return Response(body, media_type="application/json")
 
 
 class MapView(BaseModel):
@@ -122,6 +116,11 @@ class MapView(BaseModel):
     period: str | None = Field(None, description="YYYY, YYYY-MM, a day, or FROM/TO days.")
     operator: str | None = Field(None, description="Organisation code.")
     limit: int = Field(map_layer.MAX_FEATURES, ge=1, le=map_layer.MAX_FEATURES)
+    mode: map_layer.Mode = Field(
+        "auto",
+        description="auto: clusters (counts per screen cell) for a dense view at zoom 12 or "
+        "below, the records otherwise; features or clusters to choose.",
+    )
 
 
 @router.get(
@@ -132,7 +131,10 @@ class MapView(BaseModel):
 def map_features(
     kind: str, who: CurrentPrincipal, db: DatabaseDep, q: Annotated[MapView, Query()]
 ) -> Response:
-    """Return the records of ``kind`` in the view as GeoJSON, simplified for the zoom."""
+    """Return the records of ``kind`` in the view as GeoJSON, simplified for the zoom.
+
+    A dense view at a low zoom comes as clusters: points with a ``count``.
+    """
     info = get_kind_info(kind)
     require(who, "read", info.name)
     start, end = browse.parse_period(q.period)
@@ -140,29 +142,31 @@ def map_features(
         date_from=start, date_to=end, operator=q.operator, bbox=browse.parse_bbox(q.bbox)
     )
     with db.session() as session:
-        body = map_layer.features_in_view(
+        body = map_layer.layer_in_view(
             session,
             info,
             scope=read_scope(who, info.name),
             filters=filters,
             zoom=q.zoom,
             limit=q.limit,
+            mode=q.mode,
         )
     return Response(body, media_type="application/geo+json")
 
 
-@router.get("/records/{kind}/{record_id}")
+@router.get(
+    "/records/{kind}/{record_id}",
+    response_class=Response,
+    responses={200: {"content": {"application/json": {}}}},
+)
 def read_record(
     kind: str, record_id: RecordId, who: CurrentPrincipal, db: DatabaseDep, format: Format = "json"
-) -> dict[str, Any]:
+) -> Response:
     """Return one record (GeoJSON Feature with ``format=geojson``)."""
     info = get_kind_info(kind)
     with db.session() as session:
-        record = records.get_record(session, info.model, record_id)
-        require(who, "read", info.name, browse.facts(session, info, record))
-        if format == "geojson":
-            return browse.as_feature(record, info)
-        return browse.as_dict(record)
+        body = record_answers.record_json(session, info, record_id, who=who, format=format)
+    return Response(body, media_type="application/json")
 
 
 @router.get("/records/{kind}/{record_id}/history")

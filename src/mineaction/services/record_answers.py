@@ -1,0 +1,100 @@
+"""The API's answers for a page of records and for one record, as JSON text, kept per data version.
+
+A page of 100 records costs ~20 ms of CPU to read and write out (the ORM's
+objects, and every geometry turned into GeoJSON); readers ask for the same
+pages and records again and again between changes.  Each answer is kept in
+memory under the data version (``services.data_version``) and everything it
+depends on (the kind, filters, page, format, and the reader's scope or, for
+one record, the reader), so a write makes every kept answer unreachable.
+A refusal is never kept: it is decided again on every request.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from sqlalchemy.orm import Session
+
+from mineaction.services import browse, data_version, records
+from mineaction.services.answer_cache import AnswerCache
+from mineaction.services.catalogue import KindInfo
+from mineaction.services.policy import Principal, read_scope, require
+
+Format = Literal["json", "geojson"]
+#: The answers kept per server process.
+_answers = AnswerCache(max_bytes=64 * 2**20)
+
+
+def forget() -> None:
+    """Forget every kept answer (tests; a write already makes them unreachable)."""
+    _answers.clear()
+
+
+def page_json(
+    session: Session,
+    info: KindInfo,
+    *,
+    who: Principal,
+    filters: browse.Filters,
+    limit: int,
+    offset: int,
+    format: Format,
+) -> bytes:
+    """Return one page of the records of ``info`` that ``who`` may read, as the API's JSON."""
+    scope = read_scope(who, info.name)
+    version = data_version.current(session)  # before the data it labels
+    key = ("page", _where(session), version, info.name, scope, filters, limit, offset, format)
+    found = _answers.get(key)
+    if found is None:
+        page = browse.list_records(
+            session, info, scope=scope, filters=filters, limit=limit, offset=offset
+        )
+        body: dict[str, Any]
+        if format == "geojson":
+            body = {"type": "FeatureCollection"}
+            if page.exact:
+                body["numberMatched"] = page.total
+            body["numberReturned"] = len(page.rows)
+            body["features"] = [browse.as_feature(r, info) for r in page.rows]
+        else:
+            body = {
+                "kind": info.name,
+                "count": page.total,
+                "count_exact": page.exact,
+                "limit": limit,
+                "offset": offset,
+                "items": [browse.as_dict(r) for r in page.rows],
+            }
+        found = _encode(body)
+        _answers.put(key, found)
+    return found
+
+
+def record_json(
+    session: Session, info: KindInfo, record_id: int, *, who: Principal, format: Format
+) -> bytes:
+    """Return one record as the API's JSON (a GeoJSON Feature with ``geojson``), if ``who`` may.
+
+    Raises ``NotFoundError`` for no such record and ``Forbidden`` when ``who``
+    may not read it, every time.
+    """
+    version = data_version.current(session)
+    key = ("record", _where(session), version, info.name, record_id, who, format)
+    found = _answers.get(key)
+    if found is None:
+        record = records.get_record(session, info.model, record_id)
+        require(who, "read", info.name, browse.facts(session, info, record))
+        body = browse.as_feature(record, info) if format == "geojson" else browse.as_dict(record)
+        found = _encode(body)
+        _answers.put(key, found)
+    return found
+
+
+def _where(session: Session) -> str:
+    return str(session.get_bind().engine.url)
+
+
+def _encode(body: dict[str, Any]) -> bytes:
+    # As FastAPI's JSONResponse writes it, so a kept answer reads as a fresh one.
+    return json.dumps(body, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
