@@ -53,6 +53,7 @@ from mineaction.analytics.verification.spatial import (
 from mineaction.domain.ledger import polygonal
 from mineaction.errors import ValidationError
 from mineaction.geo import geodesic_area_m2
+from mineaction.geo.areas import geodesic_areas_m2
 from mineaction.store.tables import Accident, AdminArea, Finding, Hazard, MinefieldRecord
 
 __all__ = ["verify_records"]
@@ -307,13 +308,14 @@ def _proposed_areas(
         )
     )
     grown = metric.to_lonlat(shapely.buffer(hulls, max(rules.buffer_m, 25.0)))
-    shapes = [polygonal(g) for g in grown]
+    shapes = _multipolygons(grown)
+    area_m2 = geodesic_areas_m2(np.array(shapes, dtype=object)).tolist()
     bounds = np.searchsorted(label_of, np.arange(len(shapes) + 1))
     parts = [members_of[bounds[k] : bounds[k + 1]] for k in range(len(shapes))]
     districts = _district_names(session, shapes)
     areas = []
-    for number, (members, area, district) in enumerate(
-        zip(parts, shapes, districts, strict=True), start=1
+    for number, (members, area, m2, district) in enumerate(
+        zip(parts, shapes, area_m2, districts, strict=True), start=1
     ):
         is_find = outside.kind[members] == "finding"
         days = outside.day[members]
@@ -325,12 +327,19 @@ def _proposed_areas(
                 accidents=int(np.count_nonzero(~is_find)),
                 first_date=dt.date.fromordinal(int(days.min())),
                 last_date=dt.date.fromordinal(int(days.max())),
-                area_m2=geodesic_area_m2(area),
+                area_m2=m2,
                 district=district,
                 geom=area,
             )
         )
     return areas
+
+
+def _multipolygons(grown: npt.NDArray[np.object_]) -> list[BaseGeometry]:
+    """Return each grown hull as a MultiPolygon (as ``polygonal`` would), in one call if it can."""
+    if len(grown) and (shapely.get_type_id(grown) == 3).all() and not shapely.is_empty(grown).any():
+        return list(shapely.multipolygons(grown, indices=np.arange(len(grown))))
+    return [polygonal(g) for g in grown]
 
 
 def _district_names(session: Session, shapes: list[BaseGeometry]) -> list[str | None]:
