@@ -112,9 +112,10 @@ def verify_records(
     n = len(records)
     figures = _record_figures(finds, f_pairs, n)
     accidents_inside = np.bincount(a_pairs.polygon[a_pairs.inside], minlength=n)
+    worked = worked_polygons(session, [r.geom.bounds for r in records], end)
     results = []
     for index, record in enumerate(records):
-        coverage = _coverage(session, record, end)
+        coverage = _coverage(record, worked[index])
         evidence = Evidence(
             coverage_share=coverage,
             expected_ap=record.expected_ap,
@@ -228,9 +229,8 @@ def _outside(count: int, pairs: Pairs) -> Ints:
     return np.flatnonzero(outside).astype(np.int64)
 
 
-def _coverage(session: Session, record: MinefieldRecord, end: dt.date | None) -> float:
-    """Return the share of the record's area surveyed or cleared by ``end`` (0 to 1)."""
-    shapes = worked_polygons(session, record.geom.bounds, end)
+def _coverage(record: MinefieldRecord, shapes: list[BaseGeometry]) -> float:
+    """Return the share of the record's area surveyed or cleared (0 to 1) by ``shapes``."""
     if not shapes or record.area_m2 <= 0:
         return 0.0
     worked = shapely.intersection(shapely.union_all(shapes), record.geom)
