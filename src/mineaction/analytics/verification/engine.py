@@ -12,7 +12,8 @@ The joins are those of the spatial analytics service
    buffer and whether the point is inside; the figures of every record are
    sums over those pairs;
 4. the part of each record surveyed or cleared comes from land releases and
-   activities read through the spatial index around that record;
+   activities read through the spatial index around the records (one query of
+   each for all records);
 5. points outside every record are tested against every hazard, those
    outside both are clustered into proposed suspected areas, and each
    point outside gets its nearest record.

@@ -4,7 +4,7 @@ Points (findings, accidents) are read as plain numbers from their bounding-box
 columns (a point's box is the point), never as geometries, so that millions
 of them load in seconds on either backend.  Polygons that only matter near a
 record (land releases, activities) are read through the spatial index: the
-SQLite R*Tree, or the PostGIS GiST index, one bounded query per record.
+SQLite R*Tree, or the PostGIS GiST index, joined with every record's box in one query.
 
 Distances and buffers are in metres in one transverse Mercator projection
 centred on the data (``Metric``): within 250 km of its central meridian a
