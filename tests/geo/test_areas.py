@@ -197,3 +197,29 @@ def test_buffer_m_grows_a_square_by_the_metres_asked() -> None:
     expected = geodesic_area_m2(square) + perimeter * 100.0 + math.pi * 100.0**2
     assert geodesic_area_m2(grown) == pytest.approx(expected, rel=2e-3)
     assert buffer_m(Polygon(), 10.0).is_empty
+
+
+def test_areas_of_an_array_are_those_measured_one_at_a_time_to_the_last_bit() -> None:
+    import numpy as np
+
+    from mineaction.geo.areas import geodesic_areas_m2
+
+    square = box(47.0, 40.0, 47.01, 40.01)
+    holed = Polygon(square.exterior.coords, [box(47.002, 40.002, 47.004, 40.004).exterior.coords])
+    clockwise = orient(box(46.5, 39.5, 46.52, 39.51), sign=-1.0)
+    geoms = np.array(
+        [
+            square,
+            holed,
+            clockwise,
+            MultiPolygon([box(45.0, 41.0, 45.01, 41.01), holed, clockwise]),
+            Point(47.0, 40.0),
+            LineString([(47.0, 40.0), (47.1, 40.1)]),
+            Polygon(),
+        ],
+        dtype=object,
+    )
+    got = geodesic_areas_m2(geoms)
+    assert got.tolist() == [geodesic_area_m2(g) for g in geoms]
+    assert got[0] > got[1] > 0 and got[4] == got[5] == got[6] == 0.0
+    assert geodesic_areas_m2(np.array([], dtype=object)).tolist() == []

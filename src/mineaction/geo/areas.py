@@ -24,6 +24,7 @@ __all__ = [
     "buffer_m",
     "from_local_metric",
     "geodesic_area_m2",
+    "geodesic_areas_m2",
     "m2_to_ha",
     "round_ha",
     "to_local_metric",
@@ -58,6 +59,44 @@ def geodesic_area_m2(geom: BaseGeometry) -> float:
     oriented = shapely.orient_polygons(geom, exterior_cw=False)
     area, _perimeter = _GEOD.geometry_area_perimeter(oriented)
     return abs(float(area))
+
+
+def geodesic_areas_m2(geoms: npt.NDArray[np.object_]) -> npt.NDArray[np.float64]:
+    """Return ``geodesic_area_m2`` of each geometry of an array, the same figures, faster.
+
+    The polygons are oriented in one call and their outer rings' coordinates
+    taken in one call; pyproj then measures each ring as ``geodesic_area_m2``
+    would (and adds the parts of a multipolygon in the same order), so each
+    figure is the same to the last bit. Geometries with holes are measured
+    one by one.
+
+    >>> from shapely import box
+    >>> [round(a) for a in geodesic_areas_m2(np.array([box(47.0, 40.0, 47.01, 40.01)]))]
+    [948099]
+    """
+    areas = np.zeros(len(geoms))
+    if len(geoms) == 0:
+        return areas
+    oriented = shapely.orient_polygons(geoms, exterior_cw=False)
+    kind = shapely.get_type_id(oriented)
+    polygonal = np.flatnonzero(np.isin(kind, (3, 6)) & ~shapely.is_empty(oriented))
+    parts, owner = shapely.get_parts(oriented[polygonal], return_index=True)
+    holed = np.zeros(len(geoms), dtype=bool)
+    holed[polygonal[owner[shapely.get_num_interior_rings(parts) > 0]]] = True
+    coords, ring = shapely.get_coordinates(shapely.get_exterior_ring(parts), return_index=True)
+    bounds = np.searchsorted(ring, np.arange(len(parts) + 1))
+    lons, lats = coords[:, 0], coords[:, 1]
+    signed = np.zeros(len(geoms))
+    for k, g in enumerate(polygonal[owner].tolist()):
+        if not holed[g]:
+            part, _perimeter = _GEOD.polygon_area_perimeter(
+                lons[bounds[k] : bounds[k + 1]], lats[bounds[k] : bounds[k + 1]]
+            )
+            signed[g] += part
+    for g in np.flatnonzero(holed).tolist():
+        signed[g], _perimeter = _GEOD.geometry_area_perimeter(oriented[g])
+    areas[:] = np.abs(signed)
+    return areas
 
 
 def m2_to_ha(m2: float) -> float:

@@ -75,3 +75,15 @@ def test_clusters_are_those_of_textbook_dbscan() -> None:
     core = {i for group in expected for i in group}
     assert sorted(sorted(g & core) for g in got) == sorted(sorted(g) for g in expected)
     assert labels.max() + 1 == len(expected)
+
+
+def test_a_border_point_joins_a_cluster_it_touches_and_a_point_exactly_eps_away_counts() -> None:
+    # Two clusters of four points 120 m apart and a border point between them, 60 m
+    # from the nearest core point of each; and a pair exactly 50 m apart.
+    x = np.array([0.0, 10.0, 15.0, 20.0, 80.0, 140.0, 145.0, 150.0, 160.0, 1000.0, 1050.0])
+    labels = dbscan(x, np.zeros(len(x)), eps=60.0, min_points=4)
+    assert labels[:4].tolist() == [0] * 4 and labels[5:9].tolist() == [1] * 4
+    assert labels[4] in (0, 1)
+    assert labels[9:].tolist() == [-1, -1]
+    pair = dbscan(np.array([0.0, 50.0]), np.zeros(2), eps=50.0, min_points=2)
+    assert pair.tolist() == [0, 0]

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import pyogrio
 import pytest
+import shapely
 from pyproj import Geod
 
 from mineaction.analytics.verification import (
@@ -36,6 +37,7 @@ from mineaction.analytics.verification import (
     load_rules,
     verify_records,
 )
+from mineaction.analytics.verification.spatial import worked_polygons
 from mineaction.errors import ValidationError
 from mineaction.geo import geodesic_area_m2
 from mineaction.services import casualties, findings, hazards, minefield_records
@@ -302,3 +304,19 @@ def test_the_officer_verifies_from_the_command_line_in_every_format(
     assert "MFR-D" in html.read_text(encoding="utf-8")
     result = run("records", "verify", "-d", world.url, "-f", "gpkg")
     assert result.code != 0 and "--output" in (result.err + result.out)
+
+
+def test_the_worked_land_of_many_boxes_is_that_of_each_box_alone(world: Database) -> None:
+    # More boxes than one query of the SQLite path takes: every box gets the same
+    # polygons, in the same order, as when asked alone.
+    with world.session() as session:
+        shapes = [shape for shape, _ap, _at in RECORDS.values()]
+        boxes = [s.bounds for s in shapes] * 300
+        many = worked_polygons(session, boxes, None)
+        alone = [worked_polygons(session, [b], None)[0] for b in boxes[: len(shapes)]]
+    assert len(many) == len(boxes)
+    assert any(alone)
+    for k, found in enumerate(many):
+        assert [g.wkb for g in found] == [g.wkb for g in alone[k % len(shapes)]]
+        for g in found:
+            assert shapely.intersects(shapely.box(*g.bounds), shapely.box(*boxes[k]))

@@ -12,7 +12,8 @@ The joins are those of the spatial analytics service
    buffer and whether the point is inside; the figures of every record are
    sums over those pairs;
 4. the part of each record surveyed or cleared comes from land releases and
-   activities read through the spatial index around that record;
+   activities read through the spatial index around the records (one query of
+   each for all records);
 5. points outside every record are tested against every hazard, those
    outside both are clustered into proposed suspected areas, and each
    point outside gets its nearest record.
@@ -53,6 +54,7 @@ from mineaction.analytics.verification.spatial import (
 from mineaction.domain.ledger import polygonal
 from mineaction.errors import ValidationError
 from mineaction.geo import geodesic_area_m2
+from mineaction.geo.areas import geodesic_areas_m2
 from mineaction.store.tables import Accident, AdminArea, Finding, Hazard, MinefieldRecord
 
 __all__ = ["verify_records"]
@@ -111,9 +113,10 @@ def verify_records(
     n = len(records)
     figures = _record_figures(finds, f_pairs, n)
     accidents_inside = np.bincount(a_pairs.polygon[a_pairs.inside], minlength=n)
+    worked = worked_polygons(session, [r.geom.bounds for r in records], end)
     results = []
     for index, record in enumerate(records):
-        coverage = _coverage(session, record, end)
+        coverage = _coverage(record, worked[index])
         evidence = Evidence(
             coverage_share=coverage,
             expected_ap=record.expected_ap,
@@ -227,9 +230,8 @@ def _outside(count: int, pairs: Pairs) -> Ints:
     return np.flatnonzero(outside).astype(np.int64)
 
 
-def _coverage(session: Session, record: MinefieldRecord, end: dt.date | None) -> float:
-    """Return the share of the record's area surveyed or cleared by ``end`` (0 to 1)."""
-    shapes = worked_polygons(session, record.geom.bounds, end)
+def _coverage(record: MinefieldRecord, shapes: list[BaseGeometry]) -> float:
+    """Return the share of the record's area surveyed or cleared (0 to 1) by ``shapes``."""
     if not shapes or record.area_m2 <= 0:
         return 0.0
     worked = shapely.intersection(shapely.union_all(shapes), record.geom)
@@ -307,13 +309,14 @@ def _proposed_areas(
         )
     )
     grown = metric.to_lonlat(shapely.buffer(hulls, max(rules.buffer_m, 25.0)))
-    shapes = [polygonal(g) for g in grown]
+    shapes = _multipolygons(grown)
+    area_m2 = geodesic_areas_m2(np.array(shapes, dtype=object)).tolist()
     bounds = np.searchsorted(label_of, np.arange(len(shapes) + 1))
     parts = [members_of[bounds[k] : bounds[k + 1]] for k in range(len(shapes))]
     districts = _district_names(session, shapes)
     areas = []
-    for number, (members, area, district) in enumerate(
-        zip(parts, shapes, districts, strict=True), start=1
+    for number, (members, area, m2, district) in enumerate(
+        zip(parts, shapes, area_m2, districts, strict=True), start=1
     ):
         is_find = outside.kind[members] == "finding"
         days = outside.day[members]
@@ -325,12 +328,19 @@ def _proposed_areas(
                 accidents=int(np.count_nonzero(~is_find)),
                 first_date=dt.date.fromordinal(int(days.min())),
                 last_date=dt.date.fromordinal(int(days.max())),
-                area_m2=geodesic_area_m2(area),
+                area_m2=m2,
                 district=district,
                 geom=area,
             )
         )
     return areas
+
+
+def _multipolygons(grown: npt.NDArray[np.object_]) -> list[BaseGeometry]:
+    """Return each grown hull as a MultiPolygon (as ``polygonal`` would), in one call if it can."""
+    if len(grown) and (shapely.get_type_id(grown) == 3).all() and not shapely.is_empty(grown).any():
+        return list(shapely.multipolygons(grown, indices=np.arange(len(grown))))
+    return [polygonal(g) for g in grown]
 
 
 def _district_names(session: Session, shapes: list[BaseGeometry]) -> list[str | None]:

@@ -4,7 +4,7 @@ Points (findings, accidents) are read as plain numbers from their bounding-box
 columns (a point's box is the point), never as geometries, so that millions
 of them load in seconds on either backend.  Polygons that only matter near a
 record (land releases, activities) are read through the spatial index: the
-SQLite R*Tree, or the PostGIS GiST index, one bounded query per record.
+SQLite R*Tree, or the PostGIS GiST index, joined with every record's box in one query.
 
 Distances and buffers are in metres in one transverse Mercator projection
 centred on the data (``Metric``): within 250 km of its central meridian a
@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import and_, func, literal, select, text
+from sqlalchemy import Float, Integer, column, func, literal, select, values
 from sqlalchemy.orm import Session
 
 from mineaction.analytics.spatial.metric import Metric
@@ -33,7 +33,6 @@ __all__ = [
     "Metric",
     "Points",
     "accident_filter",
-    "bbox_filter",
     "finding_filter",
     "load_accidents",
     "load_findings",
@@ -242,45 +241,97 @@ def load_accidents(
     return _points(session, query, devices)
 
 
-def bbox_filter(session: Session, model: Any, bounds: tuple[float, ...]) -> Any:
-    """Return a WHERE clause keeping rows of ``model`` whose box meets ``bounds``, by index."""
-    minx, miny, maxx, maxy = bounds
+def _box_pairs(
+    session: Session, model: Any, boxes: Sequence[tuple[float, float, float, float]]
+) -> list[tuple[int, int]]:
+    """Return (box, id) pairs: rows of ``model`` whose box meets each box, by the spatial index.
+
+    On PostGIS the GiST index on ``geom`` (``&&`` an envelope of each box), on
+    SQLite the table's R*Tree; one query for all boxes, given as a VALUES list.
+    """
+    rows = [(k, *map(float, b)) for k, b in enumerate(boxes)]
     if session.get_bind().dialect.name == "postgresql":
-        envelope = func.ST_MakeEnvelope(minx, miny, maxx, maxy, 4326)
-        return model.geom.op("&&")(envelope)
-    table = model.__tablename__
-    return model.id.in_(
-        text(
-            f"SELECT id FROM {rtree_name(table)} WHERE max_x >= :minx AND min_x <= :maxx "
-            "AND max_y >= :miny AND min_y <= :maxy"
-        ).bindparams(minx=minx, maxx=maxx, miny=miny, maxy=maxy)
-    )
+        given = values(
+            column("k", Integer),
+            *(column(c, Float) for c in ("minx", "miny", "maxx", "maxy")),
+            name="boxes",
+        ).data(rows)
+        envelope = func.ST_MakeEnvelope(
+            given.c.minx, given.c.miny, given.c.maxx, given.c.maxy, 4326
+        )
+        query = (
+            select(given.c.k, model.id)
+            .select_from(given)
+            .join(model, model.geom.op("&&")(envelope))
+        )
+        return [(k, i) for k, i in session.execute(query)]
+    # CROSS JOIN keeps the boxes outside, so that SQLite asks the R*Tree once per box.
+    raw = session.connection().connection.driver_connection
+    pairs: list[tuple[int, int]] = []
+    for start in range(0, len(rows), 1_000):  # within SQLite's limit of bound values
+        chunk = rows[start : start + 1_000]
+        listed = ", ".join("(?, ?, ?, ?, ?)" for _ in chunk)
+        sql = (
+            f"WITH boxes(k, minx, miny, maxx, maxy) AS (VALUES {listed}) "
+            f"SELECT boxes.k, r.id FROM boxes CROSS JOIN {rtree_name(model.__tablename__)} AS r "
+            "WHERE r.max_x >= boxes.minx AND r.min_x <= boxes.maxx "
+            "AND r.max_y >= boxes.miny AND r.min_y <= boxes.maxy"
+        )
+        flat = [v for row in chunk for v in row]
+        pairs += [(int(k), int(i)) for k, i in raw.execute(sql, flat)]  # type: ignore[union-attr]
+    return pairs
 
 
 def worked_polygons(
-    session: Session, bounds: tuple[float, ...], end: dt.date | None
-) -> list[BaseGeometry]:
-    """Return the polygons surveyed or cleared by ``end`` whose box meets ``bounds``.
+    session: Session, boxes: Sequence[tuple[float, float, float, float]], end: dt.date | None
+) -> list[list[BaseGeometry]]:
+    """Return, for each box, the polygons surveyed or cleared by ``end`` whose box meets it.
 
     Land releases give their counted polygon (what the ledger counted, any
     method); activities that search the ground (TS, clearance, BAC) and have
-    started give their worked polygon.
+    started give their worked polygon.  One query of each for all boxes
+    (boxes joined with the spatial index, then the polygons by id), not one
+    per box; each box's polygons come releases first, each kind by id.
     """
-    releases = select(LandRelease.counted_geom).where(
-        bbox_filter(session, LandRelease, bounds),
-        LandRelease.approval == "approved",
-        LandRelease.counted_geom.is_not(None),
-        *_period(LandRelease.release_date, None, end),
-    )
-    activities = select(Activity.geom).where(
-        bbox_filter(session, Activity, bounds),
-        and_(Activity.activity_type.in_(SEARCHING_ACTIVITIES), Activity.status != "planned"),
-        Activity.approval == "approved",
-        Activity.geom.is_not(None),
-        *_period(Activity.start_date, None, end),
-    )
-    shapes = [g for (g,) in session.execute(releases)] + [g for (g,) in session.execute(activities)]
-    return [g for g in shapes if g is not None and not g.is_empty]
+    found: list[list[BaseGeometry]] = [[] for _ in boxes]
+    if not boxes:
+        return found
+    kinds: list[tuple[Any, Any, list[Any]]] = [
+        (
+            LandRelease,
+            LandRelease.counted_geom,
+            [
+                LandRelease.approval == "approved",
+                LandRelease.counted_geom.is_not(None),
+                *_period(LandRelease.release_date, None, end),
+            ],
+        ),
+        (
+            Activity,
+            Activity.geom,
+            [
+                Activity.activity_type.in_(SEARCHING_ACTIVITIES),
+                Activity.status != "planned",
+                Activity.approval == "approved",
+                Activity.geom.is_not(None),
+                *_period(Activity.start_date, None, end),
+            ],
+        ),
+    ]
+    for model, geom, where in kinds:
+        pairs = sorted(_box_pairs(session, model, boxes))  # by box, then id
+        ids = sorted({i for _, i in pairs})
+        shapes: dict[int, BaseGeometry] = {}
+        for part in range(0, len(ids), 30_000):  # bounded IN lists
+            chosen = model.id.in_(ids[part : part + 30_000])
+            shapes.update(
+                (i, g) for i, g in session.execute(select(model.id, geom).where(chosen, *where))
+            )
+        for k, i in pairs:
+            g = shapes.get(i)
+            if g is not None and not g.is_empty:
+                found[k].append(g)
+    return found
 
 
 #: Points whose nearest polygon is sought at a time (bounds the memory of the candidates).
