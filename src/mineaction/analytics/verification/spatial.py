@@ -26,6 +26,7 @@ from sqlalchemy import Float, Integer, column, func, literal, select, values
 from sqlalchemy.orm import Session
 
 from mineaction.analytics.spatial.metric import Metric
+from mineaction.analytics.spatial.postgis import copy_rows
 from mineaction.store.spatial_ddl import rtree_name
 from mineaction.store.tables import Accident, Activity, Finding, LandRelease
 
@@ -137,45 +138,17 @@ def _points_sqlite(session: Session, query: Any, labels: Sequence[str]) -> Point
     )
 
 
-#: One row of the binary COPY of ``_points_copy``: a field count, then each field's
-#: length and value (big-endian): id int8, x float8, y float8, code int2, quantity
-#: int4, day int4.
-_COPY_ROW = np.dtype(
-    [
-        ("n", ">i2"),
-        ("l0", ">i4"), ("id", ">i8"),
-        ("l1", ">i4"), ("x", ">f8"),
-        ("l2", ">i4"), ("y", ">f8"),
-        ("l3", ">i4"), ("code", ">i2"),
-        ("l4", ">i4"), ("quantity", ">i4"),
-        ("l5", ">i4"), ("day", ">i4"),
-    ]
-)  # fmt: skip
-_COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
-
-
 def _points_copy(session: Session, query: Any, labels: Sequence[str]) -> Points:
     """Read the rows of ``query`` with PostgreSQL's binary COPY into arrays."""
     inner = _literal_sql(session, query)
     codes = _labels_sql(labels)
     sql = (
-        "COPY (SELECT q.id::int8, q.x::float8, q.y::float8, "
+        "SELECT q.id::int8, q.x::float8, q.y::float8, "
         f"(array_position(ARRAY[{codes}]::text[], q.cat::text) - 1)::int2, q.qty::int4, "
-        f"(q.day - DATE '0001-01-01')::int4 FROM ({inner}) AS q ORDER BY q.id) "
-        "TO STDOUT (FORMAT BINARY)"
+        f"(q.day - DATE '0001-01-01')::int4 FROM ({inner}) AS q ORDER BY q.id"
     )
-    raw = session.connection().connection.driver_connection
-    blocks = []
-    with raw.cursor() as cursor, cursor.copy(sql) as copy:  # type: ignore[union-attr]
-        for block in copy:
-            blocks.append(bytes(block))
-    data = b"".join(blocks)
-    if not data.startswith(_COPY_SIGNATURE):
-        raise ValueError("not a PostgreSQL binary COPY")
-    start = 19 + int.from_bytes(data[15:19], "big")
-    rows = np.frombuffer(data[start:-2], dtype=_COPY_ROW)
-    if len(rows) and (rows["n"] != 6).any():
-        raise ValueError("unexpected COPY row layout")
+    fields = [("id", ">i8"), ("x", ">f8"), ("y", ">f8"), ("code", ">i2"), ("quantity", ">i4")]
+    rows = copy_rows(session, sql, [*fields, ("day", ">i4")])
     names = np.array(list(labels), dtype=object)
     return Points(
         ids=rows["id"].astype(np.int64),
