@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from mineaction.analytics.reports import labels as T
@@ -52,9 +52,26 @@ def approved(model: Any, params: ReportParams) -> ColumnElement[bool]:
     return model.approval == "approved"
 
 
-def in_period(column: Any, params: ReportParams) -> ColumnElement[bool]:
-    """Return ``column BETWEEN date_from AND date_to`` (both ends included)."""
+def in_period(column: Any, params: ReportParams, *, scan: bool = False) -> ColumnElement[bool]:
+    """Return ``column BETWEEN date_from AND date_to`` (both ends included).
+
+    With ``scan`` the column is wrapped so that no index serves the test:
+    SQLite keeps no range statistics and would walk the date index even for a
+    period that covers most rows, fetching each row at random, which costs
+    several times a plain scan of a table.
+    """
+    if scan:
+        column = func.coalesce(column, column)
     return column.between(params.date_from, params.date_to)
+
+
+#: Periods longer than this are read by a table scan on SQLite (see ``in_period``).
+SCAN_AFTER_DAYS = 366
+
+
+def prefers_scan(session: Session, params: ReportParams) -> bool:
+    """Tell whether the period is long enough that SQLite should scan rather than seek."""
+    return params.days > SCAN_AFTER_DAYS and session.get_bind().dialect.name == "sqlite"
 
 
 def period(params: ReportParams) -> dict[str, str]:

@@ -23,7 +23,9 @@ from mineaction.analytics.reports.base import (
     district_names,
     in_period,
     period,
+    prefers_scan,
 )
+from mineaction.analytics.reports.casualty_counts import accident_count, victim_counts
 from mineaction.analytics.reports.params import ReportParams
 from mineaction.analytics.reports.statements import casualties_statement
 from mineaction.domain.vocab import AGE_BAND, EO_CATEGORY, SEX, VICTIM_GROUP
@@ -44,7 +46,7 @@ def victim_rows(session: Session, params: ReportParams, *columns: Any) -> list[A
         select(*columns, Victim.outcome, func.count(Victim.id))
         .join(Accident, Accident.id == Victim.accident_id)
         .where(
-            in_period(Accident.accident_date, params),
+            in_period(Accident.accident_date, params, scan=prefers_scan(session, params)),
             approved(Accident, params),
             approved(Victim, params),
         )
@@ -55,24 +57,7 @@ def victim_rows(session: Session, params: ReportParams, *columns: Any) -> list[A
 
 def compute(session: Session, params: ReportParams) -> Data:
     """Return the casualty figures of the period."""
-    accidents = session.scalar(
-        select(func.count(Accident.id)).where(
-            in_period(Accident.accident_date, params), approved(Accident, params)
-        )
-    )
-    year = func.extract("year", Accident.accident_date)
-    month = func.extract("month", Accident.accident_date)
-    rows = victim_rows(
-        session,
-        params,
-        Victim.victim_group,
-        Victim.sex,
-        Victim.age_band,
-        Accident.device_category,
-        Accident.admin_area_id,
-        year,
-        month,
-    )
+    accidents = accident_count(session, params)
     by_group = {g: {o: 0 for o in OUTCOMES} for g in GROUPS}
     by_sex = dict.fromkeys(SEXES, 0)
     by_age = dict.fromkeys(AGE_BANDS, 0)
@@ -80,15 +65,18 @@ def compute(session: Session, params: ReportParams) -> Data:
     by_area: dict[int | None, dict[str, int]] = defaultdict(lambda: dict.fromkeys(OUTCOMES, 0))
     by_month: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(OUTCOMES, 0))
     by_year: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(OUTCOMES, 0))
-    for group, sex, band, device, area, y, m, outcome, n in rows:
-        group = group if group in by_group else "unknown"
-        by_group[group][outcome] += n
-        by_sex[sex if sex in by_sex else "unknown"] += n
-        by_age[AGE_FOLD.get(band, "unknown")] += n
-        by_device[device][outcome] += n
-        by_area[area][outcome] += n
-        by_month[f"{int(y)}-{int(m):02d}"][outcome] += n
-        by_year[int(y)][outcome] += n
+    for grouping, group, sex, band, device, area, day, outcome, n in victim_counts(session, params):
+        if grouping == "victim":
+            by_group[group if group in by_group else "unknown"][outcome] += n
+            by_sex[sex if sex in by_sex else "unknown"] += n
+            by_age[AGE_FOLD.get(band, "unknown")] += n
+        elif grouping == "place":
+            by_device[device][outcome] += n
+            by_area[area][outcome] += n
+        else:
+            iso = str(day)  # a date from PostgreSQL, its ISO text from SQLite
+            by_month[iso[:7]][outcome] += n
+            by_year[int(iso[:4])][outcome] += n
     killed = sum(g["killed"] for g in by_group.values())
     injured = sum(g["injured"] for g in by_group.values())
     names = district_names(session, set(by_area))
@@ -105,7 +93,7 @@ def compute(session: Session, params: ReportParams) -> Data:
         "by_age_band": by_age,
         "by_device": [
             {"device": d, **v}
-            for d, v in sorted(by_device.items(), key=lambda kv: -sum(kv[1].values()))
+            for d, v in sorted(by_device.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))
         ],
         "by_district": sorted(
             ({"district": None if a is None else names[a].en, **v} for a, v in by_area.items()),

@@ -23,10 +23,11 @@ from mineaction.analytics.reports.base import (
     operator_names,
     period,
 )
+from mineaction.analytics.reports.operations_sums import finding_sums, release_sums
 from mineaction.analytics.reports.params import ReportParams
 from mineaction.domain.vocab import ACTIVITY_TYPE
 from mineaction.render.document import Chart, Column, Section, Series, Table
-from mineaction.store.tables import Activity, Finding, LandRelease, ProgressReport
+from mineaction.store.tables import Activity, ProgressReport
 
 
 def compute(session: Session, params: ReportParams) -> Data:
@@ -46,20 +47,14 @@ def compute(session: Session, params: ReportParams) -> Data:
         )
         .group_by(Activity.organisation_id, Activity.activity_type)
     ).all()
-    released: dict[int | None, Any] = dict(
-        session.execute(
-            select(LandRelease.organisation_id, func.sum(LandRelease.area_m2))
-            .where(in_period(LandRelease.release_date, params), approved(LandRelease, params))
-            .group_by(LandRelease.organisation_id)
-        ).all()
-    )
-    items: dict[int | None, Any] = dict(
-        session.execute(
-            select(Finding.organisation_id, func.sum(Finding.quantity))
-            .where(in_period(Finding.found_date, params), approved(Finding, params))
-            .group_by(Finding.organisation_id)
-        ).all()
-    )
+    # Released area and items by operator: from the roll-ups for the period's
+    # whole spans and the records at its ends, as the operations report reads them.
+    released: dict[int | None, float] = defaultdict(float)
+    for _d, org, _method, _day, m2 in release_sums(session, params, dimensions=("operator",)):
+        released[org] += float(m2 or 0)
+    items: dict[int | None, int] = defaultdict(int)
+    for _d, org, _category, _day, n in finding_sums(session, params, dimensions=("operator",)):
+        items[org] += int(n or 0)
     methods: dict[int | None, list[dict[str, Any]]] = defaultdict(list)
     for org_id, kind, area, days in work:
         area, days = float(area or 0), float(days or 0)
