@@ -18,7 +18,7 @@ computed once per change of the data.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -68,6 +68,7 @@ def layer_in_view(
     zoom: int,
     limit: int = MAX_FEATURES,
     mode: Mode = "auto",
+    version: str | None = None,
 ) -> bytes:
     """Return the layer of ``info`` for the view ``filters.bbox`` as GeoJSON (UTF-8).
 
@@ -76,7 +77,8 @@ def layer_in_view(
     one point per screen cell with its ``count``); otherwise, and always with
     ``mode="features"``, the records themselves (``features_in_view``).
     Reference layers everyone may read (districts) are never clustered.  The
-    answer is kept for the same data version, view, filters and scope.
+    answer is kept for the same data version, view, filters and scope;
+    ``version`` is the data version when the caller has read it already.
     """
     _geometry_of(info)
     if filters.bbox is None:
@@ -85,7 +87,7 @@ def layer_in_view(
             hint="Give bbox=minlon,minlat,maxlon,maxlat in WGS84 degrees (a tile's bounds).",
             problems=[Problem(reason="no view", field="bbox", value="")],
         )
-    version = data_version.current(session)  # before the data it labels (see data_version)
+    version = version or data_version.current(session)  # before the data it labels
     key = (
         str(session.get_bind().engine.url),
         version,
@@ -110,6 +112,15 @@ def layer_in_view(
         )
         _answers.put(key, found)
     return found
+
+
+def kept(key: Hashable, make: Callable[[], bytes]) -> bytes:
+    """Return the map answer kept under ``key``, made with ``make`` when missing.
+
+    For other layers (the risk map) to share this memory; ``key`` must hold
+    everything the answer depends on.
+    """
+    return _answers.get_or_make(key, make)
 
 
 def forget() -> None:

@@ -40,10 +40,15 @@ def page_json(
     limit: int,
     offset: int,
     format: Format,
+    version: str | None = None,
 ) -> bytes:
-    """Return one page of the records of ``info`` that ``who`` may read, as the API's JSON."""
+    """Return one page of the records of ``info`` that ``who`` may read, as the API's JSON.
+
+    ``version`` is the data version when the caller has read it already (before
+    this session read anything); otherwise it is read here.
+    """
     scope = read_scope(who, info.name)
-    version = data_version.current(session)  # before the data it labels
+    version = version or data_version.current(session)  # before the data it labels
     key = ("page", _where(session), version, info.name, scope, filters, limit, offset, format)
     found = _answers.get(key)
     if found is None:
@@ -72,14 +77,20 @@ def page_json(
 
 
 def record_json(
-    session: Session, info: KindInfo, record_id: int, *, who: Principal, format: Format
+    session: Session,
+    info: KindInfo,
+    record_id: int,
+    *,
+    who: Principal,
+    format: Format,
+    version: str | None = None,
 ) -> bytes:
     """Return one record as the API's JSON (a GeoJSON Feature with ``geojson``), if ``who`` may.
 
     Raises ``NotFoundError`` for no such record and ``Forbidden`` when ``who``
-    may not read it, every time.
+    may not read it, every time.  ``version`` as for ``page_json``.
     """
-    version = data_version.current(session)
+    version = version or data_version.current(session)
     key = ("record", _where(session), version, info.name, record_id, who, format)
     found = _answers.get(key)
     if found is None:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from mineaction.api.deps import CurrentPrincipal, DatabaseDep, RecordId
+from mineaction.api.deps import CurrentPrincipal, DatabaseDep, RecordId, SeenVersion
 from mineaction.services import approval, browse, map_layer, record_answers, records
 from mineaction.services.catalogue import KINDS, get_kind_info
 from mineaction.services.policy import may, read_scope, require
@@ -86,7 +86,11 @@ def kinds(who: CurrentPrincipal) -> list[dict[str, Any]]:
     responses={200: {"content": {"application/json": {}}}},
 )
 def list_records(
-    kind: str, who: CurrentPrincipal, db: DatabaseDep, q: Annotated[Filters, Query()]
+    kind: str,
+    who: CurrentPrincipal,
+    db: DatabaseDep,
+    q: Annotated[Filters, Query()],
+    version: SeenVersion,
 ) -> Response:
     """List records of ``kind`` the caller may read: filtered, one page; GeoJSON on request.
 
@@ -104,6 +108,7 @@ def list_records(
             limit=q.limit,
             offset=q.offset,
             format=q.format,
+            version=version,
         )
     return Response(body, media_type="application/json")
 
@@ -129,7 +134,11 @@ class MapView(BaseModel):
     responses={200: {"content": {"application/geo+json": {}}}},
 )
 def map_features(
-    kind: str, who: CurrentPrincipal, db: DatabaseDep, q: Annotated[MapView, Query()]
+    kind: str,
+    who: CurrentPrincipal,
+    db: DatabaseDep,
+    q: Annotated[MapView, Query()],
+    version: SeenVersion,
 ) -> Response:
     """Return the records of ``kind`` in the view as GeoJSON, simplified for the zoom.
 
@@ -150,6 +159,7 @@ def map_features(
             zoom=q.zoom,
             limit=q.limit,
             mode=q.mode,
+            version=version,
         )
     return Response(body, media_type="application/geo+json")
 
@@ -160,12 +170,19 @@ def map_features(
     responses={200: {"content": {"application/json": {}}}},
 )
 def read_record(
-    kind: str, record_id: RecordId, who: CurrentPrincipal, db: DatabaseDep, format: Format = "json"
+    kind: str,
+    record_id: RecordId,
+    who: CurrentPrincipal,
+    db: DatabaseDep,
+    version: SeenVersion,
+    format: Format = "json",
 ) -> Response:
     """Return one record (GeoJSON Feature with ``format=geojson``)."""
     info = get_kind_info(kind)
     with db.session() as session:
-        body = record_answers.record_json(session, info, record_id, who=who, format=format)
+        body = record_answers.record_json(
+            session, info, record_id, who=who, format=format, version=version
+        )
     return Response(body, media_type="application/json")
 
 
