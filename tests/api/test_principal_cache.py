@@ -51,33 +51,33 @@ def test_a_kept_token_costs_no_lookup_until_the_data_changes(world: World) -> No
         assert client.get("/api/records/findings?limit=2", headers=header).status_code == 200
         assert len(seen) == 1  # kept
         with world.db.session(actor="nigar") as session:
-            users.get_user(session, "rauf").full_name = "Rauf (renamed)"  # any audited change
+            users.get_user(session, "tahir").full_name = "Tahir M."  # any audited change
         assert client.get("/api/kinds", headers=header).status_code == 200
         assert len(seen) == 2  # a new data version: looked up again
 
 
 def test_it_refuses_a_disabled_users_token_on_the_very_next_request(world: World) -> None:
-    header = _new_reader(world, "tural")
+    header = _new_reader(world, "ilkin")
     client = world.client(None)
     for _ in range(2):  # the second answer comes from the kept principal
         assert client.get("/api/records/findings?limit=1", headers=header).status_code == 200
     with world.db.session(actor="nigar") as session:  # as another worker or the CLI would
-        users.disable_user(session=session, username="tural", by="nigar")
+        users.disable_user(session=session, username="ilkin", by="nigar")
     refused = client.get("/api/records/findings?limit=1", headers=header)
     assert refused.status_code == 401
     assert refused.json()["error"]["code"] == "unauthenticated"
 
 
 def test_it_refuses_a_revoked_token_on_the_very_next_request(world: World) -> None:
-    header = _new_reader(world, "zaur")
+    header = _new_reader(world, "vusal")
     client, nigar = world.client(None), world.client("nigar")
     assert client.get("/api/kinds", headers=header).status_code == 200
     assert client.get("/api/kinds", headers=header).status_code == 200
     # Disabling revokes the tokens; enabling again leaves them revoked.
-    assert nigar.patch("/api/users/zaur", json={"disabled": True}).status_code == 200
-    assert nigar.patch("/api/users/zaur", json={"disabled": False}).status_code == 200
+    assert nigar.patch("/api/users/vusal", json={"disabled": True}).status_code == 200
+    assert nigar.patch("/api/users/vusal", json={"disabled": False}).status_code == 200
     with world.db.session() as session:
-        assert session.scalar(select(User.disabled).where(User.username == "zaur")) is False
+        assert session.scalar(select(User.disabled).where(User.username == "vusal")) is False
     assert client.get("/api/kinds", headers=header).status_code == 401
 
 
