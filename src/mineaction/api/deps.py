@@ -28,14 +28,14 @@ class CsrfRefused(MineActionError):
     http_status = 403
 
 
-def get_db(request: Request) -> Database:
-    """Return the application's database."""
+async def get_db(request: Request) -> Database:
+    """Return the application's database (async: FastAPI then needs no worker thread)."""
     db: Database = request.app.state.db
     return db
 
 
-def get_settings(request: Request) -> Settings:
-    """Return the application's settings."""
+async def get_settings(request: Request) -> Settings:
+    """Return the application's settings (async, as ``get_db``)."""
     settings: Settings = request.app.state.settings
     return settings
 
@@ -44,7 +44,8 @@ def _resolve(request: Request) -> tuple[Principal, str | None, bool]:
     """Return who is asking, the session's CSRF token, and whether a token was used."""
     if hasattr(request.state, "principal"):
         return request.state.principal, request.state.csrf, request.state.bearer
-    db, secret = get_db(request), get_settings(request).secret_key
+    db: Database = request.app.state.db
+    secret = request.app.state.settings.secret_key
     header = request.headers.get("authorization", "")
     principal, csrf, bearer = ANONYMOUS, None, False
     version: str | None = None
