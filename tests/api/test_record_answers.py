@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from mineaction.services import record_answers
 from mineaction.store.tables import Finding
@@ -47,3 +47,30 @@ def test_a_kept_answer_reads_as_a_fresh_one(world: World) -> None:
         record_answers.forget()
         fresh = rauf.get(path)
         assert kept.content == fresh.content and kept.json()
+
+
+def test_a_kept_answer_costs_one_query_the_data_version(world: World) -> None:
+    rauf = world.client("rauf")
+    with world.db.session() as s:
+        first_id = s.scalar(select(func.min(Finding.id)))
+    asked = (
+        f"/api/records/findings/{first_id}",
+        "/api/records/findings?limit=4",
+        "/api/map/findings?zoom=10&bbox=46.5,39.5,47.5,40.5",
+    )
+    for path in asked:
+        assert rauf.get(path).status_code == 200  # kept, and the token's principal too
+    statements: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    event.listen(world.app.state.db.engine, "before_cursor_execute", record)
+    try:
+        for path in asked:
+            assert rauf.get(path).status_code == 200
+    finally:
+        event.remove(world.app.state.db.engine, "before_cursor_execute", record)
+    reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert len(reads) == len(asked)  # one a request: the data version, read with the token
+    assert all("audit_log" in s for s in reads), reads

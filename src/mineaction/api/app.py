@@ -7,17 +7,17 @@ Every response carries security headers; every error has one JSON shape
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from importlib import resources
 from typing import Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from mineaction import __version__
 from mineaction.api import errors, ogc
 from mineaction.api.headers import SecurityHeaders
+from mineaction.api.nul_guard import RefuseNul
 from mineaction.api.routes import analytics, auth, imports, records, risk, users
 from mineaction.api.upload_limit import UploadLimit
 from mineaction.config import Settings, get_settings
@@ -58,22 +58,7 @@ def create_app(database_url: str, *, settings: Settings | None = None) -> FastAP
     app.mount("/static", StaticFiles(directory=str(web.joinpath("static"))), name="static")
     errors.install(app)
     app.add_middleware(UploadLimit, max_bytes=settings.max_upload_bytes)
-
-    @app.middleware("http")
-    async def _refuse_nul(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        # No text column of either backend holds NUL (PostgreSQL refuses it outright):
-        # a query string carrying one is a mistake or a probe, answered before any query.
-        if "%00" in request.url.query.lower() or "\x00" in request.url.path:
-            return errors.refuse(
-                request,
-                400,
-                "The address holds a NUL character (%00), which no field can contain.",
-                hint="Remove it from the query string.",
-            )
-        return await call_next(request)
-
+    app.add_middleware(RefuseNul)
     app.add_middleware(SecurityHeaders, secure_cookies=settings.secure_cookies)
 
     @app.get("/api/health", tags=["service"])

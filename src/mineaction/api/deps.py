@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from mineaction.config import Settings
 from mineaction.errors import MineActionError
-from mineaction.services import auth, browse
+from mineaction.services import auth, browse, data_version, principal_cache
 from mineaction.services.policy import ANONYMOUS, AuthenticationRequired, Principal
 from mineaction.store.database import Database
 
@@ -28,14 +28,14 @@ class CsrfRefused(MineActionError):
     http_status = 403
 
 
-def get_db(request: Request) -> Database:
-    """Return the application's database."""
+async def get_db(request: Request) -> Database:
+    """Return the application's database (async: FastAPI then needs no worker thread)."""
     db: Database = request.app.state.db
     return db
 
 
-def get_settings(request: Request) -> Settings:
-    """Return the application's settings."""
+async def get_settings(request: Request) -> Settings:
+    """Return the application's settings (async, as ``get_db``)."""
     settings: Settings = request.app.state.settings
     return settings
 
@@ -44,12 +44,18 @@ def _resolve(request: Request) -> tuple[Principal, str | None, bool]:
     """Return who is asking, the session's CSRF token, and whether a token was used."""
     if hasattr(request.state, "principal"):
         return request.state.principal, request.state.csrf, request.state.bearer
-    db, secret = get_db(request), get_settings(request).secret_key
+    db: Database = request.app.state.db
+    secret = request.app.state.settings.secret_key
     header = request.headers.get("authorization", "")
     principal, csrf, bearer = ANONYMOUS, None, False
+    version: str | None = None
     if header.lower().startswith("bearer "):
         with db.session() as session:
-            found = auth.token_principal(session=session, token=header[7:].strip(), secret=secret)
+            # The version labels what this request reads next, so it is read first, once.
+            version = data_version.current(session)
+            found = principal_cache.token_principal(
+                session=session, token=header[7:].strip(), secret=secret, version=version
+            )
         if found is None:
             raise AuthenticationRequired(
                 "The API token is not valid (unknown, revoked, or its user is disabled).",
@@ -58,10 +64,12 @@ def _resolve(request: Request) -> tuple[Principal, str | None, bool]:
         principal, bearer = found, True
     elif cookie := request.cookies.get(SESSION_COOKIE):
         with db.session() as session:
+            version = data_version.current(session)
             signed = auth.session_principal(session=session, cookie=cookie, secret=secret)
         if signed is not None:
             principal, csrf = signed
     request.state.principal, request.state.csrf, request.state.bearer = principal, csrf, bearer
+    request.state.data_version = version
     return principal, csrf, bearer
 
 
@@ -89,6 +97,19 @@ async def current_principal(request: Request) -> Principal:
     return principal
 
 
+async def seen_version(
+    request: Request, _who: Annotated[Principal, Depends(current_principal)]
+) -> str | None:
+    """Return the data version read while resolving who asks (None when nothing was read).
+
+    Read before anything the route reads, so it may label the route's answer
+    (``services.data_version``): the route need not read it again.  (Async, so
+    FastAPI calls it on the loop instead of sending it to a worker thread.)
+    """
+    version: str | None = getattr(request.state, "data_version", None)
+    return version
+
+
 def csrf_token(request: Request) -> str | None:
     """Return the CSRF token of the signed-in session (for forms), or None."""
     return _resolve(request)[1]
@@ -98,4 +119,6 @@ CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 #: A record id in a path: beyond what the database stores it is a 422, not a driver error.
 RecordId = Annotated[int, Path(ge=1, le=browse.MAX_ID)]
 DatabaseDep = Annotated[Database, Depends(get_db)]
+#: The data version read with the caller's token or session (after ``CurrentPrincipal``).
+SeenVersion = Annotated[str | None, Depends(seen_version)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]

@@ -18,7 +18,7 @@ computed once per change of the data.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -68,6 +68,7 @@ def layer_in_view(
     zoom: int,
     limit: int = MAX_FEATURES,
     mode: Mode = "auto",
+    version: str | None = None,
 ) -> bytes:
     """Return the layer of ``info`` for the view ``filters.bbox`` as GeoJSON (UTF-8).
 
@@ -76,25 +77,13 @@ def layer_in_view(
     one point per screen cell with its ``count``); otherwise, and always with
     ``mode="features"``, the records themselves (``features_in_view``).
     Reference layers everyone may read (districts) are never clustered.  The
-    answer is kept for the same data version, view, filters and scope.
+    answer is kept for the same data version, view, filters and scope;
+    ``version`` is the data version when the caller has read it already.
     """
-    _geometry_of(info)
-    if filters.bbox is None:
-        raise ValidationError(
-            "The map needs the view: bbox is empty.",
-            hint="Give bbox=minlon,minlat,maxlon,maxlat in WGS84 degrees (a tile's bounds).",
-            problems=[Problem(reason="no view", field="bbox", value="")],
-        )
-    version = data_version.current(session)  # before the data it labels (see data_version)
-    key = (
-        str(session.get_bind().engine.url),
-        version,
-        info.name,
-        mode,
-        zoom,
-        limit,
-        filters,
-        scope,
+    _check_view(info, filters)
+    version = version or data_version.current(session)  # before the data it labels
+    key = _layer_key(
+        str(session.get_bind().engine.url), version, info, scope, filters, mode, zoom, limit
     )
     found = _answers.get(key)
     if found is None:
@@ -110,6 +99,61 @@ def layer_in_view(
         )
         _answers.put(key, found)
     return found
+
+
+def kept_layer(
+    *,
+    where: str,
+    version: str | None,
+    info: KindInfo,
+    scope: ReadScope,
+    filters: Filters,
+    zoom: int,
+    limit: int,
+    mode: Mode,
+) -> bytes | None:
+    """Return the layer ``layer_in_view`` keeps for these arguments, or None.
+
+    No database is asked: ``where`` is the database's URL as its engine writes
+    it, ``version`` the data version read before (None: nothing is looked
+    for).  A view ``layer_in_view`` refuses is refused here too.
+    """
+    _check_view(info, filters)
+    if version is None:
+        return None
+    return _answers.get(_layer_key(where, version, info, scope, filters, mode, zoom, limit))
+
+
+def _layer_key(
+    where: str,
+    version: str,
+    info: KindInfo,
+    scope: ReadScope,
+    filters: Filters,
+    mode: Mode,
+    zoom: int,
+    limit: int,
+) -> tuple[Hashable, ...]:
+    return (where, version, info.name, mode, zoom, limit, filters, scope)
+
+
+def _check_view(info: KindInfo, filters: Filters) -> None:
+    _geometry_of(info)
+    if filters.bbox is None:
+        raise ValidationError(
+            "The map needs the view: bbox is empty.",
+            hint="Give bbox=minlon,minlat,maxlon,maxlat in WGS84 degrees (a tile's bounds).",
+            problems=[Problem(reason="no view", field="bbox", value="")],
+        )
+
+
+def kept(key: Hashable, make: Callable[[], bytes]) -> bytes:
+    """Return the map answer kept under ``key``, made with ``make`` when missing.
+
+    For other layers (the risk map) to share this memory; ``key`` must hold
+    everything the answer depends on.
+    """
+    return _answers.get_or_make(key, make)
 
 
 def forget() -> None:

@@ -40,11 +40,16 @@ def page_json(
     limit: int,
     offset: int,
     format: Format,
+    version: str | None = None,
 ) -> bytes:
-    """Return one page of the records of ``info`` that ``who`` may read, as the API's JSON."""
+    """Return one page of the records of ``info`` that ``who`` may read, as the API's JSON.
+
+    ``version`` is the data version when the caller has read it already (before
+    this session read anything); otherwise it is read here.
+    """
     scope = read_scope(who, info.name)
-    version = data_version.current(session)  # before the data it labels
-    key = ("page", _where(session), version, info.name, scope, filters, limit, offset, format)
+    version = version or data_version.current(session)  # before the data it labels
+    key = _page_key(_where(session), version, info, scope, filters, limit, offset, format)
     found = _answers.get(key)
     if found is None:
         page = browse.list_records(
@@ -72,14 +77,20 @@ def page_json(
 
 
 def record_json(
-    session: Session, info: KindInfo, record_id: int, *, who: Principal, format: Format
+    session: Session,
+    info: KindInfo,
+    record_id: int,
+    *,
+    who: Principal,
+    format: Format,
+    version: str | None = None,
 ) -> bytes:
     """Return one record as the API's JSON (a GeoJSON Feature with ``geojson``), if ``who`` may.
 
     Raises ``NotFoundError`` for no such record and ``Forbidden`` when ``who``
-    may not read it, every time.
+    may not read it, every time.  ``version`` as for ``page_json``.
     """
-    version = data_version.current(session)
+    version = version or data_version.current(session)
     key = ("record", _where(session), version, info.name, record_id, who, format)
     found = _answers.get(key)
     if found is None:
@@ -89,6 +100,58 @@ def record_json(
         found = _encode(body)
         _answers.put(key, found)
     return found
+
+
+def kept_page(
+    *,
+    where: str,
+    version: str | None,
+    info: KindInfo,
+    who: Principal,
+    filters: browse.Filters,
+    limit: int,
+    offset: int,
+    format: Format,
+) -> bytes | None:
+    """Return the page ``page_json`` keeps for these arguments, or None (no database asked).
+
+    ``where`` is the database's URL as its engine writes it; ``version`` the
+    data version read before (None when none was: then nothing is looked for).
+    A server answers a kept page without a worker thread; on None it calls
+    ``page_json``.
+    """
+    if version is None:
+        return None
+    scope = read_scope(who, info.name)
+    return _answers.get(_page_key(where, version, info, scope, filters, limit, offset, format))
+
+
+def kept_record(
+    *,
+    where: str,
+    version: str | None,
+    info: KindInfo,
+    record_id: int,
+    who: Principal,
+    format: Format,
+) -> bytes | None:
+    """Return the record ``record_json`` keeps for ``who``, or None (as ``kept_page``)."""
+    if version is None:
+        return None
+    return _answers.get(("record", where, version, info.name, record_id, who, format))
+
+
+def _page_key(
+    where: str,
+    version: str,
+    info: KindInfo,
+    scope: object,
+    filters: browse.Filters,
+    limit: int,
+    offset: int,
+    format: Format,
+) -> tuple[object, ...]:
+    return ("page", where, version, info.name, scope, filters, limit, offset, format)
 
 
 def _where(session: Session) -> str:

@@ -20,7 +20,7 @@ from sqlalchemy import ColumnElement, LargeBinary, Text, cast, func, select, typ
 from sqlalchemy.orm import Session
 
 from mineaction.services.browse import in_box
-from mineaction.services.map_layer import MAX_FEATURES, encode_features
+from mineaction.services.map_layer import MAX_FEATURES, encode_features, kept
 from mineaction.store.tables.risk import RiskCell, RiskRun
 
 __all__ = ["cells_in_view", "expected_cells"]
@@ -57,7 +57,40 @@ def cells_in_view(
     limit: int = MAX_FEATURES,
     min_probability: float = 0.0,
 ) -> bytes:
-    """Return the run's cells meeting ``bbox`` as GeoJSON: probability, percentile, why."""
+    """Return the run's cells meeting ``bbox`` as GeoJSON: probability, percentile, why.
+
+    A saved run never changes, so the answer is kept (in the map layers'
+    memory, ``map_layer.kept``) under the run and the view alone; the run's
+    creation time is part of the key, so a pruned run whose id is used again
+    is not mistaken for the new one.
+    """
+    key = (
+        "risk",
+        str(session.get_bind().engine.url),
+        run.id,
+        run.created_at,
+        bbox,
+        zoom,
+        limit,
+        min_probability,
+    )
+    return kept(
+        key,
+        lambda: _cells_in_view(
+            session, run, bbox=bbox, zoom=zoom, limit=limit, min_probability=min_probability
+        ),
+    )
+
+
+def _cells_in_view(
+    session: Session,
+    run: RiskRun,
+    *,
+    bbox: tuple[float, float, float, float],
+    zoom: int,
+    limit: int,
+    min_probability: float,
+) -> bytes:
     postgis = session.get_bind().dialect.name == "postgresql"
     wkb = func.ST_AsBinary(RiskCell.geom) if postgis else RiskCell.geom
     x0, y0, x1, y1 = bbox

@@ -13,7 +13,6 @@ variable for the request, so ``_`` needs no argument wherever it is called.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
@@ -21,7 +20,7 @@ from importlib import resources
 from typing import Any
 
 import yaml
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Request
 from markupsafe import Markup, escape
 
 from mineaction.domain.vocab import LANGUAGES
@@ -156,13 +155,36 @@ def install(app: FastAPI) -> None:
     )
     env.filters.update(localise.TEMPLATE_FILTERS)
 
-    @app.middleware("http")
-    async def _language(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        activate(language_of(request))
-        response = await call_next(request)
-        if response.headers.get("content-type", "").startswith("text/html"):
-            response.headers.setdefault("Content-Language", current_language())
-            response.headers.setdefault("Vary", "Accept-Language, Cookie")
-        return response
+    app.add_middleware(LanguageChooser)
+
+
+class LanguageChooser:
+    """Choose each request's language; pages say which (``Content-Language``, ``Vary``).
+
+    A plain ASGI middleware, as ``api.headers.SecurityHeaders``: Starlette's
+    ``BaseHTTPMiddleware`` cost a task and a copy of the answer per request.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        lang = language_of(Request(scope))
+        activate(lang)
+
+        async def send_with_language(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower(): value for name, value in headers}
+                if present.get(b"content-type", b"").startswith(b"text/html"):
+                    if b"content-language" not in present:
+                        headers.append((b"content-language", _current.get().encode()))
+                    if b"vary" not in present:
+                        headers.append((b"vary", b"Accept-Language, Cookie"))
+                    message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_language)

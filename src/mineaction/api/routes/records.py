@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
-from mineaction.api.deps import CurrentPrincipal, DatabaseDep, RecordId
+from mineaction.api.deps import CurrentPrincipal, DatabaseDep, RecordId, SeenVersion
 from mineaction.services import approval, browse, map_layer, record_answers, records
 from mineaction.services.catalogue import KINDS, get_kind_info
 from mineaction.services.policy import may, read_scope, require
+from mineaction.store.database import Database
 
 router = APIRouter(prefix="/api", tags=["records"])
 
@@ -85,8 +88,12 @@ def kinds(who: CurrentPrincipal) -> list[dict[str, Any]]:
     response_class=Response,
     responses={200: {"content": {"application/json": {}}}},
 )
-def list_records(
-    kind: str, who: CurrentPrincipal, db: DatabaseDep, q: Annotated[Filters, Query()]
+async def list_records(
+    kind: str,
+    who: CurrentPrincipal,
+    db: DatabaseDep,
+    q: Annotated[Filters, Query()],
+    version: SeenVersion,
 ) -> Response:
     """List records of ``kind`` the caller may read: filtered, one page; GeoJSON on request.
 
@@ -95,17 +102,28 @@ def list_records(
     """
     info = get_kind_info(kind)
     require(who, "read", info.name)
-    with db.session() as session:
-        body = record_answers.page_json(
-            session,
-            info,
-            who=who,
-            filters=q.to_service(),
-            limit=q.limit,
-            offset=q.offset,
-            format=q.format,
+    filters = q.to_service()
+    page: dict[str, Any] = {
+        "info": info,
+        "who": who,
+        "filters": filters,
+        "limit": q.limit,
+        "offset": q.offset,
+    }
+    body = record_answers.kept_page(
+        where=str(db.engine.url), version=version, format=q.format, **page
+    )
+    if not body:  # not kept: read in a worker thread, as a plain route would
+        body = await run_in_threadpool(
+            _in_session, db, record_answers.page_json, format=q.format, version=version, **page
         )
     return Response(body, media_type="application/json")
+
+
+def _in_session(db: Database, answer: Callable[..., bytes], *args: Any, **kwargs: Any) -> bytes:
+    """Return ``answer(session, *args, **kwargs)`` in a read-only session of ``db``."""
+    with db.session() as session:
+        return answer(session, *args, **kwargs)
 
 
 class MapView(BaseModel):
@@ -128,8 +146,12 @@ class MapView(BaseModel):
     response_class=Response,
     responses={200: {"content": {"application/geo+json": {}}}},
 )
-def map_features(
-    kind: str, who: CurrentPrincipal, db: DatabaseDep, q: Annotated[MapView, Query()]
+async def map_features(
+    kind: str,
+    who: CurrentPrincipal,
+    db: DatabaseDep,
+    q: Annotated[MapView, Query()],
+    version: SeenVersion,
 ) -> Response:
     """Return the records of ``kind`` in the view as GeoJSON, simplified for the zoom.
 
@@ -141,15 +163,12 @@ def map_features(
     filters = browse.Filters(
         date_from=start, date_to=end, operator=q.operator, bbox=browse.parse_bbox(q.bbox)
     )
-    with db.session() as session:
-        body = map_layer.layer_in_view(
-            session,
-            info,
-            scope=read_scope(who, info.name),
-            filters=filters,
-            zoom=q.zoom,
-            limit=q.limit,
-            mode=q.mode,
+    view: dict[str, Any] = {"scope": read_scope(who, info.name), "filters": filters}
+    view |= {"zoom": q.zoom, "limit": q.limit, "mode": q.mode}
+    body = map_layer.kept_layer(where=str(db.engine.url), version=version, info=info, **view)
+    if not body:
+        body = await run_in_threadpool(
+            _in_session, db, map_layer.layer_in_view, info, version=version, **view
         )
     return Response(body, media_type="application/geo+json")
 
@@ -159,13 +178,22 @@ def map_features(
     response_class=Response,
     responses={200: {"content": {"application/json": {}}}},
 )
-def read_record(
-    kind: str, record_id: RecordId, who: CurrentPrincipal, db: DatabaseDep, format: Format = "json"
+async def read_record(
+    kind: str,
+    record_id: RecordId,
+    who: CurrentPrincipal,
+    db: DatabaseDep,
+    version: SeenVersion,
+    format: Format = "json",
 ) -> Response:
     """Return one record (GeoJSON Feature with ``format=geojson``)."""
     info = get_kind_info(kind)
-    with db.session() as session:
-        body = record_answers.record_json(session, info, record_id, who=who, format=format)
+    asked: dict[str, Any] = {"info": info, "record_id": record_id, "who": who, "format": format}
+    body = record_answers.kept_record(where=str(db.engine.url), version=version, **asked)
+    if not body:
+        body = await run_in_threadpool(
+            _in_session, db, record_answers.record_json, version=version, **asked
+        )
     return Response(body, media_type="application/json")
 
 

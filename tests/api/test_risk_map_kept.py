@@ -1,0 +1,47 @@
+"""The risk layer is kept per saved run and view: asked again, it reads no cells."""
+
+from __future__ import annotations
+
+from sqlalchemy import event
+
+from mineaction.services import map_layer
+from tests.api.conftest import World
+from tests.api.risk_run import saved_run
+
+VIEW = "/api/risk/map?bbox=46.0,39.0,48.0,41.0&zoom=11"
+
+
+def _cell_reads(world: World) -> tuple[list[str], object]:
+    seen: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if "risk_cells" in statement:
+            seen.append(statement)
+
+    event.listen(world.app.state.db.engine, "before_cursor_execute", record)
+    return seen, record
+
+
+def test_the_risk_layer_is_kept_per_run_and_view(world: World) -> None:
+    run_id, _hazard = saved_run(world.db)
+    elvin = world.client("elvin")
+    seen, record = _cell_reads(world)
+    try:
+        first = elvin.get(f"{VIEW}&run={run_id}")
+        assert first.status_code == 200 and len(first.json()["features"]) == 4
+        again = elvin.get(f"{VIEW}&run={run_id}")
+        assert again.content == first.content
+        assert len(seen) == 1  # the second answer was kept
+        narrower = elvin.get(f"{VIEW}&run={run_id}&min_probability=0.35")
+        assert [f["properties"]["probability"] for f in narrower.json()["features"]] == [0.4]
+        assert len(seen) == 2  # another view is another answer
+    finally:
+        event.remove(world.app.state.db.engine, "before_cursor_execute", record)
+    map_layer.forget()
+    assert elvin.get(f"{VIEW}&run={run_id}").content == first.content
+
+
+def test_a_kept_risk_layer_is_still_refused_to_the_public(world: World) -> None:
+    run_id, _hazard = saved_run(world.db)
+    assert world.client("elvin").get(f"{VIEW}&run={run_id}").status_code == 200
+    assert world.client(None).get(f"{VIEW}&run={run_id}").status_code == 401
