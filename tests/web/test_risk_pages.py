@@ -118,10 +118,12 @@ def test_the_risk_layer_draws_on_the_map(
     rauf.goto(f"{site}/map?risk=true")
     rauf.wait_for_function("() => Number(document.getElementById('map').dataset.loadedrisk) > 0")
     rauf.evaluate(
-        f"() => {{ document.getElementById('map').mineaction.map.setView([{lat}, {lon}], {zoom});"
-        " return null; }"
+        "() => { const el = document.getElementById('map'); el.dataset.loadedrisk = '';"
+        f" el.mineaction.map.setView([{lat}, {lon}], {zoom}); return null; }}"
     )
-    rauf.wait_for_timeout(1500)
+    # The cells of the new view have arrived (the layer loads again when the map moves).
+    rauf.wait_for_function("() => Number(document.getElementById('map').dataset.loadedrisk) > 0")
+    rauf.wait_for_timeout(500)
     legend = rauf.locator("[data-testid=risk-legend]")
     assert legend.is_visible() and legend.locator("i").count() == 6
     with_risk = rauf.locator("#map").screenshot()

@@ -34,10 +34,15 @@
     return html;
   }
 
+  // The cells lie in their own pane above the record layers' outlines (and below the clusters),
+  // so a click on a cell opens its popup whichever layer the map redrew last.
+  map.createPane("risk").style.zIndex = 420;
+  var renderer = L.canvas({ pane: "risk" });
   var group = L.geoJSON(null, {
+    pane: "risk",
     style: function (f) {
       var c = colour(f.properties.probability);
-      return { color: c, weight: 0, fillColor: c, fillOpacity: f.properties.probability < 0.02 ? 0.35 : 0.75 };
+      return { color: c, weight: 0, fillColor: c, fillOpacity: f.properties.probability < 0.02 ? 0.35 : 0.75, pane: "risk", renderer: renderer };
     },
     onEachFeature: function (feature, lyr) { lyr.bindPopup(popup(feature.properties)); }
   });
