@@ -45,3 +45,12 @@ def test_a_kept_risk_layer_is_still_refused_to_the_public(world: World) -> None:
     run_id, _hazard = saved_run(world.db)
     assert world.client("elvin").get(f"{VIEW}&run={run_id}").status_code == 200
     assert world.client(None).get(f"{VIEW}&run={run_id}").status_code == 401
+
+
+def test_an_empty_or_bad_view_of_the_risk_layer_is_refused_with_a_reason(world: World) -> None:
+    run_id, _hazard = saved_run(world.db)
+    elvin = world.client("elvin")
+    for bbox in ("", "47,39,46"):
+        answer = elvin.get("/api/risk/map", params={"bbox": bbox, "run": run_id})
+        assert answer.status_code == 422, answer.text
+        assert answer.json()["error"]["code"] == "invalid" and "bbox" in answer.text

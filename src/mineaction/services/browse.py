@@ -106,6 +106,19 @@ def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
     return parts[0], parts[1], parts[2], parts[3]
 
 
+def require_view(
+    bbox: tuple[float, float, float, float] | None,
+) -> tuple[float, float, float, float]:
+    """Return the map's view ``bbox``; refuse a request that gave none (an empty ``bbox``)."""
+    if bbox is None:
+        raise ValidationError(
+            "The map needs the view: bbox is empty.",
+            hint="Give bbox=minlon,minlat,maxlon,maxlat in WGS84 degrees (a tile's bounds).",
+            problems=[Problem(reason="no view", field="bbox", value="")],
+        )
+    return bbox
+
+
 def scoped(query: Select[Any], info: KindInfo, scope: ReadScope) -> Select[Any]:
     """Return ``query`` narrowed to the records of ``info`` that ``scope`` lets one read."""
     model = info.model

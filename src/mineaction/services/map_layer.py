@@ -26,10 +26,10 @@ import shapely
 from sqlalchemy import LargeBinary, func, select, type_coerce
 from sqlalchemy.orm import Session
 
-from mineaction.errors import Problem, ValidationError
+from mineaction.errors import ValidationError
 from mineaction.services import cluster_grid, data_version
 from mineaction.services.answer_cache import AnswerCache
-from mineaction.services.browse import Filters, filtered, scoped
+from mineaction.services.browse import Filters, filtered, require_view, scoped
 from mineaction.services.catalogue import KindInfo
 from mineaction.services.map_clusters import as_geojson, clusters_in_view
 from mineaction.services.policy import ReadScope
@@ -139,12 +139,7 @@ def _layer_key(
 
 def _check_view(info: KindInfo, filters: Filters) -> None:
     _geometry_of(info)
-    if filters.bbox is None:
-        raise ValidationError(
-            "The map needs the view: bbox is empty.",
-            hint="Give bbox=minlon,minlat,maxlon,maxlat in WGS84 degrees (a tile's bounds).",
-            problems=[Problem(reason="no view", field="bbox", value="")],
-        )
+    require_view(filters.bbox)
 
 
 def kept(key: Hashable, make: Callable[[], bytes]) -> bytes:

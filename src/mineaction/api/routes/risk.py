@@ -46,8 +46,7 @@ class RiskView(BaseModel):
 def risk_map(who: CurrentPrincipal, db: DatabaseDep, q: Annotated[RiskView, Query()]) -> Response:
     """Return the run's cells in the view as GeoJSON, riskiest first (at most ``limit``)."""
     require_risk(who)
-    bbox = browse.parse_bbox(q.bbox)
-    assert bbox is not None  # the field is required
+    bbox = browse.require_view(browse.parse_bbox(q.bbox))
     with db.session() as session:
         run = risk_runs.get_run(session, q.run)
         body = risk_layer.cells_in_view(
