@@ -127,7 +127,8 @@ def rollup(
             err_console.print(
                 "[bold red]The report roll-ups differ from the records.[/] "
                 "[yellow]What to do:[/] run `mineaction db rollup --rebuild`, then find out "
-                "what wrote to findings or land releases with the triggers set aside.",
+                "what wrote to findings, land releases, accidents or victims with the triggers set "
+                "aside.",
                 highlight=False,
             )
     if not result.exact:

@@ -67,3 +67,31 @@ def cut(date_from: dt.date, date_to: dt.date) -> PeriodCut:
     if last < date_to:
         ends.append((last + ONE_DAY, date_to))
     return PeriodCut((first, last), tuple(ends))
+
+
+def cut_months(date_from: dt.date, date_to: dt.date) -> PeriodCut:
+    """Cut the period (both ends included) into its whole calendar months and the days left.
+
+    ``spans`` are then the first day of the first whole month and the last
+    day of the last one; the casualty roll-ups are kept per month.
+
+    >>> c = cut_months(dt.date(2024, 1, 2), dt.date(2024, 4, 30))
+    >>> [(a.isoformat(), b.isoformat()) for a, b in (c.spans, *c.ends)]
+    [('2024-02-01', '2024-04-30'), ('2024-01-02', '2024-01-31')]
+    >>> cut_months(dt.date(2024, 2, 1), dt.date(2024, 2, 28)).spans is None  # 29 days in 2024
+    True
+    """
+    first = date_from if date_from.day == 1 else _next_month(date_from)
+    last = date_to if (date_to + ONE_DAY).day == 1 else date_to.replace(day=1) - ONE_DAY
+    if first > last:
+        return PeriodCut(None, ((date_from, date_to),))
+    ends = []
+    if date_from < first:
+        ends.append((date_from, first - ONE_DAY))
+    if last < date_to:
+        ends.append((last + ONE_DAY, date_to))
+    return PeriodCut((first, last), tuple(ends))
+
+
+def _next_month(day: dt.date) -> dt.date:
+    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)

@@ -47,9 +47,14 @@ def approved(model: Any, params: ReportParams) -> ColumnElement[bool]:
     With ``include_unapproved``, drafts and submitted records count too; rejected
     records never do, nor superseded ones (their superseding record counts).
     """
+    return approved_column(model.approval, params)
+
+
+def approved_column(column: Any, params: ReportParams) -> ColumnElement[bool]:
+    """Return ``approved``'s filter on an approval ``column`` (e.g. one of a roll-up's)."""
     if params.include_unapproved:
-        return model.approval.in_(("approved", "submitted", "draft"))
-    return model.approval == "approved"
+        return column.in_(("approved", "submitted", "draft"))
+    return column == "approved"
 
 
 def in_period(column: Any, params: ReportParams, *, scan: bool = False) -> ColumnElement[bool]:

@@ -65,18 +65,20 @@ def compute(session: Session, params: ReportParams) -> Data:
     by_area: dict[int | None, dict[str, int]] = defaultdict(lambda: dict.fromkeys(OUTCOMES, 0))
     by_month: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(OUTCOMES, 0))
     by_year: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(OUTCOMES, 0))
-    for grouping, group, sex, band, device, area, day, outcome, n in victim_counts(session, params):
-        if grouping == "victim":
-            by_group[group if group in by_group else "unknown"][outcome] += n
-            by_sex[sex if sex in by_sex else "unknown"] += n
-            by_age[AGE_FOLD.get(band, "unknown")] += n
-        elif grouping == "place":
-            by_device[device][outcome] += n
-            by_area[area][outcome] += n
+    for dimension, member, outcome, n in victim_counts(session, params):
+        if dimension == "group":
+            by_group[member if member in by_group else "unknown"][outcome] += n
+        elif dimension == "sex":
+            by_sex[member if member in by_sex else "unknown"] += n
+        elif dimension == "age":
+            by_age[AGE_FOLD.get(member, "unknown")] += n
+        elif dimension == "device":
+            by_device[member][outcome] += n
+        elif dimension == "district":
+            by_area[member][outcome] += n
         else:
-            iso = str(day)  # a date from PostgreSQL, its ISO text from SQLite
-            by_month[iso[:7]][outcome] += n
-            by_year[int(iso[:4])][outcome] += n
+            by_month[member][outcome] += n
+            by_year[int(member[:4])][outcome] += n
     killed = sum(g["killed"] for g in by_group.values())
     injured = sum(g["injured"] for g in by_group.values())
     names = district_names(session, set(by_area))
@@ -253,10 +255,10 @@ def sections(session: Session, data: Data, params: ReportParams) -> list[Section
 
 
 def _area_totals(session: Session, params: ReportParams) -> list[Any]:
-    rows = victim_rows(session, params, Accident.admin_area_id)
     totals: dict[int | None, int] = defaultdict(int)
-    for area, _outcome, n in rows:
-        totals[area] += n
+    for dimension, area, _outcome, n in victim_counts(session, params):
+        if dimension == "district":
+            totals[area] += n
     return [(a, None, n) for a, n in totals.items()]
 
 

@@ -1,47 +1,137 @@
-"""The casualties report's counts: victims by a few small groupings, in one statement.
+"""The casualties report's counts: roll-ups for the period's whole months, records for its ends.
 
 The report needs each dimension on its own (victims by group, by sex, by
-device, by day…), never all their combinations. Grouping by all of them at
-once gives nearly one row per victim (34,586 groups for 49,977 victims at
-national scale), which the database has to sort and Python to fold. So the
-victims are grouped three ways, each small: by the victim's group, sex, age
-band and outcome (at most 96 rows); by the accident's device and district
-and the outcome; by the accident's day and the outcome. One statement does
-the three over the period's joined rows:
+device, by month…), never all their combinations. The period is cut
+(``domain/spans.py``) into its whole calendar months, read from the casualty
+roll-ups the database keeps exact on every write to victims and accidents
+(``store/casualty_rollup_ddl.py``: victims per month × approval states ×
+dimension member × outcome, accidents per month × approval), and at most two
+runs of days at its ends (under a month each), read from the records. So
+any ``--from``/``--to`` is exact, and a full-history report reads a few
+thousand roll-up rows instead of joining every victim to its accident.
 
-- PostgreSQL groups by ``GROUPING SETS`` (hash aggregation, one pass);
-- SQLite, which has no grouping sets, reads the join once into a
-  materialised common table expression and groups it three times
-  (``UNION ALL``).
+The ends are counted from the joined records in three small groupings — by
+the victim's group, sex, age band and outcome; by the accident's device and
+district and the outcome; by the accident's day and the outcome — in one
+statement: ``GROUPING SETS`` on PostgreSQL, a materialised join grouped
+three times (``UNION ALL``) on SQLite, which has no grouping sets.
 
-Both give rows ``(grouping, group, sex, age, device, district, day, outcome,
-victims)`` with None in the columns outside the row's grouping. ``day`` is
-the accident date: a ``datetime.date`` from PostgreSQL, its ISO text from
-SQLite (use ``str(day)``).
+Every count is ``(dimension, member, outcome, victims)``: the dimension is
+``group``, ``sex``, ``age``, ``device``, ``district`` (member: the
+district's id, None when not recorded) or ``month`` (member: ``YYYY-MM``).
+Each victim counts once in each dimension.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, literal, null, select, tuple_, union_all
+from sqlalchemy import ColumnElement, and_, func, literal, null, or_, select, tuple_, union_all
 from sqlalchemy.orm import Session
 
-from mineaction.analytics.reports.base import approved, in_period, prefers_scan
+from mineaction.analytics.reports.base import approved, approved_column
 from mineaction.analytics.reports.params import ReportParams
-from mineaction.store.tables import Accident, Victim
+from mineaction.domain.spans import cut_months
+from mineaction.store.tables import Accident, AccidentRollup, Victim, VictimRollup
 
-#: A row of counts: grouping name, the seven members (None outside the grouping), victims.
-Count = tuple[Any, ...]
+#: A count: dimension, member, outcome, victims (see the module's note).
+Count = tuple[str, Any, str, int]
+#: Runs of days read from the records, both ends included.
+Days = tuple[tuple[dt.date, dt.date], ...]
 
-#: The columns the groupings use, in the order of the rows.
+#: The columns the record groupings use, in the order of their rows.
 COLUMNS = ("group", "sex", "age", "device", "district", "day", "outcome")
-#: The groupings: name → the columns it groups by.
+#: The record groupings: name → the columns it groups by.
 GROUPINGS = {
     "victim": ("group", "sex", "age", "outcome"),
     "place": ("device", "district", "outcome"),
     "day": ("day", "outcome"),
 }
+#: The roll-up dimension any victim counts once in, read for the months' trend.
+TREND_DIMENSION = "group"
+
+
+def accident_count(session: Session, params: ReportParams) -> int:
+    """Return the number of the period's accidents."""
+    parts = cut_months(params.date_from, params.date_to)
+    n: int | None = 0
+    if parts.spans is not None:
+        n = session.scalar(
+            select(func.coalesce(func.sum(AccidentRollup.accidents), 0)).where(
+                AccidentRollup.month_start.between(*parts.spans),
+                approved_column(AccidentRollup.approval, params),
+            )
+        )
+    if parts.ends:
+        on_days = select(func.count(Accident.id)).where(
+            _on_days(parts.ends), approved(Accident, params)
+        )
+        n = int(n or 0) + int(session.scalar(on_days) or 0)
+    return int(n or 0)
+
+
+def victim_counts(session: Session, params: ReportParams) -> list[Count]:
+    """Return the period's victims counted in each dimension (see the module's note)."""
+    parts = cut_months(params.date_from, params.date_to)
+    out: list[Count] = []
+    if parts.spans is not None:
+        out.extend(_from_rollup(session, params, parts.spans))
+    if parts.ends:
+        out.extend(_from_records(session, params, parts.ends))
+    return out
+
+
+def _from_rollup(
+    session: Session, params: ReportParams, months: tuple[dt.date, dt.date]
+) -> list[Count]:
+    where = (
+        VictimRollup.month_start.between(*months),
+        approved_column(VictimRollup.accident_approval, params),
+        approved_column(VictimRollup.victim_approval, params),
+    )
+    r = VictimRollup
+    members = select(r.dimension, r.member, r.member_id, null(), r.outcome, func.sum(r.victims))
+    trend = select(
+        literal("month"), literal(""), literal(0), r.month_start, r.outcome, func.sum(r.victims)
+    )
+    query: Any = union_all(
+        members.where(*where).group_by(r.dimension, r.member, r.member_id, r.outcome),
+        trend.where(*where, r.dimension == TREND_DIMENSION).group_by(r.month_start, r.outcome),
+    )
+    out: list[Count] = []
+    for dimension, member, member_id, month, outcome, n in session.execute(query):
+        if dimension == "district":
+            member = member_id or None
+        elif dimension == "month":
+            member = str(month)[:7]  # a date from PostgreSQL, its ISO text from SQLite
+        out.append((dimension, member, outcome, int(n)))
+    return out
+
+
+def _on_days(days: Days) -> ColumnElement[bool]:
+    return or_(*(Accident.accident_date.between(a, b) for a, b in days))
+
+
+def _from_records(session: Session, params: ReportParams, days: Days) -> list[Count]:
+    where = and_(_on_days(days), approved(Accident, params), approved(Victim, params))
+    if session.get_bind().dialect.name == "postgresql":
+        rows = _grouping_sets(session, where)
+    else:
+        rows = _union(session, where)
+    out: list[Count] = []
+    for grouping, group, sex, age, device, district, day, outcome, n in rows:
+        if grouping == "victim":
+            out += [
+                ("group", group, outcome, n),
+                ("sex", sex, outcome, n),
+                ("age", age, outcome, n),
+            ]
+        elif grouping == "place":
+            out += [("device", device, outcome, n), ("district", district, outcome, n)]
+        else:
+            out.append(("month", str(day)[:7], outcome, n))
+    return out
 
 
 def _members() -> dict[str, Any]:
@@ -56,34 +146,7 @@ def _members() -> dict[str, Any]:
     }
 
 
-def _filters(session: Session, params: ReportParams) -> list[ColumnElement[bool]]:
-    scan = prefers_scan(session, params)
-    return [
-        in_period(Accident.accident_date, params, scan=scan),
-        approved(Accident, params),
-        approved(Victim, params),
-    ]
-
-
-def accident_count(session: Session, params: ReportParams) -> int:
-    """Return the number of the period's accidents."""
-    scan = prefers_scan(session, params)
-    n = session.scalar(
-        select(func.count(Accident.id)).where(
-            in_period(Accident.accident_date, params, scan=scan), approved(Accident, params)
-        )
-    )
-    return int(n or 0)
-
-
-def victim_counts(session: Session, params: ReportParams) -> list[Count]:
-    """Return the period's victims counted by each grouping (see the module's note)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return _grouping_sets(session, params)
-    return _union(session, params)
-
-
-def _grouping_sets(session: Session, params: ReportParams) -> list[Count]:
+def _grouping_sets(session: Session, where: ColumnElement[bool]) -> list[tuple[Any, ...]]:
     members = _members()
     width = len(COLUMNS)
     grouping_of = {_left_out(kept): name for name, kept in GROUPINGS.items()}
@@ -91,7 +154,7 @@ def _grouping_sets(session: Session, params: ReportParams) -> list[Count]:
     query = (
         select(*columns, func.grouping(*columns), func.count(Victim.id))
         .join_from(Victim, Accident, Accident.id == Victim.accident_id)
-        .where(*_filters(session, params))
+        .where(where)
         .group_by(
             func.grouping_sets(
                 *(tuple_(*(members[c] for c in kept)) for kept in GROUPINGS.values())
@@ -114,11 +177,11 @@ def _left_out(kept: tuple[str, ...]) -> int:
     return sum(1 << (width - 1 - i) for i, c in enumerate(COLUMNS) if c not in kept)
 
 
-def _union(session: Session, params: ReportParams) -> list[Count]:
+def _union(session: Session, where: ColumnElement[bool]) -> list[tuple[Any, ...]]:
     joined = (
         select(*(column.label(name) for name, column in _members().items()))
         .join_from(Victim, Accident, Accident.id == Victim.accident_id)
-        .where(*_filters(session, params))
+        .where(where)
         .cte("joined")
         .prefix_with("MATERIALIZED")
     )

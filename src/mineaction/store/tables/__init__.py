@@ -24,7 +24,12 @@ from mineaction.store.tables.reference import (
     Team,
 )
 from mineaction.store.tables.risk import RiskCandidate, RiskCell, RiskHazard, RiskRun
-from mineaction.store.tables.rollups import FindingRollup, ReleaseRollup
+from mineaction.store.tables.rollups import (
+    AccidentRollup,
+    FindingRollup,
+    ReleaseRollup,
+    VictimRollup,
+)
 from mineaction.store.tables.system import AuditEntry, DatasetFact, User
 
 #: (table name, indexed geometry column) of every spatial table.
@@ -40,6 +45,7 @@ __all__ = [
     "BENEFICIARY_COLUMNS",
     "SPATIAL_TABLES",
     "Accident",
+    "AccidentRollup",
     "Accreditation",
     "Activity",
     "AdminArea",
@@ -78,4 +84,5 @@ __all__ = [
     "User",
     "UserSession",
     "Victim",
+    "VictimRollup",
 ]

@@ -51,3 +51,37 @@ class ReleaseRollup(Base):
     member_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     area_m2: Mapped[float] = mapped_column(Float, nullable=False)
     records: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+class AccidentRollup(Base):
+    """Accidents per month and approval state (``store/casualty_rollup_ddl.py``)."""
+
+    __tablename__ = "accident_rollup"
+    __table_args__ = ({"sqlite_with_rowid": False, "info": DERIVED},)
+
+    month_start: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    approval: Mapped[str] = mapped_column(String(16), primary_key=True)
+    accidents: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+class VictimRollup(Base):
+    """Victims per month of their accident, both approval states, one dimension's member, outcome.
+
+    Each victim counts once per dimension: ``group``, ``sex`` and ``age`` (the
+    victim's own, in ``member``), ``device`` (the accident's category, in
+    ``member``) and ``district`` (the accident's ``admin_area_id`` in
+    ``member_id``, 0 when not recorded). The other member column holds ``''``
+    or 0, so that the key has no NULLs.
+    """
+
+    __tablename__ = "victim_rollup"
+    __table_args__ = ({"sqlite_with_rowid": False, "info": DERIVED},)
+
+    month_start: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    accident_approval: Mapped[str] = mapped_column(String(16), primary_key=True)
+    victim_approval: Mapped[str] = mapped_column(String(16), primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(8), primary_key=True)
+    member: Mapped[str] = mapped_column(String(32), primary_key=True)
+    member_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    outcome: Mapped[str] = mapped_column(String(8), primary_key=True)
+    victims: Mapped[int] = mapped_column(Integer, nullable=False)
