@@ -18,6 +18,9 @@ it loads ``bench/generate.py`` at ``--scale``, then times, as the median of
 
 ``--database URL`` (once per backend) times an existing database as it is,
 e.g. a copy of one ``bench/generate.py`` wrote, instead of loading one.
+``--only casualties_history`` (labels of ``MEASURES``, comma-separated) times
+only those measures, exports only the tables their DuckDB queries read, and
+renders nothing.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import re
 import shutil
 import statistics
 import tempfile
@@ -199,11 +203,18 @@ def timed_runs(action: Callable[[], Any], runs: int) -> dict[str, Any]:
     }
 
 
-def export_parquet(db: Database, folder: Path) -> dict[str, int]:
-    """Write the columns the reports read, table by table, to Parquet; return row counts."""
+def read_tables(measures: tuple[tuple[str, str, str, tuple[str, ...]], ...]) -> list[str]:
+    """Return the tables the DuckDB queries of ``measures`` read (the ones to export)."""
+    queries = [q for *_rest, qs in measures for q in qs]
+    return [t for t in EXPORTS if any(re.search(rf"\b{t}\b", q) for q in queries)]
+
+
+def export_parquet(db: Database, folder: Path, tables: list[str]) -> dict[str, int]:
+    """Write the columns the reports read of ``tables`` to Parquet; return row counts."""
     counts = {}
     with db.engine.connect() as conn:
-        for table, columns in EXPORTS.items():
+        for table in tables:
+            columns = EXPORTS[table]
             model = Base.metadata.tables[table]
             # Typed columns, so that SQLite's dates arrive as dates, not text.
             query = select(*(model.c[c.strip()] for c in columns.split(",")))
@@ -231,6 +242,8 @@ def duckdb_runner(folder: Path, queries: tuple[str, ...], params: ReportParams) 
     conn = duckdb.connect()
     for table in EXPORTS:
         path = folder / f"{table}.parquet"
+        if not path.exists():  # not exported: no measure asked for reads it
+            continue
         conn.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{path}')")
     args = {"start": params.date_from, "until": params.date_to}
     # DuckDB refuses a parameter that a query does not use.
@@ -292,16 +305,18 @@ def run_backend(backend: str, args: argparse.Namespace, given: str | None) -> di
                     select(func.min(Finding.found_date), func.max(Finding.found_date))
                 ).one()
             history = ReportParams(first, last)
-            week = busiest_week(db)
-            exported = export_parquet(db, folder)
+            measures = chosen(args.only)
+            weekly = any(span == "week" for _label, _name, span, _q in measures)
+            week = busiest_week(db) if weekly else history
+            exported = export_parquet(db, folder, read_tables(measures))
             result: dict[str, Any] = {
                 "load_s": load_s,
                 "rows": exported,
-                "week": [week.date_from.isoformat(), week.date_to.isoformat()],
+                "week": [week.date_from.isoformat(), week.date_to.isoformat()] if weekly else None,
                 "history": [first.isoformat(), last.isoformat()],
             }
             periods = {"week": week, "history": history}
-            for label, name, span, queries in MEASURES:
+            for label, name, span, queries in measures:
                 params = periods[span]
                 console.print(f"{backend}: {label}")
                 mine = time_report(db, name, params, args.runs)
@@ -315,11 +330,12 @@ def run_backend(backend: str, args: argparse.Namespace, given: str | None) -> di
                     "totals": mine["totals"],
                     "same_totals": _same(name, mine["totals"], duck()),
                 }
-            # The casualties' former eight-column query in DuckDB, for reference.
-            eight = timed_runs(duckdb_runner(folder, CASUALTIES_8_SQL, history), args.runs)
-            result["casualties_history"]["duckdb_eight_columns"] = eight
+            if "casualties_history" in result:
+                # The casualties' former eight-column query in DuckDB, for reference.
+                eight = timed_runs(duckdb_runner(folder, CASUALTIES_8_SQL, history), args.runs)
+                result["casualties_history"]["duckdb_eight_columns"] = eight
             result["render_week"] = {}
-            for fmt in ("html", "xlsx", "pdf"):
+            for fmt in ("html", "xlsx", "pdf") if not args.only else ():
 
                 def render(fmt: str = fmt) -> None:
                     with db.session() as s:
@@ -330,6 +346,17 @@ def run_backend(backend: str, args: argparse.Namespace, given: str | None) -> di
         finally:
             db.dispose()
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def chosen(only: str | None) -> tuple[tuple[str, str, str, tuple[str, ...]], ...]:
+    """Return the measures ``--only`` names (all of them without it); refuse an unknown one."""
+    if not only:
+        return MEASURES
+    names = [n.strip() for n in only.split(",") if n.strip()]
+    known = {label for label, *_rest in MEASURES}
+    if unknown := [n for n in names if n not in known]:
+        raise SystemExit(f"--only: no measure {', '.join(unknown)}; choose from {sorted(known)}")
+    return tuple(m for m in MEASURES if m[0] in names)
 
 
 def _require_head(url: str) -> None:
@@ -391,6 +418,8 @@ def show(results: dict[str, Any]) -> None:
         table.add_column(column, justify="left" if column in ("backend", "report") else "right")
     for backend, r in results["backends"].items():
         for label, *_rest in MEASURES:
+            if label not in r:
+                continue
             x = r[label]
             table.add_row(
                 backend,
@@ -427,12 +456,19 @@ def main(argv: list[str] | None = None) -> int:
         help="time this existing database (at the schema head) instead of loading one; "
         "once per backend",
     )
+    parser.add_argument(
+        "--only",
+        metavar="LABELS",
+        help="time only these measures (comma-separated, e.g. casualties_history); "
+        "exports only the tables they read and renders nothing",
+    )
     args = parser.parse_args(argv)
     results: dict[str, Any] = {
         "benchmark": "reports",
         "scale": args.scale,
         "seed": args.seed,
         "runs": args.runs,
+        "only": args.only,
         "machine": {**machine(), "duckdb": duckdb.__version__},
         "backends": {},
     }
