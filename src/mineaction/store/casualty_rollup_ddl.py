@@ -30,13 +30,13 @@ VICTIM_KEY = (
     "month_start, accident_approval, victim_approval, dimension, member, member_id, outcome"
 )
 ACCIDENT_KEY = "month_start, approval"
-#: dimension → (member, member_id) as SQL over a victim ``v`` and its accident ``a``.
+#: dimension → (member, member_id) as SQL over the joined victim and accident columns.
 DIMENSIONS = (
-    ("group", "{v}.victim_group", "0"),
-    ("sex", "{v}.sex", "0"),
-    ("age", "{v}.age_band", "0"),
-    ("device", "{a}.device_category", "0"),
-    ("district", "''", "coalesce({a}.admin_area_id, 0)"),
+    ("group", "j.victim_group", "0"),
+    ("sex", "j.sex", "0"),
+    ("age", "j.age_band", "0"),
+    ("device", "j.device_category", "0"),
+    ("district", "''", "coalesce(j.admin_area_id, 0)"),
 )
 #: The columns whose change moves a victim's or an accident's rows.
 VICTIM_COUNTED = ("accident_id", "approval", "victim_group", "sex", "age_band", "outcome")
@@ -52,14 +52,25 @@ def month_sql(dialect: str, column: str) -> str:
 
 
 def _victim_parts(dialect: str, source: str, *, v: str = "v", a: str = "a", sign: str = "") -> str:
-    """One SELECT per dimension over ``source`` (naming victim ``v``, accident ``a``): key, ±1."""
-    return " UNION ALL ".join(
+    """Each victim of ``source`` (naming victim ``v``, accident ``a``) once per dimension: key, ±1.
+
+    The victim is joined to its accident once and crossed with the dimensions'
+    names, rather than joined once per dimension: a statement a fifth the size
+    for SQLite to compile into each trigger program and PostgreSQL to plan.
+    """
+    names = " UNION ALL ".join(f"SELECT '{dim}' AS dimension" for dim, _m, _i in DIMENSIONS)
+    member = " ".join(f"WHEN '{dim}' THEN {m}" for dim, m, _i in DIMENSIONS)
+    member_id = " ".join(f"WHEN '{dim}' THEN {i}" for dim, _m, i in DIMENSIONS)
+    joined = (
         f"SELECT {month_sql(dialect, f'{a}.accident_date')} AS month_start, "
         f"{a}.approval AS accident_approval, {v}.approval AS victim_approval, "
-        f"'{dim}' AS dimension, {member.format(v=v, a=a)} AS member, "
-        f"{member_id.format(v=v, a=a)} AS member_id, {v}.outcome AS outcome, {sign}1 AS n "
-        f"FROM {source}"
-        for dim, member, member_id in DIMENSIONS
+        f"{v}.victim_group, {v}.sex, {v}.age_band, {a}.device_category, {a}.admin_area_id, "
+        f"{v}.outcome FROM {source}"
+    )
+    return (
+        "SELECT j.month_start, j.accident_approval, j.victim_approval, d.dimension, "
+        f"CASE d.dimension {member} END AS member, CASE d.dimension {member_id} END AS member_id, "
+        f"j.outcome, {sign}1 AS n FROM ({joined}) AS j CROSS JOIN ({names}) AS d"
     )
 
 
