@@ -162,6 +162,9 @@ FIXED = [
     ReportParams(dt.date(2023, 5, 9), dt.date(2023, 5, 9)),
     ReportParams(dt.date(2024, 2, 3), dt.date(2024, 2, 27), include_unapproved=True),
     ReportParams(dt.date(2022, 3, 31), dt.date(2024, 11, 1), include_unapproved=True),
+    # Ends read as whole months less the days outside the period.
+    ReportParams(dt.date(2022, 1, 2), dt.date(2024, 12, 30)),
+    ReportParams(dt.date(2023, 3, 2), dt.date(2023, 3, 30), include_unapproved=True),
 ]
 
 
@@ -194,6 +197,24 @@ def test_any_period_gives_the_raw_rows_json(casualties: Database, params: Report
     with casualties.session() as s:
         data = compute_report(session=s, name="casualties", params=params)
         assert json.dumps(data) == json.dumps(expected(s, params))
+
+
+def test_what_falls_only_on_the_days_taken_away_is_not_listed(casualties: Database):
+    # A submunition accident on 1 March, in a district of its own: a period from 2 March
+    # reads March from the roll-ups and takes the 1st away, device and district with it.
+    with casualties.session() as s:
+        lone = s.scalars(select(AdminArea.id).where(AdminArea.level == "district")).all()[-1]
+        accident = Accident(
+            accident_date=dt.date(2023, 3, 1), accident_type="mine",
+            device_category="submunition", admin_area_id=lone, approval="approved",
+        )  # fmt: skip
+        accident.victims.append(Victim(outcome="killed", approval="approved"))
+        s.add(accident)
+    params = ReportParams(dt.date(2023, 3, 2), dt.date(2023, 3, 30))
+    with casualties.session() as s:
+        data = compute_report(session=s, name="casualties", params=params)
+    assert "submunition" not in [r["device"] for r in data["by_device"]]
+    assert_exact(casualties, [params, ReportParams(dt.date(2023, 3, 1), dt.date(2023, 3, 30))])
 
 
 # --- every write path ----------------------------------------------------------------------

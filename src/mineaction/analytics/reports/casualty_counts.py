@@ -6,8 +6,10 @@ device, by month…), never all their combinations. The period is cut
 roll-ups the database keeps exact on every write to victims and accidents
 (``store/casualty_rollup_ddl.py``: victims per month × approval states ×
 dimension member × outcome, accidents per month × approval), and at most two
-runs of days at its ends (under a month each), read from the records. So
-any ``--from``/``--to`` is exact, and a full-history report reads a few
+runs of days at its ends (under a month each). An end is read from the
+records, or, when the rest of its month is shorter, as the whole month from
+the roll-ups less the rest read from the records (``reading``). So any
+``--from``/``--to`` is exact, and a full-history report reads a few
 thousand roll-up rows instead of joining every victim to its accident.
 
 The ends are counted from the joined records in three small groupings — by
@@ -25,6 +27,8 @@ Each victim counts once in each dimension.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, literal, null, or_, select, tuple_, union_all
@@ -32,7 +36,7 @@ from sqlalchemy.orm import Session
 
 from mineaction.analytics.reports.base import approved, approved_column
 from mineaction.analytics.reports.params import ReportParams
-from mineaction.domain.spans import cut_months
+from mineaction.domain.spans import ONE_DAY, cut_months
 from mineaction.store.tables import Accident, AccidentRollup, Victim, VictimRollup
 
 #: A count: dimension, member, outcome, victims (see the module's note).
@@ -52,41 +56,89 @@ GROUPINGS = {
 TREND_DIMENSION = "group"
 
 
+@dataclass(frozen=True)
+class Reading:
+    """How a period is read: whole months from the roll-ups, days added or taken from records."""
+
+    months: tuple[tuple[dt.date, dt.date], ...]
+    add: Days
+    take: Days
+
+
+def reading(date_from: dt.date, date_to: dt.date) -> Reading:
+    """Return how to read the period: its whole months, and each end the cheaper way.
+
+    An end (the days before the first whole month or after the last) is read
+    from the records, unless the rest of its month is shorter: then the whole
+    month is read from the roll-ups and the rest taken away, read from the
+    records. A history from 2 January reads January and takes the 1st away.
+
+    >>> def show(days): return [f"{a:%d %b}–{b:%d %b %Y}" for a, b in days]
+    >>> r = reading(dt.date(2021, 1, 2), dt.date(2025, 12, 10))
+    >>> show(r.months), show(r.take), show(r.add)
+    (['01 Feb–30 Nov 2025', '01 Jan–01 Jan 2021'], ['01 Jan–01 Jan 2021'], ['01 Dec–10 Dec 2025'])
+    """
+    parts = cut_months(date_from, date_to)
+    months = [parts.spans] if parts.spans is not None else []
+    add: list[tuple[dt.date, dt.date]] = []
+    take: list[tuple[dt.date, dt.date]] = []
+    for a, b in parts.ends:
+        first = a.replace(day=1)
+        last = (first + dt.timedelta(days=31)).replace(day=1) - ONE_DAY
+        rest = [(x, y) for x, y in ((first, a - ONE_DAY), (b + ONE_DAY, last)) if x <= y]
+        if b <= last and sum((y - x).days + 1 for x, y in rest) < (b - a).days + 1:
+            months.append((first, first))
+            take.extend(rest)
+        else:
+            add.append((a, b))
+    return Reading(tuple(months), tuple(add), tuple(take))
+
+
 def accident_count(session: Session, params: ReportParams) -> int:
     """Return the number of the period's accidents."""
-    parts = cut_months(params.date_from, params.date_to)
-    n: int | None = 0
-    if parts.spans is not None:
-        n = session.scalar(
-            select(func.coalesce(func.sum(AccidentRollup.accidents), 0)).where(
-                AccidentRollup.month_start.between(*parts.spans),
-                approved_column(AccidentRollup.approval, params),
+    plan = reading(params.date_from, params.date_to)
+    n = 0
+    if plan.months:
+        in_months = or_(*(AccidentRollup.month_start.between(a, b) for a, b in plan.months))
+        query = select(func.sum(AccidentRollup.accidents)).where(
+            in_months, approved_column(AccidentRollup.approval, params)
+        )
+        n += int(session.scalar(query) or 0)
+    for days, sign in ((plan.add, 1), (plan.take, -1)):
+        if days:
+            on_days = select(func.count(Accident.id)).where(
+                _on_days(days), approved(Accident, params)
             )
-        )
-    if parts.ends:
-        on_days = select(func.count(Accident.id)).where(
-            _on_days(parts.ends), approved(Accident, params)
-        )
-        n = int(n or 0) + int(session.scalar(on_days) or 0)
-    return int(n or 0)
+            n += sign * int(session.scalar(on_days) or 0)
+    return n
 
 
 def victim_counts(session: Session, params: ReportParams) -> list[Count]:
     """Return the period's victims counted in each dimension (see the module's note)."""
-    parts = cut_months(params.date_from, params.date_to)
-    out: list[Count] = []
-    if parts.spans is not None:
-        out.extend(_from_rollup(session, params, parts.spans))
-    if parts.ends:
-        out.extend(_from_records(session, params, parts.ends))
-    return out
+    plan = reading(params.date_from, params.date_to)
+    if not plan.take:
+        out: list[Count] = []
+        if plan.months:
+            out.extend(_from_rollup(session, params, plan.months))
+        if plan.add:
+            out.extend(_from_records(session, params, plan.add))
+        return out
+    net: Counter[tuple[str, Any, str]] = Counter()
+    for dimension, member, outcome, n in _from_rollup(session, params, plan.months):
+        net[(dimension, member, outcome)] += n
+    for days, sign in ((plan.add, 1), (plan.take, -1)):
+        if days:
+            for dimension, member, outcome, n in _from_records(session, params, days):
+                net[(dimension, member, outcome)] += sign * n
+    # A member whose victims all fell on the days taken away is not in the period.
+    return [(d, m, o, n) for (d, m, o), n in net.items() if n]
 
 
 def _from_rollup(
-    session: Session, params: ReportParams, months: tuple[dt.date, dt.date]
+    session: Session, params: ReportParams, months: tuple[tuple[dt.date, dt.date], ...]
 ) -> list[Count]:
     where = (
-        VictimRollup.month_start.between(*months),
+        or_(*(VictimRollup.month_start.between(a, b) for a, b in months)),
         approved_column(VictimRollup.accident_approval, params),
         approved_column(VictimRollup.victim_approval, params),
     )
