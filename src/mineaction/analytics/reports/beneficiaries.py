@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from mineaction.analytics.reports import labels as T
@@ -13,11 +13,11 @@ from mineaction.analytics.reports.base import (
     Data,
     approved,
     district_names,
-    in_period,
     operator_names,
     period,
 )
 from mineaction.analytics.reports.params import ReportParams
+from mineaction.domain.spans import cut_months
 from mineaction.domain.vocab import Vocabulary
 from mineaction.render.document import Chart, Column, Section, Series, Table
 from mineaction.store.tables import BENEFICIARY_COLUMNS
@@ -37,32 +37,62 @@ def compute(
     params: ReportParams,
     *,
     model: Any,
+    rollup: Any,
     date: Any,
     kind: Any,
     kind_key: str,
     count_key: str,
 ) -> Data:
-    """Return records and beneficiaries of ``model`` in the period by district, operator, kind."""
-    rows = session.execute(
-        select(
-            model.admin_area_id,
-            model.organisation_id,
-            kind,
-            func.count(model.id),
-            *(func.sum(getattr(model, c)) for c in BENEFICIARY_COLUMNS),
-        )
-        .where(in_period(date, params), approved(model, params))
-        .group_by(model.admin_area_id, model.organisation_id, kind)
-    ).all()
+    """Return records and beneficiaries of ``model`` in the period by district, operator, kind.
+
+    The whole months of the period are read from ``rollup`` (kept exact by
+    triggers, ``store/beneficiary_rollup_ddl.py``), the days at its ends from
+    the records.
+    """
     total: dict[str, int] = defaultdict(int)
     by_area: dict[int | None, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     by_org: dict[int | None, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     by_kind: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for area, org, k, n, *sums in rows:
-        for tally in (total, by_area[area], by_org[org], by_kind[k]):
+
+    def add(tallies: tuple[dict[str, int], ...], n: int, sums: list[Any]) -> None:
+        for tally in tallies:
             tally[count_key] += int(n)
             for column, value in zip(BENEFICIARY_COLUMNS, sums, strict=True):
                 tally[column] += int(value or 0)
+
+    parts = cut_months(params.date_from, params.date_to)
+    if parts.spans is not None:
+        keys = (rollup.dimension, rollup.kind, rollup.member_id)
+        rows = session.execute(
+            select(
+                *keys,
+                func.sum(rollup.records),
+                *(func.sum(getattr(rollup, c)) for c in BENEFICIARY_COLUMNS),
+            )
+            .where(rollup.month_start.between(*parts.spans), approved(rollup, params))
+            .group_by(*keys)
+        )
+        for dimension, k, member, n, *sums in rows:
+            if dimension == "district":
+                add((by_area[member or None],), n, sums)
+            elif dimension == "operator":
+                add((by_org[member or None],), n, sums)
+            else:  # each record counts once in the kind dimension: the totals
+                add((total, by_kind[k]), n, sums)
+    if parts.ends:
+        rows = session.execute(
+            select(
+                model.admin_area_id,
+                model.organisation_id,
+                kind,
+                func.count(model.id),
+                *(func.sum(getattr(model, c)) for c in BENEFICIARY_COLUMNS),
+            )
+            .where(or_(*(date.between(a, b) for a, b in parts.ends)), approved(model, params))
+            .group_by(model.admin_area_id, model.organisation_id, kind)
+        )
+        for area, org, k, n, *sums in rows:
+            add((total, by_area[area], by_org[org], by_kind[k]), n, sums)
 
     def figures(t: dict[str, int]) -> dict[str, int]:
         out = {count_key: t[count_key], **{c: t[c] for c in BENEFICIARY_COLUMNS}}
@@ -83,7 +113,7 @@ def compute(
         ),
         "by_operator": sorted(
             ({"operator": orgs[o], **figures(t)} for o, t in by_org.items()),
-            key=lambda r: -r["beneficiaries"],
+            key=lambda r: (-r["beneficiaries"], r["operator"]),
         ),
         f"by_{kind_key}": [{kind_key: k, **figures(by_kind[k])} for k in sorted(by_kind)],
     }
