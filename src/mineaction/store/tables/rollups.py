@@ -8,6 +8,9 @@ once per dimension: the operator (``organisation_id``), the district
 (``admin_area_id``) and, for findings, the EO model (``eo_model_id``), in
 ``member_id``; 0 stands for "not recorded" so that the key has no NULLs.
 The tables are not backed up: a restore rebuilds them from the records.
+
+``EORERollup`` and ``AssistanceRollup`` do the same for the EORE and
+assistance reports, by calendar month (``store/beneficiary_rollup_ddl.py``).
 """
 
 from __future__ import annotations
