@@ -18,6 +18,9 @@ it loads ``bench/generate.py`` at ``--scale``, then times, as the median of
 
 ``--database URL`` (once per backend) times an existing database as it is,
 e.g. a copy of one ``bench/generate.py`` wrote, instead of loading one.
+``--only eore_history,assistance_history`` times only those measures (labels
+of ``MEASURES``), exports only the tables their DuckDB queries read and
+renders nothing.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import re
 import shutil
 import statistics
 import tempfile
@@ -199,11 +203,13 @@ def timed_runs(action: Callable[[], Any], runs: int) -> dict[str, Any]:
     }
 
 
-def export_parquet(db: Database, folder: Path) -> dict[str, int]:
-    """Write the columns the reports read, table by table, to Parquet; return row counts."""
+def export_parquet(db: Database, folder: Path, tables: set[str]) -> dict[str, int]:
+    """Write the columns the reports read of ``tables`` to Parquet; return row counts."""
     counts = {}
     with db.engine.connect() as conn:
         for table, columns in EXPORTS.items():
+            if table not in tables:
+                continue
             model = Base.metadata.tables[table]
             # Typed columns, so that SQLite's dates arrive as dates, not text.
             query = select(*(model.c[c.strip()] for c in columns.split(",")))
@@ -231,6 +237,8 @@ def duckdb_runner(folder: Path, queries: tuple[str, ...], params: ReportParams) 
     conn = duckdb.connect()
     for table in EXPORTS:
         path = folder / f"{table}.parquet"
+        if not path.exists():  # not exported: no measure asked for reads it
+            continue
         conn.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{path}')")
     args = {"start": params.date_from, "until": params.date_to}
     # DuckDB refuses a parameter that a query does not use.
@@ -292,8 +300,9 @@ def run_backend(backend: str, args: argparse.Namespace, given: str | None) -> di
                     select(func.min(Finding.found_date), func.max(Finding.found_date))
                 ).one()
             history = ReportParams(first, last)
+            measures = chosen(args.only)
             week = busiest_week(db)
-            exported = export_parquet(db, folder)
+            exported = export_parquet(db, folder, read_by(measures))
             result: dict[str, Any] = {
                 "load_s": load_s,
                 "rows": exported,
@@ -301,7 +310,7 @@ def run_backend(backend: str, args: argparse.Namespace, given: str | None) -> di
                 "history": [first.isoformat(), last.isoformat()],
             }
             periods = {"week": week, "history": history}
-            for label, name, span, queries in MEASURES:
+            for label, name, span, queries in measures:
                 params = periods[span]
                 console.print(f"{backend}: {label}")
                 mine = time_report(db, name, params, args.runs)
@@ -315,10 +324,12 @@ def run_backend(backend: str, args: argparse.Namespace, given: str | None) -> di
                     "totals": mine["totals"],
                     "same_totals": _same(name, mine["totals"], duck()),
                 }
+            result["render_week"] = {}
+            if args.only:
+                return result
             # The casualties' former eight-column query in DuckDB, for reference.
             eight = timed_runs(duckdb_runner(folder, CASUALTIES_8_SQL, history), args.runs)
             result["casualties_history"]["duckdb_eight_columns"] = eight
-            result["render_week"] = {}
             for fmt in ("html", "xlsx", "pdf"):
 
                 def render(fmt: str = fmt) -> None:
@@ -330,6 +341,24 @@ def run_backend(backend: str, args: argparse.Namespace, given: str | None) -> di
         finally:
             db.dispose()
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def chosen(only: str | None) -> tuple[Any, ...]:
+    """Return the measures ``--only`` names (labels, comma-separated), or all of them."""
+    if not only:
+        return MEASURES
+    labels = [x.strip() for x in only.split(",") if x.strip()]
+    known = {m[0] for m in MEASURES}
+    unknown = [x for x in labels if x not in known]
+    if unknown:
+        raise SystemExit(f"--only: no measure {', '.join(unknown)}; choose from {sorted(known)}")
+    return tuple(m for m in MEASURES if m[0] in labels)
+
+
+def read_by(measures: tuple[Any, ...]) -> set[str]:
+    """Return the tables the DuckDB queries of ``measures`` read."""
+    sql = " ".join(q for *_rest, queries in measures for q in queries)
+    return {t for t in EXPORTS if re.search(rf"\b{t}\b", sql)}
 
 
 def _require_head(url: str) -> None:
@@ -391,6 +420,8 @@ def show(results: dict[str, Any]) -> None:
         table.add_column(column, justify="left" if column in ("backend", "report") else "right")
     for backend, r in results["backends"].items():
         for label, *_rest in MEASURES:
+            if label not in r:
+                continue
             x = r[label]
             table.add_row(
                 backend,
@@ -426,6 +457,12 @@ def main(argv: list[str] | None = None) -> int:
         metavar="URL",
         help="time this existing database (at the schema head) instead of loading one; "
         "once per backend",
+    )
+    parser.add_argument(
+        "--only",
+        metavar="LABELS",
+        help="time only these measures, comma-separated (e.g. eore_history,assistance_history); "
+        "no rendering",
     )
     args = parser.parse_args(argv)
     results: dict[str, Any] = {

@@ -395,7 +395,12 @@ def test_the_cli_checks_the_rollups_and_rebuilds_them(national: Database, run: A
         ).scalar_one()
     bad = run("db", "rollup", "--database", national.url, "--format", "json")
     assert bad.code == 2
-    assert json.loads(bad.out)["differing"] == {"finding_rollup": touched, "release_rollup": 0}
+    assert json.loads(bad.out)["differing"] == {
+        "finding_rollup": touched,
+        "release_rollup": 0,
+        "eore_rollup": 0,
+        "assistance_rollup": 0,
+    }
     fixed = run("db", "rollup", "--database", national.url, "--rebuild")
     assert fixed.code == 0 and "0 differ" in fixed.out
     assert_exact(national, FIXED[:1])

@@ -120,14 +120,15 @@ def rollup(
         print_json({"exact": result.exact, "rows": result.rows, "differing": result.differing})
     else:
         for table, rows in result.rows.items():
-            console.print(f"{table:<16} {rows:>10,} rows, {result.differing[table]:,} differ")
+            console.print(f"{table:<18} {rows:>10,} rows, {result.differing[table]:,} differ")
         if result.exact:
             console.print("The report roll-ups equal what the records make.")
         else:
             err_console.print(
                 "[bold red]The report roll-ups differ from the records.[/] "
                 "[yellow]What to do:[/] run `mineaction db rollup --rebuild`, then find out "
-                "what wrote to findings or land releases with the triggers set aside.",
+                "what wrote to findings, land releases, EORE sessions or assistance with the "
+                "triggers set aside.",
                 highlight=False,
             )
     if not result.exact:

@@ -1,10 +1,10 @@
-"""Checking and rebuilding the report roll-ups, the derived sums the operations report reads."""
+"""Checking and rebuilding the report roll-ups, the derived sums the reports read."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mineaction.store import rollup_ddl
+from mineaction.store import beneficiary_rollup_ddl, rollup_ddl
 from mineaction.store.database import Database
 
 
@@ -24,10 +24,13 @@ class RollupCheck:
 def check(*, db: Database) -> RollupCheck:
     """Compare every roll-up with a roll-up made afresh from the records (nothing written)."""
     with db.engine.connect() as conn:
-        differing = rollup_ddl.differences(conn)
+        differing = {
+            **rollup_ddl.differences(conn),
+            **beneficiary_rollup_ddl.differences(conn),
+        }
         rows = {
-            r.table: int(conn.exec_driver_sql(f"SELECT count(*) FROM {r.table}").scalar_one())
-            for r in rollup_ddl.ROLLUPS
+            table: int(conn.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar_one())
+            for table in differing
         }
     return RollupCheck(rows, differing)
 
@@ -36,4 +39,5 @@ def rebuild(*, db: Database) -> RollupCheck:
     """Make every roll-up again from the records, in one transaction; return the check after."""
     with db.engine.begin() as conn:
         rollup_ddl.rebuild(conn)
+        beneficiary_rollup_ddl.rebuild(conn)
     return check(db=db)

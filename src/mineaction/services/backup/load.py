@@ -20,7 +20,7 @@ from mineaction.services.backup.archive import (
     codecs,
 )
 from mineaction.services.backup.codecs import Kind, TableCodec
-from mineaction.store import rollup_ddl, schema, spatial_ddl
+from mineaction.store import beneficiary_rollup_ddl, rollup_ddl, schema, spatial_ddl
 from mineaction.store.database import Database
 from mineaction.store.tables import SPATIAL_TABLES
 
@@ -71,6 +71,7 @@ def restore(
                         _load(conn, archive, codec, progress)
                 _after_load(conn, tables)
                 rollup_ddl.rebuild(conn)
+                beneficiary_rollup_ddl.rebuild(conn)
                 for codec in tables:
                     _check(conn, manifest, codec)
         except _Mismatch as exc:

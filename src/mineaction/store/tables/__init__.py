@@ -24,7 +24,12 @@ from mineaction.store.tables.reference import (
     Team,
 )
 from mineaction.store.tables.risk import RiskCandidate, RiskCell, RiskHazard, RiskRun
-from mineaction.store.tables.rollups import FindingRollup, ReleaseRollup
+from mineaction.store.tables.rollups import (
+    AssistanceRollup,
+    EORERollup,
+    FindingRollup,
+    ReleaseRollup,
+)
 from mineaction.store.tables.system import AuditEntry, DatasetFact, User
 
 #: (table name, indexed geometry column) of every spatial table.
@@ -46,10 +51,12 @@ __all__ = [
     "AdminAreaAlias",
     "ApiToken",
     "Assistance",
+    "AssistanceRollup",
     "AuditEntry",
     "Base",
     "DatasetFact",
     "EOModel",
+    "EORERollup",
     "EORESession",
     "Equipment",
     "EquipmentStatusChange",
