@@ -24,7 +24,7 @@ from mineaction.store.tables.reference import (
     Team,
 )
 from mineaction.store.tables.risk import RiskCandidate, RiskCell, RiskHazard, RiskRun
-from mineaction.store.tables.rollups import FindingRollup, ReleaseRollup
+from mineaction.store.tables.rollups import FindingRollup, HazardReleaseRollup, ReleaseRollup
 from mineaction.store.tables.system import AuditEntry, DatasetFact, User
 
 #: (table name, indexed geometry column) of every spatial table.
@@ -57,6 +57,7 @@ __all__ = [
     "FindingRollup",
     "Hazard",
     "HazardBlockage",
+    "HazardReleaseRollup",
     "Inspection",
     "LandRelease",
     "LoginFailure",
