@@ -25,10 +25,10 @@ from mineaction.analytics.reports.base import (
     in_period,
     period,
 )
-from mineaction.analytics.reports.land_release import released_by_hazard, remaining_m2
+from mineaction.analytics.reports.land_release import hazard_rows
 from mineaction.analytics.reports.params import ReportParams
 from mineaction.render.document import Column, Section, Table
-from mineaction.store.tables import Finding, Hazard, LandRelease
+from mineaction.store.tables import Finding, LandRelease
 
 METHODS = ("cancelled", "reduced", "cleared")
 AP_CONTAMINATION = ("ap_mines", "mixed_mines")
@@ -53,19 +53,6 @@ def compute(session: Session, params: ReportParams) -> Data:
         .where(in_period(Finding.found_date, params), approved(Finding, params))
         .group_by(Finding.admin_area_id, Finding.category)
     ).all()
-    released = released_by_hazard(params)
-    left = remaining_m2(released)
-    remaining = session.execute(
-        select(Hazard.admin_area_id, func.count(Hazard.id), func.sum(left))
-        .outerjoin(released, released.c.hazard_id == Hazard.id)
-        .where(
-            Hazard.recorded_date <= params.date_to,
-            Hazard.contamination.in_(AP_CONTAMINATION),
-            approved(Hazard, params),
-            left > 0,
-        )
-        .group_by(Hazard.admin_area_id)
-    ).all()
     rel: dict[int | None, dict[str, float]] = defaultdict(lambda: dict.fromkeys(RELEASE_KEYS, 0))
     gone: dict[int | None, dict[str, int]] = defaultdict(lambda: dict.fromkeys(DESTROYED_KEYS, 0))
     rem: dict[int | None, dict[str, float]] = {}
@@ -75,8 +62,12 @@ def compute(session: Session, params: ReportParams) -> Data:
     for area, category, n in destroyed:
         key = {"ap_mine": "ap_mines", "at_mine": "at_mines"}.get(category, "other_items")
         gone[area][key] += int(n or 0)
-    for area, n, m2 in remaining:
-        rem[area] = {"areas": int(n), "m2": round(float(m2 or 0))}
+    left: dict[int | None, list[float]] = defaultdict(list)
+    for h in hazard_rows(session, params, contamination=AP_CONTAMINATION):
+        if h.recorded and h.remaining_m2 > 0:
+            left[h.admin_area_id].append(h.remaining_m2)
+    for area, parts in left.items():
+        rem[area] = {"areas": len(parts), "m2": round(sum(parts))}
     names = district_names(session, set(rel) | set(gone) | set(rem))
 
     def name(area: int | None) -> str | None:
