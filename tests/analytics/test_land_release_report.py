@@ -21,7 +21,7 @@ from mineaction.analytics.reports import ReportParams, compute_report
 from mineaction.demo import build_demo
 from mineaction.store import rollup_ddl
 from mineaction.store.database import Database
-from mineaction.store.tables import AdminArea, Base, Hazard, LandRelease
+from mineaction.store.tables import AdminArea, Base, Finding, Hazard, LandRelease
 
 ALL_TIME = ReportParams(dt.date(2000, 1, 1), dt.date(2030, 12, 31))
 UNAPPROVED_TOO = ("approved", "submitted", "draft")
@@ -276,3 +276,66 @@ def test_writes_of_every_kind_keep_the_hazard_rollup_exact(demo: Database):
         params = ReportParams(ALL_TIME.date_from, ALL_TIME.date_to)
         data = compute_report(session=s, name="land-release", params=params)
         close(data["totals"], expected(s, params)["totals"])
+
+
+def article7_expected(session: Session, params: ReportParams) -> dict[str, Any]:
+    """Article 7's totals summed here from every release, finding and hazard."""
+    ok = UNAPPROVED_TOO if params.include_unapproved else ("approved",)
+    start, end = params.date_from, params.date_to
+    totals: dict[str, float] = defaultdict(float)
+    done: dict[int, float] = defaultdict(float)
+    releases = session.execute(
+        select(
+            LandRelease.hazard_id,
+            LandRelease.method,
+            LandRelease.release_date,
+            LandRelease.area_m2,
+            LandRelease.approval,
+        )
+    ).all()
+    for hazard_id, method, day, m2, state in releases:
+        if state in ok and day <= end:
+            if hazard_id is not None:
+                done[hazard_id] += m2
+            if day >= start:
+                totals[f"{method}_areas"] += 1
+                totals[f"{method}_m2"] += m2
+    finds = session.execute(
+        select(Finding.category, Finding.quantity, Finding.found_date, Finding.approval)
+    ).all()
+    for category, n, day, state in finds:
+        if state in ok and start <= day <= end:
+            totals[{"ap_mine": "ap_mines", "at_mine": "at_mines"}.get(category, "other_items")] += n
+    hazards = session.execute(
+        select(
+            Hazard.id, Hazard.area_m2, Hazard.recorded_date, Hazard.contamination, Hazard.approval
+        )
+    ).all()
+    for i, m2, recorded, contamination, state in hazards:
+        left = m2 - done[i]
+        if (
+            state in ok
+            and recorded <= end
+            and contamination in ("ap_mines", "mixed_mines")
+            and left > 0
+        ):
+            totals["remaining_areas"] += 1
+            totals["remaining_m2"] += left
+    totals["total_m2"] = sum(totals[f"{m}_m2"] for m in ("cancelled", "reduced", "cleared"))
+    return totals
+
+
+@pytest.mark.parametrize("unapproved", [False, True], ids=["approved", "with-unapproved"])
+def test_article7_gives_the_figures_of_the_raw_rows_for_every_period(
+    demo: Database, unapproved: bool
+):
+    with demo.session() as s:
+        for base in periods(s):
+            params = ReportParams(base.date_from, base.date_to, include_unapproved=unapproved)
+            got = compute_report(session=s, name="article7", params=params)["totals"]
+            want = article7_expected(s, params)
+            for key, value in got.items():
+                if key.endswith("_m2"):  # rounded to the m² per district, then added
+                    assert value == pytest.approx(want[key], abs=0.5 * len(got) + 1e-6), key
+                else:
+                    assert value == want[key], (key, params)
