@@ -81,6 +81,19 @@ def released_per_hazard(session: Session, params: ReportParams) -> Subquery:
         and params.date_from <= first <= last <= params.date_to
     ):
         r = HazardReleaseRollup
+        if not params.include_unapproved:
+            # One roll-up row per hazard: a plain subquery, which the database folds into
+            # the join as a primary-key lookup per hazard.
+            return (
+                select(
+                    r.member_id.label("hazard_id"),
+                    r.records.label("releases"),
+                    r.area_m2.label("in_period_m2"),
+                    r.area_m2.label("to_date_m2"),
+                )
+                .where(r.dimension == "hazard", r.approval == "approved")
+                .subquery()
+            )
         return (
             select(
                 r.member_id.label("hazard_id"),
@@ -128,7 +141,8 @@ def hazard_query(
             Hazard.admin_area_id,
             Hazard.status,
             Hazard.area_m2,
-            Hazard.recorded_date <= params.date_to,
+            # 1 or 0 rather than a boolean: no conversion per row on the way out.
+            case((Hazard.recorded_date <= params.date_to, 1), else_=0),
             func.coalesce(released.c.releases, 0),
             func.coalesce(released.c.in_period_m2, 0.0),
             func.coalesce(released.c.to_date_m2, 0.0),
