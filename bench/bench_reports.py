@@ -6,7 +6,7 @@ it loads ``bench/generate.py`` at ``--scale``, then times, as the median of
 
 - the ``operations`` report of one ISO week (the busiest of the data set)
   and every report's full history (operations, casualties, land-release,
-  eore, assistance, equipment, operators) — the whole report function (SQL
+  eore, assistance, equipment, operators, article7) — the whole report function (SQL
   aggregation, folding, names);
 - DuckDB running each report's aggregations (the same groupings over the same
   filtered rows, results fetched; ``MEASURES``) on the rows exported to
@@ -64,7 +64,7 @@ EXPORTS = {
     "approval",
     "land_releases": "method, organisation_id, admin_area_id, hazard_id, release_date, area_m2, "
     "approval",
-    "hazards": "id, admin_area_id, status, area_m2, recorded_date, approval",
+    "hazards": "id, admin_area_id, status, area_m2, recorded_date, approval, contamination",
     "accidents": "id, accident_date, device_category, admin_area_id, approval",
     "victims": "accident_id, victim_group, sex, age_band, outcome, approval",
     "eore_sessions": f"id, admin_area_id, organisation_id, method, session_date, approval, "
@@ -130,6 +130,22 @@ LAND_RELEASE_SQL = (
        WHERE h.approval = 'approved' ORDER BY n.m2 DESC, h.id""",
 )
 
+#: Article 7: releases (count, area) and items destroyed per district, and the
+#: AP-mined hazards still holding area at the period's end.
+ARTICLE7_SQL = (
+    """SELECT admin_area_id, method, count(*), sum(area_m2) FROM land_releases
+       WHERE release_date BETWEEN $start AND $until AND approval = 'approved' GROUP BY ALL""",
+    """SELECT admin_area_id, category, sum(quantity) FROM findings
+       WHERE found_date BETWEEN $start AND $until AND approval = 'approved' GROUP BY ALL""",
+    f"""SELECT h.admin_area_id, count(*), sum(h.area_m2 - coalesce(r.m2, 0))
+       FROM hazards h LEFT JOIN {_RELEASED_BY_HAZARD.format(when="release_date <= $until")} r
+         ON r.hazard_id = h.id
+       WHERE h.recorded_date <= $until AND h.approval = 'approved'
+         AND h.contamination IN ('ap_mines', 'mixed_mines')
+         AND h.area_m2 - coalesce(r.m2, 0) > 0
+       GROUP BY ALL""",
+)
+
 
 def _beneficiaries_sql(table: str, kind: str, date: str) -> tuple[str, ...]:
     sums = ", ".join(f"sum({c.strip()})" for c in BENEFICIARIES.split(","))
@@ -180,6 +196,7 @@ MEASURES = (
     ("assistance_history", "assistance", "history", ASSISTANCE_SQL),
     ("equipment_history", "equipment", "history", EQUIPMENT_SQL),
     ("operators_history", "operators", "history", OPERATORS_SQL),
+    ("article7_history", "article7", "history", ARTICLE7_SQL),
 )
 
 
@@ -407,6 +424,13 @@ def _same(name: str, totals: dict[str, Any], rows: list[list[Any]]) -> bool:
         return bool(
             items == totals["items"] and abs(round(m2 / 10_000, 1) - totals["released_ha"]) <= 0.2
         )
+    if name == "article7":
+        areas = sum(int(r[2]) for r in rows[0])
+        items = sum(int(r[-1] or 0) for r in rows[1])
+        left = sum(int(r[1]) for r in rows[2])
+        reported = sum(totals[f"{m}_areas"] for m in ("cancelled", "reduced", "cleared"))
+        destroyed = totals["ap_mines"] + totals["at_mines"] + totals["other_items"]
+        return bool(areas == reported and items == destroyed and left == totals["remaining_areas"])
     raise ValueError(f"no DuckDB check for the {name} report")
 
 

@@ -119,8 +119,9 @@ def rollup(
     if format == "json":
         print_json({"exact": result.exact, "rows": result.rows, "differing": result.differing})
     else:
+        width = max(map(len, result.rows), default=0)
         for table, rows in result.rows.items():
-            console.print(f"{table:<18} {rows:>10,} rows, {result.differing[table]:,} differ")
+            console.print(f"{table:<{width}} {rows:>10,} rows, {result.differing[table]:,} differ")
         if result.exact:
             console.print("The report roll-ups equal what the records make.")
         else:

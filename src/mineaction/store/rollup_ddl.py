@@ -36,12 +36,16 @@ from mineaction.domain.spans import span_start
 
 @dataclass(frozen=True)
 class Rollup:
-    """How one roll-up sums its source: the date, kind and measure columns and the dimensions."""
+    """How one roll-up sums its source: the date, kind and measure columns and the dimensions.
+
+    Without ``date`` the roll-up keeps all-time sums (no span); without
+    ``kind`` it does not split them by category or method.
+    """
 
     table: str
     source: str
-    date: str
-    kind: str
+    date: str | None
+    kind: str | None
     measure: str
     value: str
     dimensions: tuple[tuple[str, str], ...]
@@ -49,11 +53,25 @@ class Rollup:
     @property
     def counted(self) -> tuple[str, ...]:
         """The source columns whose change moves the roll-up."""
-        return (self.date, "approval", self.kind, self.value, *(c for _d, c in self.dimensions))
+        named = (self.date, "approval", self.kind, self.value, *(c for _d, c in self.dimensions))
+        return tuple(c for c in named if c)
+
+    @property
+    def key_columns(self) -> tuple[str, ...]:
+        """The roll-up's primary key, in order."""
+        span = ("span_start",) if self.date else ()
+        kind = (self.kind,) if self.kind else ()
+        return (*span, "approval", "dimension", *kind, "member_id")
 
     @property
     def key(self) -> str:
-        return f"span_start, approval, dimension, {self.kind}, member_id"
+        return ", ".join(self.key_columns)
+
+    def key_values(self, dialect: str, ref: str, dimension: str, column: str) -> list[str]:
+        """Return the SQL of a row's key values in ``dimension`` (``ref``: ``NEW.``, or '')."""
+        span = [span_sql(dialect, f"{ref}{self.date}")] if self.date else []
+        kind = [f"{ref}{self.kind}"] if self.kind else []
+        return [*span, f"{ref}approval", f"'{dimension}'", *kind, f"coalesce({ref}{column}, 0)"]
 
 
 ROLLUPS = (
@@ -79,8 +97,18 @@ ROLLUPS = (
         value="area_m2",
         dimensions=(("operator", "organisation_id"), ("district", "admin_area_id")),
     ),
+    Rollup(
+        table="hazard_release_rollup",
+        source="land_releases",
+        date=None,
+        kind=None,
+        measure="area_m2",
+        value="area_m2",
+        dimensions=(("hazard", "hazard_id"),),
+    ),
 )
-BY_SOURCE = {r.source: r for r in ROLLUPS}
+#: The span roll-up of each source, which the SQLite bulk writer fills itself (``add_written``).
+BY_SOURCE = {r.source: r for r in ROLLUPS if r.date and r.kind}
 
 
 def span_sql(dialect: str, column: str) -> str:
@@ -93,9 +121,14 @@ def span_sql(dialect: str, column: str) -> str:
 def _parts(r: Rollup, dialect: str, source: str, sign: str = "", where: str = "") -> str:
     """One SELECT per dimension over ``source``: key columns, the value and 1 (signed)."""
     return " UNION ALL ".join(
-        f"SELECT {span_sql(dialect, r.date)} AS span_start, approval, '{dim}' AS dimension, "
-        f"{r.kind}, coalesce({column}, 0) AS member_id, {sign}{r.value} AS m, {sign}1 AS n "
-        f"FROM {source}{where}"
+        "SELECT "
+        + ", ".join(
+            f"{value} AS {name}"
+            for value, name in zip(
+                r.key_values(dialect, "", dim, column), r.key_columns, strict=True
+            )
+        )
+        + f", {sign}{r.value} AS m, {sign}1 AS n FROM {source}{where}"
         for dim, column in r.dimensions
     )
 
@@ -103,9 +136,8 @@ def _parts(r: Rollup, dialect: str, source: str, sign: str = "", where: str = ""
 def _grouped(r: Rollup, parts: str, *, having: bool = False) -> str:
     keep = " HAVING sum(n) <> 0 OR sum(m) <> 0" if having else ""
     return (
-        f"SELECT span_start, approval, dimension, {r.kind}, member_id, sum(m), sum(n) "
-        f"FROM ({parts}) AS d GROUP BY span_start, approval, dimension, {r.kind}, member_id"
-        f"{keep} ORDER BY span_start, approval, dimension, {r.kind}, member_id"
+        f"SELECT {r.key}, sum(m), sum(n) "
+        f"FROM ({parts}) AS d GROUP BY {r.key}{keep} ORDER BY {r.key}"
     )
 
 
@@ -119,8 +151,8 @@ def _upsert(r: Rollup, select: str) -> str:
 
 def _sqlite_row_upsert(r: Rollup, ref: str, sign: str) -> str:
     values = ", ".join(
-        f"({span_sql('sqlite', f'{ref}.{r.date}')}, {ref}.approval, '{dim}', {ref}.{r.kind}, "
-        f"coalesce({ref}.{column}, 0), {sign}{ref}.{r.value}, {sign}1)"
+        f"({', '.join(r.key_values('sqlite', f'{ref}.', dim, column))}, "
+        f"{sign}{ref}.{r.value}, {sign}1)"
         for dim, column in r.dimensions
     )
     return (
@@ -131,9 +163,17 @@ def _sqlite_row_upsert(r: Rollup, ref: str, sign: str) -> str:
 
 
 def _sqlite_emptied(r: Rollup, ref: str) -> str:
-    return (
-        f"DELETE FROM {r.table} WHERE span_start = {span_sql('sqlite', f'{ref}.{r.date}')} "
-        f"AND approval = {ref}.approval AND records = 0"
+    """Delete the roll-up rows of ``ref``'s key that no record counts any more."""
+    if r.date:  # the span and approval lead the key: one short range
+        return (
+            f"DELETE FROM {r.table} WHERE span_start = {span_sql('sqlite', f'{ref}.{r.date}')} "
+            f"AND approval = {ref}.approval AND records = 0"
+        )
+    return "; ".join(
+        f"DELETE FROM {r.table} WHERE ({r.key}) = "
+        f"({', '.join(r.key_values('sqlite', f'{ref}.', d, c))}) "
+        "AND records = 0"
+        for d, c in r.dimensions
     )
 
 
@@ -168,11 +208,18 @@ def _pg_function(conn: Connection, name: str, body: str) -> None:
 def _pg(conn: Connection, r: Rollup) -> None:
     old = _parts(r, "postgresql", "old_rows", "-")
     new = _parts(r, "postgresql", "new_rows")
-    emptied = (
-        f"DELETE FROM {r.table} AS r USING (SELECT DISTINCT "
-        f"{span_sql('postgresql', r.date)} AS span_start, approval FROM old_rows) AS o "
-        "WHERE r.span_start = o.span_start AND r.approval = o.approval AND r.records = 0"
-    )
+    if r.date:  # the span and approval lead the key
+        emptied = (
+            f"DELETE FROM {r.table} AS r USING (SELECT DISTINCT "
+            f"{span_sql('postgresql', r.date)} AS span_start, approval FROM old_rows) AS o "
+            "WHERE r.span_start = o.span_start AND r.approval = o.approval AND r.records = 0"
+        )
+    else:
+        match = " AND ".join(f"r.{c} = o.{c}" for c in r.key_columns)
+        emptied = (
+            f"DELETE FROM {r.table} AS r USING (SELECT DISTINCT {r.key} FROM ({old}) AS k) AS o "
+            f"WHERE {match} AND r.records = 0"
+        )
     bodies = {
         "ins": (_upsert(r, _grouped(r, new)), "INSERT", "NEW TABLE AS new_rows"),
         "del": (
@@ -247,6 +294,7 @@ def add_written(conn: Connection, source: str, values: Mapping[str, Any], n: int
     roll-up row: the rows are not read back.
     """
     r = BY_SOURCE[source]
+    assert r.date and r.kind, "only a span roll-up is filled by the writer"
     if n == 0:
         return
 
@@ -326,14 +374,15 @@ def differences(conn: Connection, rollups: tuple[Rollup, ...] = ROLLUPS) -> dict
     """
     out = {}
     for r in rollups:
+        width = len(r.key_columns)
         stored = {
-            tuple(row[:5]): tuple(row[5:])
+            tuple(row[:width]): tuple(row[width:])
             for row in conn.exec_driver_sql(
                 f"SELECT {r.key}, {r.measure}, records FROM {r.table}"
             ).all()
         }
         fresh = {
-            tuple(row[:5]): tuple(row[5:])
+            tuple(row[:width]): tuple(row[width:])
             for row in conn.exec_driver_sql(summed(r, conn.dialect.name)).all()
         }
         out[r.table] = sum(

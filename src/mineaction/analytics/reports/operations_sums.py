@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from mineaction.analytics.reports.base import approved
@@ -83,6 +83,29 @@ def release_sums(
         value=LandRelease.area_m2,
         members={d: members[d] for d in dimensions},
         by_day=by_day,
+    )
+
+
+def release_counts(
+    session: Session,
+    params: ReportParams,
+    *,
+    dimensions: tuple[str, ...] = RELEASE_DIMENSIONS,
+) -> list[Sum]:
+    """Return how many releases the period holds, per dimension member and method."""
+    members = {"operator": LandRelease.organisation_id, "district": LandRelease.admin_area_id}
+    return _sums(
+        session,
+        params,
+        rollup=ReleaseRollup,
+        kind=ReleaseRollup.method,
+        measure=ReleaseRollup.records,
+        source=LandRelease,
+        date=LandRelease.release_date,
+        source_kind=LandRelease.method,
+        value=literal(1),
+        members={d: members[d] for d in dimensions},
+        by_day=False,
     )
 
 

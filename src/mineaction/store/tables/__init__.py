@@ -28,6 +28,7 @@ from mineaction.store.tables.rollups import (
     AssistanceRollup,
     EORERollup,
     FindingRollup,
+    HazardReleaseRollup,
     ReleaseRollup,
 )
 from mineaction.store.tables.system import AuditEntry, DatasetFact, User
@@ -64,6 +65,7 @@ __all__ = [
     "FindingRollup",
     "Hazard",
     "HazardBlockage",
+    "HazardReleaseRollup",
     "Inspection",
     "LandRelease",
     "LoginFailure",

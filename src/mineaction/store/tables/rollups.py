@@ -1,4 +1,4 @@
-"""Report roll-ups: findings and land releases summed per span, approval state and dimension.
+"""Report roll-ups: findings and land releases summed per span (or per hazard), approval, dimension.
 
 Derived data, kept exact by database triggers (``store/rollup_ddl.py``) on
 every write to ``findings`` and ``land_releases``: an insert adds its row's
@@ -51,6 +51,23 @@ class ReleaseRollup(Base):
     approval: Mapped[str] = mapped_column(String(16), primary_key=True)
     dimension: Mapped[str] = mapped_column(String(8), primary_key=True)
     method: Mapped[str] = mapped_column(String(16), primary_key=True)
+    member_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    area_m2: Mapped[float] = mapped_column(Float, nullable=False)
+    records: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+class HazardReleaseRollup(Base):
+    """Square metres released from each hazard, all time, per approval state.
+
+    ``dimension`` is always ``hazard`` and ``member_id`` the hazard's id (0 for
+    releases recorded without a hazard), as in the span roll-ups' key.
+    """
+
+    __tablename__ = "hazard_release_rollup"
+    __table_args__ = ({"sqlite_with_rowid": False, "info": DERIVED},)
+
+    approval: Mapped[str] = mapped_column(String(16), primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(8), primary_key=True)
     member_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     area_m2: Mapped[float] = mapped_column(Float, nullable=False)
     records: Mapped[int] = mapped_column(Integer, nullable=False)
