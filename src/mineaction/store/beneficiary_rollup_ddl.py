@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Connection
 
+from mineaction.store import trigger_ddl
 from mineaction.store.tables.programmes import BENEFICIARY_COLUMNS
 
 KEY = "month_start, approval, dimension, kind, member_id"
@@ -118,26 +119,15 @@ def _sqlite_emptied(r: BeneficiaryRollup, ref: str) -> str:
 
 
 def _sqlite(conn: Connection, r: BeneficiaryRollup) -> None:
-    conn.exec_driver_sql(
-        f"CREATE TRIGGER IF NOT EXISTS {r.table}_ins AFTER INSERT ON {r.source} BEGIN "
-        f"{_sqlite_row(r, 'NEW', '')}; END"
-    )
-    conn.exec_driver_sql(
-        f"CREATE TRIGGER IF NOT EXISTS {r.table}_del AFTER DELETE ON {r.source} BEGIN "
-        f"{_sqlite_row(r, 'OLD', '-')}; {_sqlite_emptied(r, 'OLD')}; END"
-    )
-    changed = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in r.counted)
-    conn.exec_driver_sql(
-        f"CREATE TRIGGER IF NOT EXISTS {r.table}_upd AFTER UPDATE OF {', '.join(r.counted)} "
-        f"ON {r.source} WHEN {changed} BEGIN {_sqlite_row(r, 'OLD', '-')}; "
-        f"{_sqlite_row(r, 'NEW', '')}; {_sqlite_emptied(r, 'OLD')}; END"
-    )
-
-
-def _pg_function(conn: Connection, name: str, body: str) -> None:
-    conn.exec_driver_sql(
-        f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-        f"{body}; RETURN NULL; END $$"
+    trigger_ddl.sqlite_triggers(
+        conn,
+        r.table,
+        r.source,
+        insert=_sqlite_row(r, "NEW", ""),
+        delete=f"{_sqlite_row(r, 'OLD', '-')}; {_sqlite_emptied(r, 'OLD')}",
+        update=f"{_sqlite_row(r, 'OLD', '-')}; {_sqlite_row(r, 'NEW', '')}; "
+        f"{_sqlite_emptied(r, 'OLD')}",
+        counted=r.counted,
     )
 
 
@@ -149,33 +139,14 @@ def _pg(conn: Connection, r: BeneficiaryRollup) -> None:
         f"{month_sql('postgresql', r.date)} AS month_start, approval FROM old_rows) AS o "
         "WHERE r.month_start = o.month_start AND r.approval = o.approval AND r.records = 0"
     )
-    bodies = {
-        "ins": (_upsert(r, _grouped(new), alias="r"), "INSERT", "NEW TABLE AS new_rows"),
-        "del": (
-            f"{_upsert(r, _grouped(old), alias='r')}; {emptied}",
-            "DELETE",
-            "OLD TABLE AS old_rows",
-        ),
-        "upd": (
-            f"{_upsert(r, _grouped(f'{old} UNION ALL {new}', having=True), alias='r')}; {emptied}",
-            "UPDATE",
-            "OLD TABLE AS old_rows NEW TABLE AS new_rows",
-        ),
-    }
-    for suffix, (body, event, referencing) in bodies.items():
-        function = f"mineaction_{r.table}_{suffix}"
-        _pg_function(conn, function, body)
-        conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {r.table}_{suffix} ON {r.source}")
-        conn.exec_driver_sql(
-            f"CREATE TRIGGER {r.table}_{suffix} AFTER {event} ON {r.source} "
-            f"REFERENCING {referencing} FOR EACH STATEMENT EXECUTE FUNCTION {function}()"
-        )
-    function = f"mineaction_{r.table}_truncate"
-    _pg_function(conn, function, f"DELETE FROM {r.table}")
-    conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {r.table}_truncate ON {r.source}")
-    conn.exec_driver_sql(
-        f"CREATE TRIGGER {r.table}_truncate AFTER TRUNCATE ON {r.source} "
-        f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()"
+    trigger_ddl.pg_statement_triggers(
+        conn,
+        r.table,
+        r.source,
+        insert=_upsert(r, _grouped(new), alias="r"),
+        delete=f"{_upsert(r, _grouped(old), alias='r')}; {emptied}",
+        update=f"{_upsert(r, _grouped(f'{old} UNION ALL {new}', having=True), alias='r')}; "
+        f"{emptied}",
     )
 
 
@@ -191,12 +162,7 @@ def install(conn: Connection, rollups: tuple[BeneficiaryRollup, ...] = ROLLUPS) 
 def uninstall(conn: Connection, rollups: tuple[BeneficiaryRollup, ...] = ROLLUPS) -> None:
     """Drop the triggers (and, on PostgreSQL, the functions) of ``rollups``."""
     for r in rollups:
-        for suffix in ("ins", "del", "upd", "truncate"):
-            if conn.dialect.name == "postgresql":
-                conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {r.table}_{suffix} ON {r.source}")
-                conn.exec_driver_sql(f"DROP FUNCTION IF EXISTS mineaction_{r.table}_{suffix}()")
-            else:
-                conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {r.table}_{suffix}")
+        trigger_ddl.drop_triggers(conn, r.table, r.source)
 
 
 def summed(r: BeneficiaryRollup, dialect: str) -> str:

@@ -32,6 +32,7 @@ import numpy as np
 from sqlalchemy.engine import Connection
 
 from mineaction.domain.spans import span_start
+from mineaction.store import trigger_ddl
 
 
 @dataclass(frozen=True)
@@ -177,31 +178,16 @@ def _sqlite_emptied(r: Rollup, ref: str) -> str:
     )
 
 
-def _sqlite_insert_trigger(conn: Connection, r: Rollup) -> None:
-    conn.exec_driver_sql(
-        f"CREATE TRIGGER IF NOT EXISTS {r.table}_ins AFTER INSERT ON {r.source} BEGIN "
-        f"{_sqlite_row_upsert(r, 'NEW', '')}; END"
-    )
-
-
 def _sqlite(conn: Connection, r: Rollup) -> None:
-    _sqlite_insert_trigger(conn, r)
-    conn.exec_driver_sql(
-        f"CREATE TRIGGER IF NOT EXISTS {r.table}_del AFTER DELETE ON {r.source} BEGIN "
-        f"{_sqlite_row_upsert(r, 'OLD', '-')}; {_sqlite_emptied(r, 'OLD')}; END"
-    )
-    changed = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in r.counted)
-    conn.exec_driver_sql(
-        f"CREATE TRIGGER IF NOT EXISTS {r.table}_upd AFTER UPDATE OF {', '.join(r.counted)} "
-        f"ON {r.source} WHEN {changed} BEGIN {_sqlite_row_upsert(r, 'OLD', '-')}; "
-        f"{_sqlite_row_upsert(r, 'NEW', '')}; {_sqlite_emptied(r, 'OLD')}; END"
-    )
-
-
-def _pg_function(conn: Connection, name: str, body: str) -> None:
-    conn.exec_driver_sql(
-        f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-        f"{body}; RETURN NULL; END $$"
+    trigger_ddl.sqlite_triggers(
+        conn,
+        r.table,
+        r.source,
+        insert=_sqlite_row_upsert(r, "NEW", ""),
+        delete=f"{_sqlite_row_upsert(r, 'OLD', '-')}; {_sqlite_emptied(r, 'OLD')}",
+        update=f"{_sqlite_row_upsert(r, 'OLD', '-')}; {_sqlite_row_upsert(r, 'NEW', '')}; "
+        f"{_sqlite_emptied(r, 'OLD')}",
+        counted=r.counted,
     )
 
 
@@ -220,33 +206,13 @@ def _pg(conn: Connection, r: Rollup) -> None:
             f"DELETE FROM {r.table} AS r USING (SELECT DISTINCT {r.key} FROM ({old}) AS k) AS o "
             f"WHERE {match} AND r.records = 0"
         )
-    bodies = {
-        "ins": (_upsert(r, _grouped(r, new)), "INSERT", "NEW TABLE AS new_rows"),
-        "del": (
-            f"{_upsert(r, _grouped(r, old))}; {emptied}",
-            "DELETE",
-            "OLD TABLE AS old_rows",
-        ),
-        "upd": (
-            f"{_upsert(r, _grouped(r, f'{old} UNION ALL {new}', having=True))}; {emptied}",
-            "UPDATE",
-            "OLD TABLE AS old_rows NEW TABLE AS new_rows",
-        ),
-    }
-    for suffix, (body, event, referencing) in bodies.items():
-        function = f"mineaction_{r.table}_{suffix}"
-        _pg_function(conn, function, body)
-        conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {r.table}_{suffix} ON {r.source}")
-        conn.exec_driver_sql(
-            f"CREATE TRIGGER {r.table}_{suffix} AFTER {event} ON {r.source} "
-            f"REFERENCING {referencing} FOR EACH STATEMENT EXECUTE FUNCTION {function}()"
-        )
-    function = f"mineaction_{r.table}_truncate"
-    _pg_function(conn, function, f"DELETE FROM {r.table}")
-    conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {r.table}_truncate ON {r.source}")
-    conn.exec_driver_sql(
-        f"CREATE TRIGGER {r.table}_truncate AFTER TRUNCATE ON {r.source} "
-        f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()"
+    trigger_ddl.pg_statement_triggers(
+        conn,
+        r.table,
+        r.source,
+        insert=_upsert(r, _grouped(r, new)),
+        delete=f"{_upsert(r, _grouped(r, old))}; {emptied}",
+        update=f"{_upsert(r, _grouped(r, f'{old} UNION ALL {new}', having=True))}; {emptied}",
     )
 
 
@@ -262,12 +228,7 @@ def install(conn: Connection, rollups: tuple[Rollup, ...] = ROLLUPS) -> None:
 def uninstall(conn: Connection, rollups: tuple[Rollup, ...] = ROLLUPS) -> None:
     """Drop the triggers (and, on PostgreSQL, the functions) of ``rollups``."""
     for r in rollups:
-        for suffix in ("ins", "del", "upd", "truncate"):
-            if conn.dialect.name == "postgresql":
-                conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {r.table}_{suffix} ON {r.source}")
-                conn.exec_driver_sql(f"DROP FUNCTION IF EXISTS mineaction_{r.table}_{suffix}()")
-            else:
-                conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {r.table}_{suffix}")
+        trigger_ddl.drop_triggers(conn, r.table, r.source)
 
 
 def summed(r: Rollup, dialect: str) -> str:
@@ -358,7 +319,7 @@ def insert_trigger_off(conn: Connection, source: str) -> Iterator[None]:
     try:
         yield
     finally:
-        _sqlite_insert_trigger(conn, r)
+        trigger_ddl.sqlite_insert_trigger(conn, r.table, r.source, _sqlite_row_upsert(r, "NEW", ""))
 
 
 #: Relative difference below which two sums of square metres are the same sum (float order).

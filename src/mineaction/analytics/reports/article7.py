@@ -23,7 +23,7 @@ from mineaction.analytics.reports.base import (
     period,
 )
 from mineaction.analytics.reports.land_release import hazard_rows
-from mineaction.analytics.reports.operations_sums import finding_sums, release_counts, release_sums
+from mineaction.analytics.reports.operations_sums import finding_sums, release_sums
 from mineaction.analytics.reports.params import ReportParams
 from mineaction.render.document import Column, Section, Table
 
@@ -39,7 +39,7 @@ def compute(session: Session, params: ReportParams) -> Data:
     gone: dict[int | None, dict[str, int]] = defaultdict(lambda: dict.fromkeys(DESTROYED_KEYS, 0))
     rem: dict[int | None, dict[str, float]] = {}
     district = ("district",)
-    for _d, area, method, _day, n in release_counts(session, params, dimensions=district):
+    for _d, area, method, _day, n in release_sums(session, params, dimensions=district, count=True):
         rel[area][f"{method}_areas"] += int(n)
     released: dict[tuple[int | None, str], float] = defaultdict(float)
     for _d, area, method, _day, m2 in release_sums(session, params, dimensions=district):

@@ -68,44 +68,25 @@ def release_sums(
     *,
     by_day: bool = False,
     dimensions: tuple[str, ...] = RELEASE_DIMENSIONS,
+    count: bool = False,
 ) -> list[Sum]:
-    """Return the square metres released in the period, per dimension member and method."""
+    """Return the square metres released in the period, per dimension member and method.
+
+    With ``count``, the number of releases instead of their area.
+    """
     members = {"operator": LandRelease.organisation_id, "district": LandRelease.admin_area_id}
     return _sums(
         session,
         params,
         rollup=ReleaseRollup,
         kind=ReleaseRollup.method,
-        measure=ReleaseRollup.area_m2,
+        measure=ReleaseRollup.records if count else ReleaseRollup.area_m2,
         source=LandRelease,
         date=LandRelease.release_date,
         source_kind=LandRelease.method,
-        value=LandRelease.area_m2,
+        value=literal(1) if count else LandRelease.area_m2,
         members={d: members[d] for d in dimensions},
         by_day=by_day,
-    )
-
-
-def release_counts(
-    session: Session,
-    params: ReportParams,
-    *,
-    dimensions: tuple[str, ...] = RELEASE_DIMENSIONS,
-) -> list[Sum]:
-    """Return how many releases the period holds, per dimension member and method."""
-    members = {"operator": LandRelease.organisation_id, "district": LandRelease.admin_area_id}
-    return _sums(
-        session,
-        params,
-        rollup=ReleaseRollup,
-        kind=ReleaseRollup.method,
-        measure=ReleaseRollup.records,
-        source=LandRelease,
-        date=LandRelease.release_date,
-        source_kind=LandRelease.method,
-        value=literal(1),
-        members={d: members[d] for d in dimensions},
-        by_day=False,
     )
 
 
