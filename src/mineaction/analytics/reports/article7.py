@@ -21,8 +21,9 @@ from mineaction.analytics.reports.base import (
     ReportSpec,
     district_names,
     period,
+    whole_m2,
 )
-from mineaction.analytics.reports.land_release import hazard_rows
+from mineaction.analytics.reports.land_release import hazard_tallies
 from mineaction.analytics.reports.operations_sums import finding_sums, release_sums
 from mineaction.analytics.reports.params import ReportParams
 from mineaction.render.document import Column, Section, Table
@@ -45,16 +46,17 @@ def compute(session: Session, params: ReportParams) -> Data:
     for _d, area, method, _day, m2 in release_sums(session, params, dimensions=district):
         released[area, method] += float(m2 or 0)
     for (area, method), m2 in released.items():
-        rel[area][f"{method}_m2"] = round(m2)
+        rel[area][f"{method}_m2"] = whole_m2(m2)
     for _d, area, category, _day, n in finding_sums(session, params, dimensions=district):
         key = {"ap_mine": "ap_mines", "at_mine": "at_mines"}.get(category, "other_items")
         gone[area][key] += int(n or 0)
-    left: dict[int | None, list[float]] = defaultdict(list)
-    for h in hazard_rows(session, params, contamination=AP_CONTAMINATION):
-        if h.recorded and h.remaining_m2 > 0:
-            left[h.admin_area_id].append(h.remaining_m2)
-    for area, parts in left.items():
-        rem[area] = {"areas": len(parts), "m2": round(sum(parts))}
+    tallies = hazard_tallies(session, params, contamination=AP_CONTAMINATION, left_only=True)
+    for area, _status, n, _m2, left in tallies:
+        t = rem.setdefault(area, {"areas": 0, "m2": 0.0})
+        t["areas"] += n
+        t["m2"] += float(left or 0)
+    for t in rem.values():
+        t["m2"] = whole_m2(t["m2"])
     names = district_names(session, set(rel) | set(gone) | set(rem))
 
     def name(area: int | None) -> str | None:

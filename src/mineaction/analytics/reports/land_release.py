@@ -19,9 +19,9 @@ import dataclasses
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Collection
-from typing import Any, NamedTuple
+from typing import Any
 
-from sqlalchemy import Select, Subquery, case, func, select
+from sqlalchemy import Subquery, case, func, select
 from sqlalchemy.orm import Session
 
 from mineaction.analytics.geography import district_areas
@@ -43,23 +43,6 @@ from mineaction.store.tables import Hazard, HazardReleaseRollup, LandRelease
 METHODS = ("cancelled", "reduced", "cleared")
 #: The document lists at most this many hazards (the data object has them all).
 HAZARD_ROWS = 100
-
-
-class HazardRow(NamedTuple):
-    """One hazard as the reports tally it, with what was released from it under the params."""
-
-    id: int
-    reference: str
-    admin_area_id: int | None
-    status: str
-    area_m2: float
-    #: Recorded by the end of the period (the hazards the tallies count).
-    recorded: bool
-    releases_in_period: int
-    released_in_period_m2: float
-    released_to_date_m2: float
-    #: The recorded area less what was released by the end of the period, never below 0.
-    remaining_m2: float
 
 
 def released_per_hazard(session: Session, params: ReportParams) -> Subquery:
@@ -123,52 +106,43 @@ def released_per_hazard(session: Session, params: ReportParams) -> Subquery:
     )
 
 
-def hazard_query(
-    session: Session, params: ReportParams, contamination: Collection[str] | None = None
-) -> Select:
-    """Return the SELECT of the hazards counted under ``params`` (any recorded date).
+def remaining_m2(released: Subquery) -> Any:
+    """Return the SQL of a hazard's area less what ``released`` says went by then, never < 0."""
+    left = Hazard.area_m2 - func.coalesce(released.c.to_date_m2, 0.0)
+    return case((left > 0, left), else_=0.0)
 
-    Columns: id, reference, district id, status, area (m²), whether the hazard
-    was recorded by the end of the period, then its releases in the period,
-    m² released in the period and m² released to date (0 when none).
-    ``contamination`` keeps only hazards of those kinds of contamination.
+
+def hazard_tallies(
+    session: Session,
+    params: ReportParams,
+    *,
+    contamination: Collection[str] | None = None,
+    left_only: bool = False,
+) -> list[Any]:
+    """Return the hazards recorded by the end of the period, per district and status.
+
+    Rows: (district id, status, hazards, area m², remaining m²). ``contamination``
+    keeps only hazards of those kinds of contamination; ``left_only`` only
+    those with area remaining.
     """
     released = released_per_hazard(session, params)
     query = (
         select(
-            Hazard.id,
-            Hazard.reference,
             Hazard.admin_area_id,
             Hazard.status,
-            Hazard.area_m2,
-            # 1 or 0 rather than a boolean: no conversion per row on the way out.
-            case((Hazard.recorded_date <= params.date_to, 1), else_=0),
-            func.coalesce(released.c.releases, 0),
-            func.coalesce(released.c.in_period_m2, 0.0),
-            func.coalesce(released.c.to_date_m2, 0.0),
+            func.count(),
+            func.sum(Hazard.area_m2),
+            func.sum(remaining_m2(released)),
         )
         .outerjoin(released, released.c.hazard_id == Hazard.id)
-        .where(approved(Hazard, params))
+        .where(approved(Hazard, params), Hazard.recorded_date <= params.date_to)
+        .group_by(Hazard.admin_area_id, Hazard.status)
     )
     if contamination is not None:
         query = query.where(Hazard.contamination.in_(tuple(contamination)))
-    return query
-
-
-def hazard_rows(
-    session: Session, params: ReportParams, *, contamination: Collection[str] | None = None
-) -> list[HazardRow]:
-    """Return the hazards counted under ``params`` (any recorded date), with their releases."""
-    out = []
-    query = hazard_query(session, params, contamination)
-    for i, ref, area, status, m2, recorded, n, now, done in session.connection().execute(query):
-        left = m2 - done
-        out.append(
-            HazardRow(
-                i, ref, area, status, m2, bool(recorded), n, now, done, left if left > 0 else 0.0
-            )
-        )
-    return out
+    if left_only:
+        query = query.where(remaining_m2(released) > 0)
+    return list(session.connection().execute(query))
 
 
 #: A hazard of the per-hazard list, ready to sort: (-m² released in the period to 0.01 m²,
@@ -177,15 +151,34 @@ def hazard_rows(
 Worked = tuple[float, str, int | None, str, float, float, float, float]
 
 
-def compute(session: Session, params: ReportParams) -> Data:
-    """Return released and remaining area of the period by district, status and hazard.
+def worked_hazards(session: Session, params: ReportParams) -> list[Worked]:
+    """Return the hazards released from in the period (any recorded date), unsorted."""
+    released = released_per_hazard(session, params)
+    query = (
+        select(
+            Hazard.reference,
+            Hazard.admin_area_id,
+            Hazard.status,
+            Hazard.area_m2,
+            released.c.in_period_m2,
+            released.c.to_date_m2,
+            remaining_m2(released),
+        )
+        .join(released, released.c.hazard_id == Hazard.id)
+        .where(approved(Hazard, params), released.c.releases > 0)
+    )
+    # Sorted on the m² to 0.01 m²: two sums of the same releases added in another
+    # order (a roll-up, another backend) then sort the same way.
+    return [
+        (-round(now, 2), ref, area, status, m2, now, done, left)
+        for ref, area, status, m2, now, done, left in session.connection().execute(query)
+    ]
 
-    The hazards are read once: each adds to its district's and its status's
-    tally (when recorded by the end of the period) and, when released from in
-    the period, to the per-hazard list. Tens of thousands of hazards for a full
-    history, so the loop keeps to tuples and lists.
-    """
+
+def compute(session: Session, params: ReportParams) -> Data:
+    """Return released and remaining area of the period by district, status and hazard."""
     districts: dict[int | None, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    statuses: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for _dim, area, method, _day, m2 in release_sums(session, params, dimensions=("district",)):
         districts[area][method] += float(m2 or 0)
     since_ever = dataclasses.replace(params, date_from=dt.date.min, group_by=None)
@@ -193,29 +186,12 @@ def compute(session: Session, params: ReportParams) -> Data:
         session, since_ever, dimensions=("district",)
     ):
         districts[area]["to_date"] += float(m2 or 0)
-    # [hazards, area m², remaining m²] per district and per status.
-    by_area: dict[int | None, list[float]] = {}
-    by_status: dict[str, list[float]] = {}
-    worked: list[Worked] = []
-    query = hazard_query(session, params)
-    for _i, ref, area, status, m2, recorded, n, now, done in session.connection().execute(query):
-        left = m2 - done
-        if not left > 0:
-            left = 0.0
-        if recorded:
-            for t in (
-                by_area.get(area) or by_area.setdefault(area, [0, 0.0, 0.0]),
-                by_status.get(status) or by_status.setdefault(status, [0, 0.0, 0.0]),
-            ):
-                t[0] += 1
-                t[1] += m2
-                t[2] += left
-        if n:
-            # Sorted on the m² to the centimetre: two sums of the same releases added in
-            # another order (a roll-up, another backend) then sort the same way.
-            worked.append((-round(now, 2), ref, area, status, m2, now, done, left))
-    for area, (count, area_m2, remaining) in by_area.items():
-        districts[area].update(hazards=count, area=area_m2, remaining=remaining)
+    for area, status, n, area_m2, left in hazard_tallies(session, params):
+        for tally in (districts[area], statuses[status]):
+            tally["hazards"] += n
+            tally["area"] += float(area_m2 or 0)
+            tally["remaining"] += float(left or 0)
+    worked = worked_hazards(session, params)
     names = district_names(session, set(districts) | {w[2] for w in worked})
 
     def figures(t: dict[str, float]) -> dict[str, Any]:
@@ -244,18 +220,20 @@ def compute(session: Session, params: ReportParams) -> Data:
             key=lambda r: (r["district"] is None, r["district"] or ""),
         ),
         "by_status": [
-            {"status": s, "hazards": int(n), "area_ha": ha(m2), "remaining_ha": ha(left)}
-            for s, (n, m2, left) in sorted(by_status.items())
+            {
+                "status": s,
+                "hazards": int(t["hazards"]),
+                "area_ha": ha(t["area"]),
+                "remaining_ha": ha(t["remaining"]),
+            }
+            for s, t in sorted(statuses.items())
         ],
         "hazards": _worked(worked, names),
     }
 
 
 def _worked(worked: list[Worked], names: dict[int | None, Any]) -> list[dict[str, Any]]:
-    """Return the progress of each hazard released from in the period, most released first.
-
-    Hectares are rounded inline (as ``ha`` does) rather than through a call each.
-    """
+    """Return the progress of each hazard released from in the period, most released first."""
     worked.sort()  # by m² released in the period (most first), then reference (unique)
     district = {a: None if a is None else n.en for a, n in names.items()}
     return [
@@ -263,10 +241,10 @@ def _worked(worked: list[Worked], names: dict[int | None, Any]) -> list[dict[str
             "hazard": ref,
             "district": district[area],
             "status": status,
-            "area_ha": round(m2 / 10_000, 1),
-            "released_in_period_ha": round(now / 10_000, 1),
-            "released_to_date_ha": round(done / 10_000, 1),
-            "remaining_ha": round(left / 10_000, 1),
+            "area_ha": ha(m2),
+            "released_in_period_ha": ha(now),
+            "released_to_date_ha": ha(done),
+            "remaining_ha": ha(left),
             "progress_percent": round(100 * min(done / m2, 1.0), 1) if m2 else None,
         }
         for _key, ref, area, status, m2, now, done, left in worked

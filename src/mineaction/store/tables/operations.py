@@ -27,6 +27,18 @@ class Hazard(Record, Spatial, Base):
     __tablename__ = "hazards"
     __kind__ = "hazards"
     __spatial__ = "geom"
+    #: The land-release and Article 7 tallies per district and status, read from the index alone.
+    __table_args__ = (
+        Index(
+            "ix_hazards_report",
+            "approval",
+            "admin_area_id",
+            "status",
+            "recorded_date",
+            "area_m2",
+            "reference",
+        ),
+    )
 
     reference: Mapped[str] = mapped_column(String(60), unique=True, nullable=False)
     name: Mapped[str | None] = mapped_column(String(200))

@@ -10,6 +10,9 @@ to a day, per approval state. Two things make that cheap:
   grouped pass for any other period without reading the release rows (they
   carry their polygons). It replaces the index on the hazard alone: its first
   column serves every lookup of a hazard's releases as before.
+- an index on the hazards' (approval, district, status, recorded date, area,
+  reference), from which the tallies per district and status are read in
+  order, without the hazards' polygons and without sorting.
 
 Revision ID: 0015
 Revises: 0014
@@ -38,6 +41,11 @@ def upgrade() -> None:
         ["hazard_id", "approval", "release_date", "area_m2"],
     )
     op.drop_index("ix_land_releases_hazard_id", table_name="land_releases")
+    op.create_index(
+        "ix_hazards_report",
+        "hazards",
+        ["approval", "admin_area_id", "status", "recorded_date", "area_m2", "reference"],
+    )
     op.create_table(
         "hazard_release_rollup",
         sa.Column("approval", sa.String(length=16), nullable=False),
@@ -58,5 +66,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     rollup_ddl.uninstall(op.get_bind(), HAZARD_ROLLUP)
     op.drop_table("hazard_release_rollup")
+    op.drop_index("ix_hazards_report", table_name="hazards")
     op.create_index("ix_land_releases_hazard_id", "land_releases", ["hazard_id"])
     op.drop_index("ix_land_releases_hazard_report", table_name="land_releases")
