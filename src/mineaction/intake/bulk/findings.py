@@ -158,12 +158,20 @@ def _without_nul(rows: list[SourceRow], table: dict[str, list[Any]]) -> Bools:
     """
     names = table.keys()
     if all(r.values.keys() <= names for r in rows) and not any(
-        "\x00" in "".join(map(str, cells)) for cells in table.values()
+        "\x00" in _joined(cells) for cells in table.values()
     ):
         return np.ones(len(rows), dtype=bool)
     return _flags(
         not any(isinstance(v, str) and "\x00" in v for v in r.values.values()) for r in rows
     )
+
+
+def _joined(cells: list[Any]) -> str:
+    """Return a column's cells joined (text as it is, the others as ``str``) for one look."""
+    try:
+        return "".join(filter(None, cells))  # a CSV's cells: text or None, no call per cell
+    except TypeError:
+        return "".join(map(str, cells))
 
 
 def _flags(values: Any) -> Bools:

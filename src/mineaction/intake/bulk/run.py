@@ -150,6 +150,7 @@ class _Run:
 
     def _one_row(self, row: SourceRow) -> None:
         """Import one row exactly as the per-row path does (its loop body in ``import_file``)."""
+        self.writer.settle()  # the per-row code's triggers see the roll-up up to date
         problems = Problems(source=self.source, row=row.number)
         problems.items.extend(
             p if p.source else replace(p, source=self.source) for p in row.problems
