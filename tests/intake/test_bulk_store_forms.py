@@ -240,7 +240,7 @@ def test_the_rollup_is_exact_when_the_per_row_code_changes_a_row_written_in_bulk
 
 
 def test_copy_text_stores_what_psycopg_write_row_stores(postgis_db: Database) -> None:
-    from mineaction.intake.bulk.copy_text import copy_lines, psycopg_dump, write_copy
+    from mineaction.intake.bulk.copy_text import copy_text, psycopg_dump, write_copy
 
     when = dt.datetime(2024, 5, 1, 10, 30, 15, 123456, tzinfo=dt.UTC)
     columns = {
@@ -252,9 +252,12 @@ def test_copy_text_stores_what_psycopg_write_row_stores(postgis_db: Database) ->
         "ts": when,
         "mixed": [True, 2.5, "x", None],
         "j": ['{"a": "b\\\\c"}', None, "null", '{"geom": "POINT (1 2)"}'],
+        "k": [3, 4, 2**53 + 1, -6],
+        "g": [0.5, 1e20, -3.25, 2.0],
+        "s": ["a", "b\\", "c", "d"],
     }
     ddl = "CREATE TEMP TABLE {} (i bigint, t text, u text, f double precision, d date, "
-    ddl += "ts timestamptz, mixed text, j json)"
+    ddl += "ts timestamptz, mixed text, j json, k bigint, g double precision, s text)"
     with postgis_db.engine.begin() as conn:
         raw = conn.connection.driver_connection
         cursor = raw.cursor()
@@ -264,9 +267,9 @@ def test_copy_text_stores_what_psycopg_write_row_stores(postgis_db: Database) ->
         with cursor.copy(f"COPY by_rows ({names}) FROM STDIN") as copy:
             for i in range(4):
                 copy.write_row([v[i] if isinstance(v, list) else v for v in columns.values()])
-        lines = copy_lines(columns, 4, psycopg_dump(cursor))
+        text_ = copy_text(columns, 4, psycopg_dump(cursor))
         with cursor.copy(f"COPY by_text ({names}) FROM STDIN") as copy:
-            write_copy(copy, lines)
+            write_copy(copy, text_)
         by_rows = cursor.execute(f"SELECT {names.replace('j', 'j::text')} FROM by_rows").fetchall()
         by_text = cursor.execute(f"SELECT {names.replace('j', 'j::text')} FROM by_text").fetchall()
     assert by_text == by_rows

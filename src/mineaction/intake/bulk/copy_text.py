@@ -11,8 +11,8 @@ whole number, ``repr`` of a finite float, ``isoformat`` of a date), escaped
 as psycopg escapes it, so the server stores exactly what ``write_row``
 would have stored.
 
->>> copy_lines({"a": [1, None], "b": ["x\ty", "z"], "c": 2.5}, 2, str)
-['1\tx\\ty\t2.5\n', '\\N\tz\t2.5\n']
+>>> copy_text({"a": [1, None], "b": ["x\ty", "z"], "c": 2.5}, 2, str)
+'1\tx\\ty\t2.5\n\\N\tz\t2.5\n'
 """
 
 from __future__ import annotations
@@ -37,39 +37,46 @@ _ESCAPES = str.maketrans(
     }
 )
 _SPECIAL = "\\\b\t\n\v\f\r"
-#: Rows sent to the server per ``write`` call.
-ROWS_PER_WRITE = 5_000
+#: Characters sent to the server per ``write`` call.
+CHARS_PER_WRITE = 1 << 20
 
 
-def copy_lines(columns: Mapping[str, Any], n: int, dump: Callable[[Any], str]) -> list[str]:
-    """Return the ``n`` rows of ``columns`` as lines of COPY text, columns in mapping order.
+def copy_text(columns: Mapping[str, Any], n: int, dump: Callable[[Any], str]) -> str:
+    """Return the ``n`` rows of ``columns`` as COPY text, one line each, columns in mapping order.
 
     Each column is a list of the rows' values or one value for all rows;
     ``dump(value)`` gives the text of a value no fast rule covers (psycopg's
     dumper, unescaped).
     """
+    if n == 0:
+        return ""
     texts = [_column_text(value, n, dump) for value in columns.values()]
-    return [line + "\n" for line in map("\t".join, zip(*texts, strict=True))]
+    return "\n".join(map("\t".join, zip(*texts, strict=True))) + "\n"
 
 
-def write_copy(copy: Any, lines: list[str]) -> None:
-    """Send ``lines`` through psycopg's ``copy`` in a few large writes."""
-    for start in range(0, len(lines), ROWS_PER_WRITE):
-        copy.write("".join(lines[start : start + ROWS_PER_WRITE]))
+def write_copy(copy: Any, text: str) -> None:
+    """Send ``text`` through psycopg's ``copy`` in a few large writes."""
+    for start in range(0, len(text), CHARS_PER_WRITE):
+        copy.write(text[start : start + CHARS_PER_WRITE])
 
 
 def _column_text(value: Any, n: int, dump: Callable[[Any], str]) -> list[str]:
     if not isinstance(value, list):
         return [_escaped(_one_text(value, dump))] * n
-    kinds = set(map(type, value)) - {type(None)}
+    every = set(map(type, value))
+    kinds, nulls = every - {type(None)}, type(None) in every
     if kinds <= {str}:
-        joined = "".join([v for v in value if v is not None])
+        joined = "".join([v for v in value if v is not None] if nulls else value)
         if any(c in joined for c in _SPECIAL):
             return [NULL if v is None else v.translate(_ESCAPES) for v in value]
-        return [NULL if v is None else v for v in value]
+        return [NULL if v is None else v for v in value] if nulls else value
     if kinds <= {int}:
+        if not nulls:
+            return list(map(int.__repr__, value))
         return [NULL if v is None else int.__repr__(v) for v in value]
     if kinds <= {float} and all(math.isfinite(v) for v in value if v is not None):
+        if not nulls:
+            return list(map(float.__repr__, value))
         return [NULL if v is None else float.__repr__(v) for v in value]
     if kinds <= {dt.date}:
         memo: dict[Any, str] = {None: NULL}

@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session
 
 from mineaction.intake.bulk.audit import finding_audit_rows
 from mineaction.intake.bulk.background_copy import BackgroundCopy
-from mineaction.intake.bulk.copy_text import as_lists, copy_lines, psycopg_dump, write_copy
+from mineaction.intake.bulk.copy_text import as_lists, copy_text, psycopg_dump, write_copy
 from mineaction.intake.bulk.findings import ParsedFindings
 from mineaction.intake.bulk.points import Points
 from mineaction.services.findings import eo_model_id
@@ -246,6 +246,6 @@ def _copy(conn: Connection, table: Table, values: dict[str, Any], n: int) -> Non
     names = list(values)
     columns = dict(zip(names, as_lists(values.values()), strict=True))
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    lines = copy_lines(columns, n, psycopg_dump(cursor))
+    text = copy_text(columns, n, psycopg_dump(cursor))
     with cursor.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
-        write_copy(copy, lines)
+        write_copy(copy, text)
