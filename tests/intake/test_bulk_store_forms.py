@@ -66,6 +66,8 @@ def test_audit_snapshots_are_the_text_json_dumps_writes() -> None:
         "geom": [rng.choice(["POINT (46.5 39.75)", None]) for _ in range(n)],
         "approval": "approved",
         "hazard_id": None,
+        "model": ["50% charge"] * n,  # the same text in every row, with a % sign
+        "activity_id": [None] * n,
     }
     keys = list(columns)
     got = snapshot_texts(columns, keys, n)
