@@ -12,8 +12,8 @@ from starlette.concurrency import run_in_threadpool
 
 from mineaction.api.deps import CurrentPrincipal, DatabaseDep, RecordId, SeenVersion
 from mineaction.services import approval, browse, map_layer, record_answers, records
-from mineaction.services.catalogue import KINDS, get_kind_info
-from mineaction.services.policy import may, read_scope, require
+from mineaction.services.catalogue import KINDS, KindInfo, get_kind_info
+from mineaction.services.policy import Principal, may, read_scope, require
 from mineaction.store.database import Database
 
 router = APIRouter(prefix="/api", tags=["records"])
@@ -100,24 +100,39 @@ async def list_records(
     JSON: ``kind``, ``count`` (exact up to 10,000; ``count_exact``), ``limit``,
     ``offset`` and ``items``; GeoJSON: a FeatureCollection.
     """
-    info = get_kind_info(kind)
-    require(who, "read", info.name)
-    filters = q.to_service()
-    page: dict[str, Any] = {
-        "info": info,
-        "who": who,
-        "filters": filters,
-        "limit": q.limit,
-        "offset": q.offset,
-    }
-    body = record_answers.kept_page(
-        where=str(db.engine.url), version=version, format=q.format, **page
-    )
+    body = kept_list(kind, who=who, db=db, q=q, version=version)
     if not body:  # not kept: read in a worker thread, as a plain route would
+        page = _page(kind, who, q)
         body = await run_in_threadpool(
             _in_session, db, record_answers.page_json, format=q.format, version=version, **page
         )
     return Response(body, media_type="application/json")
+
+
+def _page(kind: str, who: Principal, q: Filters) -> dict[str, Any]:
+    info = get_kind_info(kind)
+    require(who, "read", info.name)
+    return {
+        "info": info,
+        "who": who,
+        "filters": q.to_service(),
+        "limit": q.limit,
+        "offset": q.offset,
+    }
+
+
+def kept_list(
+    kind: str, *, who: Principal, db: Database, q: Filters, version: str | None
+) -> bytes | None:
+    """Return the kept answer of ``list_records`` for these arguments, or None.
+
+    Refuses exactly as the route does (unknown kind, a reader without the
+    right, a bad filter); ``api.kept_reads`` answers with it before FastAPI.
+    """
+    page = _page(kind, who, q)
+    return record_answers.kept_page(
+        where=str(db.engine.url), version=version, format=q.format, **page
+    )
 
 
 def _in_session(db: Database, answer: Callable[..., bytes], *args: Any, **kwargs: Any) -> bytes:
@@ -157,6 +172,16 @@ async def map_features(
 
     A dense view at a low zoom comes as clusters: points with a ``count``.
     """
+    body = kept_map(kind, who=who, db=db, q=q, version=version)
+    if not body:
+        info, view = _view(kind, who, q)
+        body = await run_in_threadpool(
+            _in_session, db, map_layer.layer_in_view, info, version=version, **view
+        )
+    return Response(body, media_type="application/geo+json")
+
+
+def _view(kind: str, who: Principal, q: MapView) -> tuple[KindInfo, dict[str, Any]]:
     info = get_kind_info(kind)
     require(who, "read", info.name)
     start, end = browse.parse_period(q.period)
@@ -164,13 +189,15 @@ async def map_features(
         date_from=start, date_to=end, operator=q.operator, bbox=browse.parse_bbox(q.bbox)
     )
     view: dict[str, Any] = {"scope": read_scope(who, info.name), "filters": filters}
-    view |= {"zoom": q.zoom, "limit": q.limit, "mode": q.mode}
-    body = map_layer.kept_layer(where=str(db.engine.url), version=version, info=info, **view)
-    if not body:
-        body = await run_in_threadpool(
-            _in_session, db, map_layer.layer_in_view, info, version=version, **view
-        )
-    return Response(body, media_type="application/geo+json")
+    return info, view | {"zoom": q.zoom, "limit": q.limit, "mode": q.mode}
+
+
+def kept_map(
+    kind: str, *, who: Principal, db: Database, q: MapView, version: str | None
+) -> bytes | None:
+    """Return the kept answer of ``map_features``, or None (as ``kept_list``)."""
+    info, view = _view(kind, who, q)
+    return map_layer.kept_layer(where=str(db.engine.url), version=version, info=info, **view)
 
 
 @router.get(
@@ -187,14 +214,31 @@ async def read_record(
     format: Format = "json",
 ) -> Response:
     """Return one record (GeoJSON Feature with ``format=geojson``)."""
-    info = get_kind_info(kind)
-    asked: dict[str, Any] = {"info": info, "record_id": record_id, "who": who, "format": format}
-    body = record_answers.kept_record(where=str(db.engine.url), version=version, **asked)
+    body = kept_record(kind, record_id, who=who, db=db, format=format, version=version)
     if not body:
+        asked = {"info": get_kind_info(kind), "record_id": record_id, "who": who}
         body = await run_in_threadpool(
-            _in_session, db, record_answers.record_json, version=version, **asked
+            _in_session, db, record_answers.record_json, version=version, format=format, **asked
         )
     return Response(body, media_type="application/json")
+
+
+def kept_record(
+    kind: str, record_id: int, *, who: Principal, db: Database, format: Format, version: str | None
+) -> bytes | None:
+    """Return the kept answer of ``read_record`` for ``who``, or None (as ``kept_list``).
+
+    A record is kept per reader, and only once that reader was allowed it.
+    """
+    info = get_kind_info(kind)
+    return record_answers.kept_record(
+        where=str(db.engine.url),
+        version=version,
+        info=info,
+        record_id=record_id,
+        who=who,
+        format=format,
+    )
 
 
 @router.get("/records/{kind}/{record_id}/history")
