@@ -17,7 +17,7 @@ from fastapi.templating import Jinja2Templates
 from mineaction import __version__
 from mineaction.api import errors, ogc
 from mineaction.api.headers import SecurityHeaders
-from mineaction.api.kept_reads import KeptReads
+from mineaction.api.hot_reads import HotReads
 from mineaction.api.nul_guard import RefuseNul
 from mineaction.api.routes import analytics, auth, imports, records, risk, users
 from mineaction.api.upload_limit import UploadLimit
@@ -60,8 +60,8 @@ def create_app(database_url: str, *, settings: Settings | None = None) -> FastAP
     app.mount("/static", StaticFiles(directory=str(web.joinpath("static"))), name="static")
     errors.install(app)
     app.add_middleware(UploadLimit, max_bytes=settings.max_upload_bytes)
-    # Kept answers of the hot reads go out before FastAPI's request handling.
-    app.add_middleware(KeptReads)
+    # List pages, records and map layers are answered before FastAPI's request handling.
+    app.add_middleware(HotReads)
     app.add_middleware(RefuseNul)
     app.add_middleware(SecurityHeaders, secure_cookies=settings.secure_cookies)
 

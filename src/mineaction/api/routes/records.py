@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from mineaction.api.deps import CurrentPrincipal, DatabaseDep, RecordId, SeenVersion
 from mineaction.services import approval, browse, map_layer, record_answers, records
-from mineaction.services.catalogue import KINDS, KindInfo, get_kind_info
+from mineaction.services.catalogue import KINDS, get_kind_info
 from mineaction.services.policy import Principal, may, read_scope, require
 from mineaction.store.database import Database
 
@@ -100,39 +100,34 @@ async def list_records(
     JSON: ``kind``, ``count`` (exact up to 10,000; ``count_exact``), ``limit``,
     ``offset`` and ``items``; GeoJSON: a FeatureCollection.
     """
-    body = kept_list(kind, who=who, db=db, q=q, version=version)
-    if not body:  # not kept: read in a worker thread, as a plain route would
-        page = _page(kind, who, q)
-        body = await run_in_threadpool(
-            _in_session, db, record_answers.page_json, format=q.format, version=version, **page
-        )
+    body = await list_answer(kind, who=who, db=db, q=q, version=version)
     return Response(body, media_type="application/json")
 
 
-def _page(kind: str, who: Principal, q: Filters) -> dict[str, Any]:
+async def list_answer(
+    kind: str, *, who: Principal, db: Database, q: Filters, version: str | None
+) -> bytes:
+    """Return the body ``list_records`` answers; raise as it refuses.
+
+    ``api.hot_reads`` answers with it before FastAPI, so the route and that
+    fast path are one piece of code.
+    """
     info = get_kind_info(kind)
     require(who, "read", info.name)
-    return {
+    page: dict[str, Any] = {
         "info": info,
         "who": who,
         "filters": q.to_service(),
         "limit": q.limit,
         "offset": q.offset,
     }
-
-
-def kept_list(
-    kind: str, *, who: Principal, db: Database, q: Filters, version: str | None
-) -> bytes | None:
-    """Return the kept answer of ``list_records`` for these arguments, or None.
-
-    Refuses exactly as the route does (unknown kind, a reader without the
-    right, a bad filter); ``api.kept_reads`` answers with it before FastAPI.
-    """
-    page = _page(kind, who, q)
-    return record_answers.kept_page(
-        where=str(db.engine.url), version=version, format=q.format, **page
-    )
+    where = str(db.engine.url)
+    body = record_answers.kept_page(where=where, version=version, format=q.format, **page)
+    if not body:  # not kept: read in a worker thread, as a plain route would
+        body = await run_in_threadpool(
+            _in_session, db, record_answers.page_json, format=q.format, version=version, **page
+        )
+    return body
 
 
 def _in_session(db: Database, answer: Callable[..., bytes], *args: Any, **kwargs: Any) -> bytes:
@@ -172,16 +167,14 @@ async def map_features(
 
     A dense view at a low zoom comes as clusters: points with a ``count``.
     """
-    body = kept_map(kind, who=who, db=db, q=q, version=version)
-    if not body:
-        info, view = _view(kind, who, q)
-        body = await run_in_threadpool(
-            _in_session, db, map_layer.layer_in_view, info, version=version, **view
-        )
+    body = await map_answer(kind, who=who, db=db, q=q, version=version)
     return Response(body, media_type="application/geo+json")
 
 
-def _view(kind: str, who: Principal, q: MapView) -> tuple[KindInfo, dict[str, Any]]:
+async def map_answer(
+    kind: str, *, who: Principal, db: Database, q: MapView, version: str | None
+) -> bytes:
+    """Return the body ``map_features`` answers; raise as it refuses (as ``list_answer``)."""
     info = get_kind_info(kind)
     require(who, "read", info.name)
     start, end = browse.parse_period(q.period)
@@ -189,15 +182,13 @@ def _view(kind: str, who: Principal, q: MapView) -> tuple[KindInfo, dict[str, An
         date_from=start, date_to=end, operator=q.operator, bbox=browse.parse_bbox(q.bbox)
     )
     view: dict[str, Any] = {"scope": read_scope(who, info.name), "filters": filters}
-    return info, view | {"zoom": q.zoom, "limit": q.limit, "mode": q.mode}
-
-
-def kept_map(
-    kind: str, *, who: Principal, db: Database, q: MapView, version: str | None
-) -> bytes | None:
-    """Return the kept answer of ``map_features``, or None (as ``kept_list``)."""
-    info, view = _view(kind, who, q)
-    return map_layer.kept_layer(where=str(db.engine.url), version=version, info=info, **view)
+    view |= {"zoom": q.zoom, "limit": q.limit, "mode": q.mode}
+    body = map_layer.kept_layer(where=str(db.engine.url), version=version, info=info, **view)
+    if not body:
+        body = await run_in_threadpool(
+            _in_session, db, map_layer.layer_in_view, info, version=version, **view
+        )
+    return body
 
 
 @router.get(
@@ -214,31 +205,25 @@ async def read_record(
     format: Format = "json",
 ) -> Response:
     """Return one record (GeoJSON Feature with ``format=geojson``)."""
-    body = kept_record(kind, record_id, who=who, db=db, format=format, version=version)
-    if not body:
-        asked = {"info": get_kind_info(kind), "record_id": record_id, "who": who}
-        body = await run_in_threadpool(
-            _in_session, db, record_answers.record_json, version=version, format=format, **asked
-        )
+    body = await record_answer(kind, record_id, who=who, db=db, format=format, version=version)
     return Response(body, media_type="application/json")
 
 
-def kept_record(
+async def record_answer(
     kind: str, record_id: int, *, who: Principal, db: Database, format: Format, version: str | None
-) -> bytes | None:
-    """Return the kept answer of ``read_record`` for ``who``, or None (as ``kept_list``).
+) -> bytes:
+    """Return the body ``read_record`` answers; raise as it refuses (as ``list_answer``).
 
     A record is kept per reader, and only once that reader was allowed it.
     """
     info = get_kind_info(kind)
-    return record_answers.kept_record(
-        where=str(db.engine.url),
-        version=version,
-        info=info,
-        record_id=record_id,
-        who=who,
-        format=format,
-    )
+    asked: dict[str, Any] = {"info": info, "record_id": record_id, "who": who, "format": format}
+    body = record_answers.kept_record(where=str(db.engine.url), version=version, **asked)
+    if not body:
+        body = await run_in_threadpool(
+            _in_session, db, record_answers.record_json, version=version, **asked
+        )
+    return body
 
 
 @router.get("/records/{kind}/{record_id}/history")

@@ -1,4 +1,4 @@
-"""Kept answers sent before FastAPI (``api.kept_reads``): the same answer, the same refusals.
+"""The hot reads answered before FastAPI (``api.hot_reads``): the same answers, the same refusals.
 
 Every check compares what a reader gets once some other reader's answer is
 kept with what that reader got before anything was kept, so an answer can
@@ -148,3 +148,30 @@ def test_the_loop_reader_reads_the_version_the_session_reads(world: World) -> No
 def test_the_loop_reader_cannot_tell_an_in_memory_database() -> None:
     reader = LoopReader(Database("sqlite://").engine)
     assert reader.read() is None
+
+
+def test_it_reads_every_query_as_fastapi_does(world: World) -> None:
+    # A repeated parameter sends the request on to FastAPI: the same query once more
+    # (``limit`` repeated with its own value) is FastAPI's reading of it.
+    rauf, public = world.client("rauf"), world.client(None)
+    queries = [
+        "/api/records/findings?limit=4&period=",
+        "/api/records/findings?limit=4&offset=+2&unknown=1",
+        "/api/records/findings?limit= 4&format=geojson",
+        "/api/records/findings?limit=4&bbox=46.5,39.5,47.5,40.5&period=2023",
+        "/api/records/findings?limit=4&bbox=",
+        "/api/records/findings?limit=4&offset=-1",
+        "/api/records/hazards?limit=4&status=open&approval=approved",
+        "/api/records/victims?limit=4",
+        f"/api/map/findings?limit=7&{VIEW}&mode=features&operator=",
+        f"/api/map/hazards?limit=7&{VIEW}&period=2024",
+        "/api/map/findings?limit=7&bbox=1,2,3&zoom=10",
+        f"/api/map/findings?limit=7&{VIEW}&mode=cells",
+    ]
+    for client in (rauf, public):
+        for query in queries:
+            limit = query.split("limit=")[1].split("&")[0]
+            via_fastapi = client.get(f"{query}&limit={limit}")
+            answered = client.get(query)
+            assert answered.status_code == via_fastapi.status_code, query
+            assert answered.content == via_fastapi.content, query

@@ -1,25 +1,26 @@
-"""Kept answers of the hot reads, sent before FastAPI's request handling.
+"""The hot reads (a list page, a record, a map layer) answered before FastAPI's request handling.
 
-A list page, a record or a map layer that is kept (``services.record_answers``,
-``services.map_layer``) cost ~1 ms of CPU, most of it FastAPI's routing,
-dependency solving and query validation around a memory lookup
+A kept answer (``services.record_answers``, ``services.map_layer``) cost ~1.5
+ms of CPU through FastAPI, most of it routing, dependency solving, query
+validation and a worker thread to learn who asks, around a memory lookup
 (bench/bench_request_floor.py).  This plain ASGI middleware answers those
-three GETs itself when their answer is kept: it resolves who asks exactly as
-the routes do (``deps.resolve``: the token or session, with the data version
-read in the same transaction), checks the query with the routes' own models
-and asks the routes' own ``kept_*`` functions, which refuse as the routes do.
+three GETs itself: it resolves who asks as the routes do (``deps``; a kept
+token or the public from memory and the data version read on the event
+loop), checks the query with the routes' own models and calls the routes'
+own bodies (``records.list_answer``, ``record_answer``, ``map_answer``), so
+the rules are written once.
 
 Anything else goes on to FastAPI unchanged: another path or method, a query
-it does not read the way FastAPI would (a repeated parameter), an answer not
-kept, and every refusal or invalid value, so errors keep their one shape and
-are decided by the route.  Who asks is left in the request's state, so the
-route does not look them up again.  The routes stay in the OpenAPI document.
+it might not read as FastAPI would (a repeated parameter, a record id not
+written plainly), and every refusal, invalid value or failure, which the
+route then decides again, so errors keep their one shape.  Who asks is left
+in the request's state for the route.  The routes stay in the OpenAPI document.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TypeVar
 from urllib.parse import parse_qsl
 
@@ -30,7 +31,6 @@ from starlette.concurrency import run_in_threadpool
 from mineaction.api import deps
 from mineaction.api.headers import ASGIApp, Receive, Scope, Send
 from mineaction.api.routes import records
-from mineaction.errors import MineActionError
 from mineaction.services import browse
 from mineaction.services.policy import Principal
 from mineaction.store.database import Database
@@ -41,12 +41,12 @@ _LIST = re.compile(r"/api/records/([^/]+)")
 _RECORD = re.compile(r"/api/records/([^/]+)/([1-9][0-9]{0,18})")
 _MAP = re.compile(r"/api/map/([^/]+)")
 
-Kept = Callable[[Principal, Database, str | None], bytes | None]
+Answer = Callable[[Principal, Database, str | None], Awaitable[bytes]]
 M = TypeVar("M", bound=BaseModel)
 
 
-class KeptReads:
-    """Answer a kept list page, record or map layer; pass every other request on."""
+class HotReads:
+    """Answer a list page, a record or a map layer; pass every other request on."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -56,15 +56,15 @@ class KeptReads:
             found = _asked(scope["path"], scope.get("query_string", b""))
             if found is not None:
                 answer, media_type = found
-                body = await _kept(scope, answer)
+                body = await _answer(scope, answer)
                 if body:
                     await _send(send, body, media_type)
                     return
         await self.app(scope, receive, send)
 
 
-def _asked(path: str, query_string: bytes) -> tuple[Kept, bytes] | None:
-    """Return how to look up the kept answer to ``path`` and its media type, or None."""
+def _asked(path: str, query_string: bytes) -> tuple[Answer, bytes] | None:
+    """Return how to answer ``path`` and the answer's media type, or None (FastAPI answers)."""
     if not path.startswith(("/api/records/", "/api/map/")):
         return None
     query = _query(query_string)
@@ -76,8 +76,8 @@ def _asked(path: str, query_string: bytes) -> tuple[Kept, bytes] | None:
             return None
         kind = match[1]
 
-        def page(who: Principal, db: Database, version: str | None) -> bytes | None:
-            return records.kept_list(kind, who=who, db=db, q=filters, version=version)
+        async def page(who: Principal, db: Database, version: str | None) -> bytes:
+            return await records.list_answer(kind, who=who, db=db, q=filters, version=version)
 
         return page, b"application/json"
     if match := _RECORD.fullmatch(path):
@@ -87,8 +87,8 @@ def _asked(path: str, query_string: bytes) -> tuple[Kept, bytes] | None:
             return None
         format: records.Format = "geojson" if asked_format == "geojson" else "json"
 
-        def record(who: Principal, db: Database, version: str | None) -> bytes | None:
-            return records.kept_record(
+        async def record(who: Principal, db: Database, version: str | None) -> bytes:
+            return await records.record_answer(
                 kind, record_id, who=who, db=db, format=format, version=version
             )
 
@@ -99,8 +99,8 @@ def _asked(path: str, query_string: bytes) -> tuple[Kept, bytes] | None:
             return None
         kind = match[1]
 
-        def layer(who: Principal, db: Database, version: str | None) -> bytes | None:
-            return records.kept_map(kind, who=who, db=db, q=view, version=version)
+        async def layer(who: Principal, db: Database, version: str | None) -> bytes:
+            return await records.map_answer(kind, who=who, db=db, q=view, version=version)
 
         return layer, b"application/geo+json"
     return None
@@ -121,16 +121,16 @@ def _model(model: type[M], query: dict[str, str]) -> M | None:
         return None
 
 
-async def _kept(scope: Scope, answer: Kept) -> bytes | None:
-    """Return the kept answer for who asks, or None (not kept, or refused: the route decides)."""
+async def _answer(scope: Scope, answer: Answer) -> bytes | None:
+    """Return the answer for who asks, or None (refused or failed: the route decides)."""
     request = Request(scope)
     try:
         if "principal" in scope.get("state", ()) or deps.resolve_on_loop(request):
             who = deps.resolve(request)[0]
         else:
             who = (await run_in_threadpool(deps.resolve, request))[0]
-        return answer(who, request.app.state.db, request.state.data_version)
-    except MineActionError:
+        return await answer(who, request.app.state.db, request.state.data_version)
+    except Exception:  # a refusal, a bad value, a failure: the route answers it again
         return None
 
 
