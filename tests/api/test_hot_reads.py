@@ -7,6 +7,8 @@ never depend on who asked first.
 
 from __future__ import annotations
 
+import time
+
 from sqlalchemy import func, select
 
 from mineaction.services import data_version, map_layer, principal_cache, record_answers
@@ -175,3 +177,11 @@ def test_it_reads_every_query_as_fastapi_does(world: World) -> None:
             answered = client.get(query)
             assert answered.status_code == via_fastapi.status_code, query
             assert answered.content == via_fastapi.content, query
+
+
+def test_the_loop_reader_leaves_an_unreachable_server_to_the_caller() -> None:
+    reader = LoopReader(Database("postgresql://postgres@127.0.0.1:1/nothing").engine)
+    started = time.monotonic()
+    assert reader.read() is None
+    assert reader.read() is None  # not asked again at once
+    assert time.monotonic() - started < data_version.LOOP_RETRY_S

@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import threading
+import time
 from typing import Any
 
 import psycopg
@@ -42,6 +43,8 @@ def current(session: Session) -> str:
 
 #: The most the event loop waits for the version before the caller falls back, in s.
 LOOP_WAIT_S = 0.2
+#: After a failed read the reader leaves the version to the caller this long, in s.
+LOOP_RETRY_S = 5.0
 
 
 class LoopReader:
@@ -55,7 +58,8 @@ class LoopReader:
     lookup under WAL (SQLite) or MVCC (PostgreSQL), bounded by ``LOOP_WAIT_S``
     for a lock or a stalled server all the same.  ``read`` returns None
     whenever it cannot answer (an in-memory database, a lost connection, the
-    wait exceeded): the caller then reads the version as before.
+    wait exceeded; after a failure, for ``LOOP_RETRY_S``): the caller then
+    reads the version as before.
     """
 
     def __init__(self, engine: Engine) -> None:
@@ -66,10 +70,13 @@ class LoopReader:
         )
         self._conn: sqlite3.Connection | psycopg.Connection[Any] | None = None
         self._lock = threading.Lock()
+        self._retry_at = 0.0
 
     def read(self) -> str | None:
         """Return the data version (as ``current``), or None when this reader cannot tell."""
         with self._lock:
+            if self._conn is None and time.monotonic() < self._retry_at:
+                return None  # a server that just failed is not asked again at once
             try:
                 conn = self._conn or self._connect()
                 if conn is None:
@@ -77,6 +84,7 @@ class LoopReader:
                 newest = conn.execute(self.sql).fetchone()
             except (sqlite3.Error, psycopg.Error):
                 self._close()
+                self._retry_at = time.monotonic() + LOOP_RETRY_S
                 return None
         return "0" if newest is None else f"{newest[0]}:{newest[1][:16]}"
 
