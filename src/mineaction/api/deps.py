@@ -112,8 +112,9 @@ def resolve_on_loop(request: Request) -> bool:
 async def current_principal(request: Request) -> Principal:
     """Return who is asking; refuse a cookie-signed change that lacks the CSRF token.
 
-    The token or session is looked up in a worker thread: a database call made
-    on the event loop would hold up every other request of the process.
+    The public and a kept token are resolved from memory (``resolve_on_loop``);
+    any other token or a session is looked up in a worker thread: a lookup
+    made on the event loop would hold up every other request of the process.
     """
     if "principal" in request.scope.get("state", ()) or resolve_on_loop(request):
         principal, csrf, bearer = resolve(request)
