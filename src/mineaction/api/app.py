@@ -59,9 +59,10 @@ def create_app(database_url: str, *, settings: Settings | None = None) -> FastAP
     i18n.install(app)
     app.mount("/static", StaticFiles(directory=str(web.joinpath("static"))), name="static")
     errors.install(app)
-    app.add_middleware(UploadLimit, max_bytes=settings.max_upload_bytes)
-    # List pages, records and map layers are answered before FastAPI's request handling.
+    # List pages, records and map layers are answered before FastAPI's request handling
+    # (inside the upload limit, the NUL guard and the security headers, like every answer).
     app.add_middleware(HotReads)
+    app.add_middleware(UploadLimit, max_bytes=settings.max_upload_bytes)
     app.add_middleware(RefuseNul)
     app.add_middleware(SecurityHeaders, secure_cookies=settings.secure_cookies)
 
