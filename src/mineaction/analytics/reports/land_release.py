@@ -145,10 +145,10 @@ def hazard_tallies(
     return list(session.connection().execute(query))
 
 
-#: A hazard of the per-hazard list, ready to sort: (-m² released in the period to 0.01 m²,
+#: A hazard of the per-hazard list, ready to sort: (-m² released in the period in 0.01 m²,
 #: reference, district id, status, area, m² released in the period, m² released to date,
 #: m² remaining).
-Worked = tuple[float, str, int | None, str, float, float, float, float]
+Worked = tuple[int, str, int | None, str, float, float, float, float]
 
 
 def worked_hazards(session: Session, params: ReportParams) -> list[Worked]:
@@ -167,10 +167,10 @@ def worked_hazards(session: Session, params: ReportParams) -> list[Worked]:
         .join(released, released.c.hazard_id == Hazard.id)
         .where(approved(Hazard, params), released.c.releases > 0)
     )
-    # Sorted on the m² to 0.01 m²: two sums of the same releases added in another
-    # order (a roll-up, another backend) then sort the same way.
+    # Sorted on whole 0.01 m² (as ``ha`` counts them): two sums of the same releases added
+    # in another order (a roll-up, another backend) then sort the same way.
     return [
-        (-round(now, 2), ref, area, status, m2, now, done, left)
+        (-round(now * 100), ref, area, status, m2, now, done, left)
         for ref, area, status, m2, now, done, left in session.connection().execute(query)
     ]
 
