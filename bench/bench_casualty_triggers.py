@@ -1,6 +1,6 @@
 """What the casualty roll-up triggers cost a writer, one statement at a time.
 
-On a database at schema 0013 or later (a copy: it writes, then rolls back),
+On a database at schema 0016 or later (a copy: it writes, then rolls back),
 times, with the triggers and with them dropped inside the same transaction,
 alternating, ``--rounds`` times:
 
@@ -86,7 +86,7 @@ def one_round(db: Database, rows: int, *, triggers: bool) -> dict[str, tuple[flo
 def main(argv: list[str] | None = None) -> int:
     """Run the rounds on the database given; print the medians as JSON."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database", required=True, metavar="URL", help="a copy at 0013+")
+    parser.add_argument("--database", required=True, metavar="URL", help="a copy at 0016+")
     parser.add_argument("--rows", type=int, default=2000, help="victims inserted per round")
     parser.add_argument("--rounds", type=int, default=3, help="rounds (default 3)")
     args = parser.parse_args(argv)

@@ -6,7 +6,7 @@ it loads ``bench/generate.py`` at ``--scale``, then times, as the median of
 
 - the ``operations`` report of one ISO week (the busiest of the data set)
   and every report's full history (operations, casualties, land-release,
-  eore, assistance, equipment, operators) — the whole report function (SQL
+  eore, assistance, equipment, operators, article7) — the whole report function (SQL
   aggregation, folding, names);
 - DuckDB running each report's aggregations (the same groupings over the same
   filtered rows, results fetched; ``MEASURES``) on the rows exported to
@@ -18,8 +18,8 @@ it loads ``bench/generate.py`` at ``--scale``, then times, as the median of
 
 ``--database URL`` (once per backend) times an existing database as it is,
 e.g. a copy of one ``bench/generate.py`` wrote, instead of loading one.
-``--only casualties_history`` (labels of ``MEASURES``, comma-separated) times
-only those measures, exports only the tables their DuckDB queries read, and
+``--only eore_history,assistance_history`` times only those measures (labels
+of ``MEASURES``), exports only the tables their DuckDB queries read and
 renders nothing.
 """
 
@@ -64,7 +64,7 @@ EXPORTS = {
     "approval",
     "land_releases": "method, organisation_id, admin_area_id, hazard_id, release_date, area_m2, "
     "approval",
-    "hazards": "id, admin_area_id, status, area_m2, recorded_date, approval",
+    "hazards": "id, admin_area_id, status, area_m2, recorded_date, approval, contamination",
     "accidents": "id, accident_date, device_category, admin_area_id, approval",
     "victims": "accident_id, victim_group, sex, age_band, outcome, approval",
     "eore_sessions": f"id, admin_area_id, organisation_id, method, session_date, approval, "
@@ -130,6 +130,22 @@ LAND_RELEASE_SQL = (
        WHERE h.approval = 'approved' ORDER BY n.m2 DESC, h.id""",
 )
 
+#: Article 7: releases (count, area) and items destroyed per district, and the
+#: AP-mined hazards still holding area at the period's end.
+ARTICLE7_SQL = (
+    """SELECT admin_area_id, method, count(*), sum(area_m2) FROM land_releases
+       WHERE release_date BETWEEN $start AND $until AND approval = 'approved' GROUP BY ALL""",
+    """SELECT admin_area_id, category, sum(quantity) FROM findings
+       WHERE found_date BETWEEN $start AND $until AND approval = 'approved' GROUP BY ALL""",
+    f"""SELECT h.admin_area_id, count(*), sum(h.area_m2 - coalesce(r.m2, 0))
+       FROM hazards h LEFT JOIN {_RELEASED_BY_HAZARD.format(when="release_date <= $until")} r
+         ON r.hazard_id = h.id
+       WHERE h.recorded_date <= $until AND h.approval = 'approved'
+         AND h.contamination IN ('ap_mines', 'mixed_mines')
+         AND h.area_m2 - coalesce(r.m2, 0) > 0
+       GROUP BY ALL""",
+)
+
 
 def _beneficiaries_sql(table: str, kind: str, date: str) -> tuple[str, ...]:
     sums = ", ".join(f"sum({c.strip()})" for c in BENEFICIARIES.split(","))
@@ -180,6 +196,7 @@ MEASURES = (
     ("assistance_history", "assistance", "history", ASSISTANCE_SQL),
     ("equipment_history", "equipment", "history", EQUIPMENT_SQL),
     ("operators_history", "operators", "history", OPERATORS_SQL),
+    ("article7_history", "article7", "history", ARTICLE7_SQL),
 )
 
 
@@ -203,18 +220,13 @@ def timed_runs(action: Callable[[], Any], runs: int) -> dict[str, Any]:
     }
 
 
-def read_tables(measures: tuple[tuple[str, str, str, tuple[str, ...]], ...]) -> list[str]:
-    """Return the tables the DuckDB queries of ``measures`` read (the ones to export)."""
-    queries = [q for *_rest, qs in measures for q in qs]
-    return [t for t in EXPORTS if any(re.search(rf"\b{t}\b", q) for q in queries)]
-
-
-def export_parquet(db: Database, folder: Path, tables: list[str]) -> dict[str, int]:
+def export_parquet(db: Database, folder: Path, tables: set[str]) -> dict[str, int]:
     """Write the columns the reports read of ``tables`` to Parquet; return row counts."""
     counts = {}
     with db.engine.connect() as conn:
-        for table in tables:
-            columns = EXPORTS[table]
+        for table, columns in EXPORTS.items():
+            if table not in tables:
+                continue
             model = Base.metadata.tables[table]
             # Typed columns, so that SQLite's dates arrive as dates, not text.
             query = select(*(model.c[c.strip()] for c in columns.split(",")))
@@ -306,13 +318,12 @@ def run_backend(backend: str, args: argparse.Namespace, given: str | None) -> di
                 ).one()
             history = ReportParams(first, last)
             measures = chosen(args.only)
-            weekly = any(span == "week" for _label, _name, span, _q in measures)
-            week = busiest_week(db) if weekly else history
-            exported = export_parquet(db, folder, read_tables(measures))
+            week = busiest_week(db)
+            exported = export_parquet(db, folder, read_by(measures))
             result: dict[str, Any] = {
                 "load_s": load_s,
                 "rows": exported,
-                "week": [week.date_from.isoformat(), week.date_to.isoformat()] if weekly else None,
+                "week": [week.date_from.isoformat(), week.date_to.isoformat()],
                 "history": [first.isoformat(), last.isoformat()],
             }
             periods = {"week": week, "history": history}
@@ -330,12 +341,13 @@ def run_backend(backend: str, args: argparse.Namespace, given: str | None) -> di
                     "totals": mine["totals"],
                     "same_totals": _same(name, mine["totals"], duck()),
                 }
-            if "casualties_history" in result:
-                # The casualties' former eight-column query in DuckDB, for reference.
-                eight = timed_runs(duckdb_runner(folder, CASUALTIES_8_SQL, history), args.runs)
-                result["casualties_history"]["duckdb_eight_columns"] = eight
             result["render_week"] = {}
-            for fmt in ("html", "xlsx", "pdf") if not args.only else ():
+            if args.only:
+                return result
+            # The casualties' former eight-column query in DuckDB, for reference.
+            eight = timed_runs(duckdb_runner(folder, CASUALTIES_8_SQL, history), args.runs)
+            result["casualties_history"]["duckdb_eight_columns"] = eight
+            for fmt in ("html", "xlsx", "pdf"):
 
                 def render(fmt: str = fmt) -> None:
                     with db.session() as s:
@@ -348,15 +360,22 @@ def run_backend(backend: str, args: argparse.Namespace, given: str | None) -> di
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def chosen(only: str | None) -> tuple[tuple[str, str, str, tuple[str, ...]], ...]:
-    """Return the measures ``--only`` names (all of them without it); refuse an unknown one."""
+def chosen(only: str | None) -> tuple[Any, ...]:
+    """Return the measures ``--only`` names (labels, comma-separated), or all of them."""
     if not only:
         return MEASURES
-    names = [n.strip() for n in only.split(",") if n.strip()]
-    known = {label for label, *_rest in MEASURES}
-    if unknown := [n for n in names if n not in known]:
+    labels = [x.strip() for x in only.split(",") if x.strip()]
+    known = {m[0] for m in MEASURES}
+    unknown = [x for x in labels if x not in known]
+    if unknown:
         raise SystemExit(f"--only: no measure {', '.join(unknown)}; choose from {sorted(known)}")
-    return tuple(m for m in MEASURES if m[0] in names)
+    return tuple(m for m in MEASURES if m[0] in labels)
+
+
+def read_by(measures: tuple[Any, ...]) -> set[str]:
+    """Return the tables the DuckDB queries of ``measures`` read."""
+    sql = " ".join(q for *_rest, queries in measures for q in queries)
+    return {t for t in EXPORTS if re.search(rf"\b{t}\b", sql)}
 
 
 def _require_head(url: str) -> None:
@@ -405,6 +424,13 @@ def _same(name: str, totals: dict[str, Any], rows: list[list[Any]]) -> bool:
         return bool(
             items == totals["items"] and abs(round(m2 / 10_000, 1) - totals["released_ha"]) <= 0.2
         )
+    if name == "article7":
+        areas = sum(int(r[2]) for r in rows[0])
+        items = sum(int(r[-1] or 0) for r in rows[1])
+        left = sum(int(r[1]) for r in rows[2])
+        reported = sum(totals[f"{m}_areas"] for m in ("cancelled", "reduced", "cleared"))
+        destroyed = totals["ap_mines"] + totals["at_mines"] + totals["other_items"]
+        return bool(areas == reported and items == destroyed and left == totals["remaining_areas"])
     raise ValueError(f"no DuckDB check for the {name} report")
 
 
@@ -459,8 +485,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only",
         metavar="LABELS",
-        help="time only these measures (comma-separated, e.g. casualties_history); "
-        "exports only the tables they read and renders nothing",
+        help="time only these measures, comma-separated (e.g. eore_history,assistance_history); "
+        "no rendering",
     )
     args = parser.parse_args(argv)
     results: dict[str, Any] = {
@@ -468,7 +494,6 @@ def main(argv: list[str] | None = None) -> int:
         "scale": args.scale,
         "seed": args.seed,
         "runs": args.runs,
-        "only": args.only,
         "machine": {**machine(), "duckdb": duckdb.__version__},
         "backends": {},
     }

@@ -246,3 +246,13 @@ def test_a_member_that_unpacks_to_more_than_it_declares_is_refused(tmp_path: Pat
 
 def test_the_header_of_a_template_is_what_the_fuzzers_start_from() -> None:
     assert header("findings")[:3] == ["id", "date", "date_precision"]
+
+
+def test_a_hot_read_declaring_a_body_over_the_limit_is_refused_as_any_request(
+    elvin: TestClient,
+) -> None:
+    # The list, record and map reads are answered ahead of the framework, but not ahead
+    # of the upload limit.
+    for path in ("/api/records/findings?limit=2", "/api/map/findings?bbox=46,39,47,40"):
+        assert elvin.get(path).status_code == 200
+        assert_too_large(elvin.request("GET", path, content=b"x" * 70_000))

@@ -20,9 +20,13 @@ import pytest
 import shapely
 from sqlalchemy import text
 
+from mineaction.intake.bulk import import_table
 from mineaction.intake.bulk.audit import snapshot_texts
 from mineaction.intake.bulk.points import Points
+from mineaction.intake.kinds import get_kind
 from mineaction.intake.pipeline import ImportRefused, import_file
+from mineaction.intake.readers import open_table
+from mineaction.store import rollup_ddl
 from mineaction.store.database import Database
 from mineaction.store.index_rebuild import DeferredIndexes
 from tests.intake.test_bulk import odd_rows, plain_rows, setup_references, write
@@ -62,6 +66,8 @@ def test_audit_snapshots_are_the_text_json_dumps_writes() -> None:
         "geom": [rng.choice(["POINT (46.5 39.75)", None]) for _ in range(n)],
         "approval": "approved",
         "hazard_id": None,
+        "model": ["50% charge"] * n,  # the same text in every row, with a % sign
+        "activity_id": [None] * n,
     }
     keys = list(columns)
     got = snapshot_texts(columns, keys, n)
@@ -201,3 +207,73 @@ def test_deferred_indexes_are_gone_until_restored_and_back_after_a_rollback(
         deferred.drop()
         deferred.restore()
     assert findings_indexes(sqlite_db) == indexes
+
+
+def test_the_rollup_is_exact_when_the_per_row_code_changes_a_row_written_in_bulk(
+    db: Database, tmp_path: Path
+) -> None:
+    # The roll-up takes the bulk rows' sums once, at the end; a row the per-row code writes
+    # in between (here an export id naming a finding of the first chunk, a new quantity)
+    # must still leave it as a fresh sum of the records makes it.
+    with db.session() as s:
+        setup_references(s)
+        rows = plain_rows(s, 140, seed=31)
+    first = [[f"S-{i}", *row[1:]] for i, row in enumerate(rows)]
+    first[1][0] = ""  # no id of its own: an export names it findings-N
+    import_file(db, "findings", write(tmp_path / "first.csv", first[:1]), approval="submitted")
+    with db.engine.connect() as conn:
+        next_id = conn.execute(text("SELECT max(id) FROM findings")).scalar_one() + 1
+    changed = [f"findings-{next_id}", *first[1][1:]]
+    changed[6] = int(changed[6]) + 7
+    season = [*first[1:80], changed, *first[80:]]
+    kind, table = get_kind("findings"), open_table(write(tmp_path / "season.csv", season))
+    report = import_table(
+        db, kind, table, approval="submitted", dry_run=False, actor="im-officer",
+        note="import findings season.csv", chunk_rows=30,
+    )  # fmt: skip
+    assert (report.created, report.updated) == (len(season) - 1, 1)
+    with db.engine.begin() as conn:
+        assert set(rollup_ddl.differences(conn).values()) == {0}
+        totals = conn.execute(
+            text("SELECT sum(items), sum(records) FROM finding_rollup WHERE dimension = 'operator'")
+        ).one()
+    expected = sum(int(r[6]) for r in first) + 7
+    assert tuple(totals) == (expected, len(first))
+
+
+def test_copy_text_stores_what_psycopg_write_row_stores(postgis_db: Database) -> None:
+    from mineaction.intake.bulk.copy_text import copy_text, psycopg_dump, write_copy
+
+    when = dt.datetime(2024, 5, 1, 10, 30, 15, 123456, tzinfo=dt.UTC)
+    columns = {
+        "i": [1, None, -(2**40), 0],
+        "t": ["plain", "tab\there", "back\\slash\nnew line\r", None],
+        "u": ["Füzuli", "Ağdam", "Шуша", "a\x08b\x0bc\x0cd"],
+        "f": [46.93, 0.1 + 0.2, -1e-300, None],
+        "d": [dt.date(2024, 2, 29), None, dt.date(1999, 12, 31), dt.date(2024, 2, 29)],
+        "ts": when,
+        "mixed": [True, 2.5, "x", None],
+        "j": ['{"a": "b\\\\c"}', None, "null", '{"geom": "POINT (1 2)"}'],
+        "k": [3, 4, 2**53 + 1, -6],
+        "g": [0.5, 1e20, -3.25, 2.0],
+        "s": ["a", "b\\", "c", "d"],
+    }
+    ddl = "CREATE TEMP TABLE {} (i bigint, t text, u text, f double precision, d date, "
+    ddl += "ts timestamptz, mixed text, j json, k bigint, g double precision, s text)"
+    with postgis_db.engine.begin() as conn:
+        raw = conn.connection.driver_connection
+        cursor = raw.cursor()
+        for name in ("by_rows", "by_text"):
+            cursor.execute(ddl.format(name))
+        names = ", ".join(columns)
+        with cursor.copy(f"COPY by_rows ({names}) FROM STDIN") as copy:
+            for i in range(4):
+                copy.write_row([v[i] if isinstance(v, list) else v for v in columns.values()])
+        text_ = copy_text(columns, 4, psycopg_dump(cursor))
+        with cursor.copy(f"COPY by_text ({names}) FROM STDIN") as copy:
+            write_copy(copy, text_)
+        by_rows = cursor.execute(f"SELECT {names.replace('j', 'j::text')} FROM by_rows").fetchall()
+        by_text = cursor.execute(f"SELECT {names.replace('j', 'j::text')} FROM by_text").fetchall()
+    assert by_text == by_rows
+    assert by_rows[1][1] == "tab\there" and by_rows[2][1] == "back\\slash\nnew line\r"
+    assert by_rows[0][4] == dt.date(2024, 2, 29) and by_rows[1][3] == 0.1 + 0.2

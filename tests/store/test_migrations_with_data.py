@@ -356,7 +356,7 @@ def test_every_migration_keeps_the_data_from_the_first_schema_to_the_last(
     assert same_schema_as_models(db) == []
     # The report roll-ups were filled from the findings already there (3 + 1 items).
     with db.engine.connect() as conn:
-        assert rollup_ddl.differences(conn) == {"finding_rollup": 0, "release_rollup": 0}
+        assert not any(rollup_ddl.differences(conn).values())
         sums = conn.exec_driver_sql(
             "SELECT dimension, sum(items) FROM finding_rollup GROUP BY dimension"
         ).all()
@@ -389,7 +389,7 @@ def test_every_migration_keeps_the_data_from_the_first_schema_to_the_last(
     assert same_schema_as_models(db) == []
     with db.engine.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(table("hazards"))) == 1
-        assert rollup_ddl.differences(conn) == {"finding_rollup": 0, "release_rollup": 0}
+        assert not any(rollup_ddl.differences(conn).values())
         assert conn.scalar(select(func.count()).select_from(table("finding_rollup"))) == 6
 
 

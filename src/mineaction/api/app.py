@@ -17,11 +17,12 @@ from fastapi.templating import Jinja2Templates
 from mineaction import __version__
 from mineaction.api import errors, ogc
 from mineaction.api.headers import SecurityHeaders
+from mineaction.api.hot_reads import HotReads
 from mineaction.api.nul_guard import RefuseNul
 from mineaction.api.routes import analytics, auth, imports, records, risk, users
 from mineaction.api.upload_limit import UploadLimit
 from mineaction.config import Settings, get_settings
-from mineaction.services import public
+from mineaction.services import data_version, public
 from mineaction.services import status as status_service
 from mineaction.store.database import Database
 from mineaction.web import (
@@ -50,6 +51,7 @@ def create_app(database_url: str, *, settings: Settings | None = None) -> FastAP
         redoc_url=None,
     )
     app.state.db = db
+    app.state.version_reader = data_version.LoopReader(db.engine)
     app.state.settings = settings
     web = resources.files("mineaction.web")
     app.state.templates = Jinja2Templates(directory=str(web.joinpath("templates")))
@@ -57,6 +59,9 @@ def create_app(database_url: str, *, settings: Settings | None = None) -> FastAP
     i18n.install(app)
     app.mount("/static", StaticFiles(directory=str(web.joinpath("static"))), name="static")
     errors.install(app)
+    # List pages, records and map layers are answered before FastAPI's request handling
+    # (inside the upload limit, the NUL guard and the security headers, like every answer).
+    app.add_middleware(HotReads)
     app.add_middleware(UploadLimit, max_bytes=settings.max_upload_bytes)
     app.add_middleware(RefuseNul)
     app.add_middleware(SecurityHeaders, secure_cookies=settings.secure_cookies)

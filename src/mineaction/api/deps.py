@@ -40,8 +40,12 @@ async def get_settings(request: Request) -> Settings:
     return settings
 
 
-def _resolve(request: Request) -> tuple[Principal, str | None, bool]:
-    """Return who is asking, the session's CSRF token, and whether a token was used."""
+def resolve(request: Request) -> tuple[Principal, str | None, bool]:
+    """Return who is asking, the session's CSRF token, and whether a token was used.
+
+    Resolved once per request (kept in ``request.state``); the data version is read
+    in the same transaction and kept there too (``seen_version``).
+    """
     if hasattr(request.state, "principal"):
         return request.state.principal, request.state.csrf, request.state.bearer
     db: Database = request.app.state.db
@@ -73,13 +77,49 @@ def _resolve(request: Request) -> tuple[Principal, str | None, bool]:
     return principal, csrf, bearer
 
 
+def resolve_on_loop(request: Request) -> bool:
+    """Resolve who is asking as ``resolve`` does, from memory; False when that cannot be done.
+
+    The public and a kept token's principal need only the data version, read
+    on the event loop (``data_version.LoopReader``), so a kept answer needs no
+    worker thread.  A session cookie, an API token not kept at this version,
+    or a version the reader cannot tell: False, and ``resolve`` is called.
+    """
+    reader: data_version.LoopReader = request.app.state.version_reader
+    header = request.headers.get("authorization", "")
+    bearer = header.lower().startswith("bearer ")
+    if not bearer and SESSION_COOKIE in request.cookies:
+        return False
+    version = reader.read()
+    if version is None:
+        return False
+    principal = ANONYMOUS
+    if bearer:
+        found = principal_cache.kept(
+            where=str(request.app.state.db.engine.url),
+            token=header[7:].strip(),
+            secret=request.app.state.settings.secret_key,
+            version=version,
+        )
+        if found is None:
+            return False
+        principal = found
+    request.state.principal, request.state.csrf, request.state.bearer = principal, None, bearer
+    request.state.data_version = version
+    return True
+
+
 async def current_principal(request: Request) -> Principal:
     """Return who is asking; refuse a cookie-signed change that lacks the CSRF token.
 
-    The token or session is looked up in a worker thread: a database call made
-    on the event loop would hold up every other request of the process.
+    The public and a kept token are resolved from memory (``resolve_on_loop``);
+    any other token or a session is looked up in a worker thread: a lookup
+    made on the event loop would hold up every other request of the process.
     """
-    principal, csrf, bearer = await run_in_threadpool(_resolve, request)
+    if "principal" in request.scope.get("state", ()) or resolve_on_loop(request):
+        principal, csrf, bearer = resolve(request)
+    else:
+        principal, csrf, bearer = await run_in_threadpool(resolve, request)
     if request.method in SAFE_METHODS or bearer or csrf is None:
         return principal
     given = request.headers.get(CSRF_HEADER)
@@ -112,7 +152,7 @@ async def seen_version(
 
 def csrf_token(request: Request) -> str | None:
     """Return the CSRF token of the signed-in session (for forms), or None."""
-    return _resolve(request)[1]
+    return resolve(request)[1]
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

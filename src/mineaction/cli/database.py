@@ -119,16 +119,17 @@ def rollup(
     if format == "json":
         print_json({"exact": result.exact, "rows": result.rows, "differing": result.differing})
     else:
+        width = max(map(len, result.rows), default=0)
         for table, rows in result.rows.items():
-            console.print(f"{table:<16} {rows:>10,} rows, {result.differing[table]:,} differ")
+            console.print(f"{table:<{width}} {rows:>10,} rows, {result.differing[table]:,} differ")
         if result.exact:
             console.print("The report roll-ups equal what the records make.")
         else:
             err_console.print(
                 "[bold red]The report roll-ups differ from the records.[/] "
                 "[yellow]What to do:[/] run `mineaction db rollup --rebuild`, then find out "
-                "what wrote to findings, land releases, accidents or victims with the triggers set "
-                "aside.",
+                "what wrote to the recorded tables (findings, land releases, EORE sessions, "
+                "assistance, accidents or victims) with the triggers set aside.",
                 highlight=False,
             )
     if not result.exact:

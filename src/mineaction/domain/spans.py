@@ -11,6 +11,7 @@ roll-up) and at most two runs of days at its ends (read from the records).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 ONE_DAY = dt.timedelta(days=1)
@@ -39,7 +40,11 @@ def next_span_start(day: dt.date) -> dt.date:
 
 @dataclass(frozen=True)
 class PeriodCut:
-    """A period cut into whole spans (``spans``, first and last day) and the days at its ends."""
+    """A period cut into whole spans (``spans``, first and last day) and the days at its ends.
+
+    ``cut_months`` cuts by calendar months instead; ``spans`` then holds the first
+    day of the first whole month and the last day of the last.
+    """
 
     spans: tuple[dt.date, dt.date] | None
     ends: tuple[tuple[dt.date, dt.date], ...]
@@ -56,33 +61,44 @@ def cut(date_from: dt.date, date_to: dt.date) -> PeriodCut:
     >>> cut(dt.date(2024, 4, 3), dt.date(2024, 4, 4))
     PeriodCut(spans=None, ends=((datetime.date(2024, 4, 3), datetime.date(2024, 4, 4)),))
     """
-    first = date_from if span_start(date_from) == date_from else next_span_start(date_from)
-    ends_a_span = next_span_start(date_to) == date_to + ONE_DAY
-    last = date_to if ends_a_span else span_start(date_to) - ONE_DAY
-    if first > last:
-        return PeriodCut(None, ((date_from, date_to),))
-    ends = []
-    if date_from < first:
-        ends.append((date_from, first - ONE_DAY))
-    if last < date_to:
-        ends.append((last + ONE_DAY, date_to))
-    return PeriodCut((first, last), tuple(ends))
+    return _cut(date_from, date_to, span_start, next_span_start)
+
+
+def month_start(day: dt.date) -> dt.date:
+    """Return the first day of the month holding ``day``."""
+    return day.replace(day=1)
+
+
+def next_month_start(day: dt.date) -> dt.date:
+    """Return the first day of the month after the one holding ``day``.
+
+    >>> next_month_start(dt.date(2024, 1, 31)), next_month_start(dt.date(2024, 12, 1))
+    (datetime.date(2024, 2, 1), datetime.date(2025, 1, 1))
+    """
+    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
 
 
 def cut_months(date_from: dt.date, date_to: dt.date) -> PeriodCut:
-    """Cut the period (both ends included) into its whole calendar months and the days left.
+    """Cut the period into its whole calendar months and the days left at its ends.
 
-    ``spans`` are then the first day of the first whole month and the last
-    day of the last one; the casualty roll-ups are kept per month.
-
-    >>> c = cut_months(dt.date(2024, 1, 2), dt.date(2024, 4, 30))
-    >>> [(a.isoformat(), b.isoformat()) for a, b in (c.spans, *c.ends)]
-    [('2024-02-01', '2024-04-30'), ('2024-01-02', '2024-01-31')]
-    >>> cut_months(dt.date(2024, 2, 1), dt.date(2024, 2, 28)).spans is None  # 29 days in 2024
+    >>> c = cut_months(dt.date(2024, 1, 15), dt.date(2024, 4, 30))
+    >>> c.spans, [(a.isoformat(), b.isoformat()) for a, b in c.ends]
+    ((datetime.date(2024, 2, 1), datetime.date(2024, 4, 30)), [('2024-01-15', '2024-01-31')])
+    >>> cut_months(dt.date(2024, 4, 29), dt.date(2024, 5, 5)).spans is None
     True
     """
-    first = date_from if date_from.day == 1 else _next_month(date_from)
-    last = date_to if (date_to + ONE_DAY).day == 1 else date_to.replace(day=1) - ONE_DAY
+    return _cut(date_from, date_to, month_start, next_month_start)
+
+
+def _cut(
+    date_from: dt.date,
+    date_to: dt.date,
+    start: Callable[[dt.date], dt.date],
+    next_start: Callable[[dt.date], dt.date],
+) -> PeriodCut:
+    first = date_from if start(date_from) == date_from else next_start(date_from)
+    ends_a_span = next_start(date_to) == date_to + ONE_DAY
+    last = date_to if ends_a_span else start(date_to) - ONE_DAY
     if first > last:
         return PeriodCut(None, ((date_from, date_to),))
     ends = []
@@ -91,7 +107,3 @@ def cut_months(date_from: dt.date, date_to: dt.date) -> PeriodCut:
     if last < date_to:
         ends.append((last + ONE_DAY, date_to))
     return PeriodCut((first, last), tuple(ends))
-
-
-def _next_month(day: dt.date) -> dt.date:
-    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)

@@ -34,12 +34,11 @@ def token_principal(*, session: Session, token: str, secret: str, version: str) 
     None for an unknown or revoked token or a disabled user, exactly as
     ``auth.token_principal``, whose answer this keeps.
     """
-    key = (str(session.get_bind().engine.url), auth.digest(token, secret=secret), version)
-    with _lock:
-        found = _kept.get(key)
-        if found is not None:
-            _kept.move_to_end(key)
-            return found
+    where = str(session.get_bind().engine.url)
+    key = (where, auth.digest(token, secret=secret), version)
+    found = kept(where=where, token=token, secret=secret, version=version)
+    if found is not None:
+        return found
     found = auth.token_principal(session=session, token=token, secret=secret)
     if found is not None:
         with _lock:
@@ -47,6 +46,20 @@ def token_principal(*, session: Session, token: str, secret: str, version: str) 
             while len(_kept) > MAX_KEPT:
                 _kept.popitem(last=False)
     return found
+
+
+def kept(*, where: str, token: str, secret: str, version: str) -> Principal | None:
+    """Return the principal ``token_principal`` keeps for ``token`` at ``version``, or None.
+
+    No database is asked: ``where`` is the database's URL as its engine writes
+    it.  None means "look it up", never "refused".
+    """
+    key = (where, auth.digest(token, secret=secret), version)
+    with _lock:
+        found = _kept.get(key)
+        if found is not None:
+            _kept.move_to_end(key)
+        return found
 
 
 def forget() -> None:

@@ -1,11 +1,14 @@
-"""Checking and rebuilding the report roll-ups, the operations and casualties reports' sums."""
+"""Checking and rebuilding the report roll-ups, the derived sums the reports read."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mineaction.store import casualty_rollup_ddl, rollup_ddl
+from mineaction.store import beneficiary_rollup_ddl, casualty_rollup_ddl, rollup_ddl
 from mineaction.store.database import Database
+
+#: Every module of roll-ups: each checks (``differences``) and rebuilds (``rebuild``) its own.
+MODULES = (rollup_ddl, beneficiary_rollup_ddl, casualty_rollup_ddl)
 
 
 @dataclass(frozen=True)
@@ -24,7 +27,7 @@ class RollupCheck:
 def check(*, db: Database) -> RollupCheck:
     """Compare every roll-up with a roll-up made afresh from the records (nothing written)."""
     with db.engine.connect() as conn:
-        differing = {**rollup_ddl.differences(conn), **casualty_rollup_ddl.differences(conn)}
+        differing = {t: n for m in MODULES for t, n in m.differences(conn).items()}
         rows = {
             table: int(conn.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar_one())
             for table in differing
@@ -35,6 +38,6 @@ def check(*, db: Database) -> RollupCheck:
 def rebuild(*, db: Database) -> RollupCheck:
     """Make every roll-up again from the records, in one transaction; return the check after."""
     with db.engine.begin() as conn:
-        rollup_ddl.rebuild(conn)
-        casualty_rollup_ddl.rebuild(conn)
+        for module in MODULES:
+            module.rebuild(conn)
     return check(db=db)

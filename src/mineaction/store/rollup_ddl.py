@@ -15,8 +15,9 @@ import, approval steps, supersession, the ledger's settling, a hand-written
   trigger calls; a TRUNCATE empties the roll-up.
 
 The SQLite bulk import sets the insert trigger aside for a chunk
-(``insert_trigger_off``) and adds the chunk's rows itself, summed from the
-values it has just written (``add_written``), in the same transaction.
+(``insert_trigger_off``) and adds the rows itself, summed from the values it
+has just written (``WrittenSums``: once for all its chunks), in the same
+transaction.
 Every DDL statement here is idempotent.
 """
 
@@ -32,16 +33,21 @@ import numpy as np
 from sqlalchemy.engine import Connection
 
 from mineaction.domain.spans import span_start
+from mineaction.store import trigger_ddl
 
 
 @dataclass(frozen=True)
 class Rollup:
-    """How one roll-up sums its source: the date, kind and measure columns and the dimensions."""
+    """How one roll-up sums its source: the date, kind and measure columns and the dimensions.
+
+    Without ``date`` the roll-up keeps all-time sums (no span); without
+    ``kind`` it does not split them by category or method.
+    """
 
     table: str
     source: str
-    date: str
-    kind: str
+    date: str | None
+    kind: str | None
     measure: str
     value: str
     dimensions: tuple[tuple[str, str], ...]
@@ -49,11 +55,25 @@ class Rollup:
     @property
     def counted(self) -> tuple[str, ...]:
         """The source columns whose change moves the roll-up."""
-        return (self.date, "approval", self.kind, self.value, *(c for _d, c in self.dimensions))
+        named = (self.date, "approval", self.kind, self.value, *(c for _d, c in self.dimensions))
+        return tuple(c for c in named if c)
+
+    @property
+    def key_columns(self) -> tuple[str, ...]:
+        """The roll-up's primary key, in order."""
+        span = ("span_start",) if self.date else ()
+        kind = (self.kind,) if self.kind else ()
+        return (*span, "approval", "dimension", *kind, "member_id")
 
     @property
     def key(self) -> str:
-        return f"span_start, approval, dimension, {self.kind}, member_id"
+        return ", ".join(self.key_columns)
+
+    def key_values(self, dialect: str, ref: str, dimension: str, column: str) -> list[str]:
+        """Return the SQL of a row's key values in ``dimension`` (``ref``: ``NEW.``, or '')."""
+        span = [span_sql(dialect, f"{ref}{self.date}")] if self.date else []
+        kind = [f"{ref}{self.kind}"] if self.kind else []
+        return [*span, f"{ref}approval", f"'{dimension}'", *kind, f"coalesce({ref}{column}, 0)"]
 
 
 ROLLUPS = (
@@ -79,8 +99,18 @@ ROLLUPS = (
         value="area_m2",
         dimensions=(("operator", "organisation_id"), ("district", "admin_area_id")),
     ),
+    Rollup(
+        table="hazard_release_rollup",
+        source="land_releases",
+        date=None,
+        kind=None,
+        measure="area_m2",
+        value="area_m2",
+        dimensions=(("hazard", "hazard_id"),),
+    ),
 )
-BY_SOURCE = {r.source: r for r in ROLLUPS}
+#: The span roll-up of each source, which the SQLite bulk writer fills itself (``add_written``).
+BY_SOURCE = {r.source: r for r in ROLLUPS if r.date and r.kind}
 
 
 def span_sql(dialect: str, column: str) -> str:
@@ -93,9 +123,14 @@ def span_sql(dialect: str, column: str) -> str:
 def _parts(r: Rollup, dialect: str, source: str, sign: str = "", where: str = "") -> str:
     """One SELECT per dimension over ``source``: key columns, the value and 1 (signed)."""
     return " UNION ALL ".join(
-        f"SELECT {span_sql(dialect, r.date)} AS span_start, approval, '{dim}' AS dimension, "
-        f"{r.kind}, coalesce({column}, 0) AS member_id, {sign}{r.value} AS m, {sign}1 AS n "
-        f"FROM {source}{where}"
+        "SELECT "
+        + ", ".join(
+            f"{value} AS {name}"
+            for value, name in zip(
+                r.key_values(dialect, "", dim, column), r.key_columns, strict=True
+            )
+        )
+        + f", {sign}{r.value} AS m, {sign}1 AS n FROM {source}{where}"
         for dim, column in r.dimensions
     )
 
@@ -103,9 +138,8 @@ def _parts(r: Rollup, dialect: str, source: str, sign: str = "", where: str = ""
 def _grouped(r: Rollup, parts: str, *, having: bool = False) -> str:
     keep = " HAVING sum(n) <> 0 OR sum(m) <> 0" if having else ""
     return (
-        f"SELECT span_start, approval, dimension, {r.kind}, member_id, sum(m), sum(n) "
-        f"FROM ({parts}) AS d GROUP BY span_start, approval, dimension, {r.kind}, member_id"
-        f"{keep} ORDER BY span_start, approval, dimension, {r.kind}, member_id"
+        f"SELECT {r.key}, sum(m), sum(n) "
+        f"FROM ({parts}) AS d GROUP BY {r.key}{keep} ORDER BY {r.key}"
     )
 
 
@@ -119,8 +153,8 @@ def _upsert(r: Rollup, select: str) -> str:
 
 def _sqlite_row_upsert(r: Rollup, ref: str, sign: str) -> str:
     values = ", ".join(
-        f"({span_sql('sqlite', f'{ref}.{r.date}')}, {ref}.approval, '{dim}', {ref}.{r.kind}, "
-        f"coalesce({ref}.{column}, 0), {sign}{ref}.{r.value}, {sign}1)"
+        f"({', '.join(r.key_values('sqlite', f'{ref}.', dim, column))}, "
+        f"{sign}{ref}.{r.value}, {sign}1)"
         for dim, column in r.dimensions
     )
     return (
@@ -131,75 +165,55 @@ def _sqlite_row_upsert(r: Rollup, ref: str, sign: str) -> str:
 
 
 def _sqlite_emptied(r: Rollup, ref: str) -> str:
-    return (
-        f"DELETE FROM {r.table} WHERE span_start = {span_sql('sqlite', f'{ref}.{r.date}')} "
-        f"AND approval = {ref}.approval AND records = 0"
-    )
-
-
-def _sqlite_insert_trigger(conn: Connection, r: Rollup) -> None:
-    conn.exec_driver_sql(
-        f"CREATE TRIGGER IF NOT EXISTS {r.table}_ins AFTER INSERT ON {r.source} BEGIN "
-        f"{_sqlite_row_upsert(r, 'NEW', '')}; END"
+    """Delete the roll-up rows of ``ref``'s key that no record counts any more."""
+    if r.date:  # the span and approval lead the key: one short range
+        return (
+            f"DELETE FROM {r.table} WHERE span_start = {span_sql('sqlite', f'{ref}.{r.date}')} "
+            f"AND approval = {ref}.approval AND records = 0"
+        )
+    return "; ".join(
+        f"DELETE FROM {r.table} WHERE ({r.key}) = "
+        f"({', '.join(r.key_values('sqlite', f'{ref}.', d, c))}) "
+        "AND records = 0"
+        for d, c in r.dimensions
     )
 
 
 def _sqlite(conn: Connection, r: Rollup) -> None:
-    _sqlite_insert_trigger(conn, r)
-    conn.exec_driver_sql(
-        f"CREATE TRIGGER IF NOT EXISTS {r.table}_del AFTER DELETE ON {r.source} BEGIN "
-        f"{_sqlite_row_upsert(r, 'OLD', '-')}; {_sqlite_emptied(r, 'OLD')}; END"
-    )
-    changed = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in r.counted)
-    conn.exec_driver_sql(
-        f"CREATE TRIGGER IF NOT EXISTS {r.table}_upd AFTER UPDATE OF {', '.join(r.counted)} "
-        f"ON {r.source} WHEN {changed} BEGIN {_sqlite_row_upsert(r, 'OLD', '-')}; "
-        f"{_sqlite_row_upsert(r, 'NEW', '')}; {_sqlite_emptied(r, 'OLD')}; END"
-    )
-
-
-def _pg_function(conn: Connection, name: str, body: str) -> None:
-    conn.exec_driver_sql(
-        f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-        f"{body}; RETURN NULL; END $$"
+    trigger_ddl.sqlite_triggers(
+        conn,
+        r.table,
+        r.source,
+        insert=_sqlite_row_upsert(r, "NEW", ""),
+        delete=f"{_sqlite_row_upsert(r, 'OLD', '-')}; {_sqlite_emptied(r, 'OLD')}",
+        update=f"{_sqlite_row_upsert(r, 'OLD', '-')}; {_sqlite_row_upsert(r, 'NEW', '')}; "
+        f"{_sqlite_emptied(r, 'OLD')}",
+        counted=r.counted,
     )
 
 
 def _pg(conn: Connection, r: Rollup) -> None:
     old = _parts(r, "postgresql", "old_rows", "-")
     new = _parts(r, "postgresql", "new_rows")
-    emptied = (
-        f"DELETE FROM {r.table} AS r USING (SELECT DISTINCT "
-        f"{span_sql('postgresql', r.date)} AS span_start, approval FROM old_rows) AS o "
-        "WHERE r.span_start = o.span_start AND r.approval = o.approval AND r.records = 0"
-    )
-    bodies = {
-        "ins": (_upsert(r, _grouped(r, new)), "INSERT", "NEW TABLE AS new_rows"),
-        "del": (
-            f"{_upsert(r, _grouped(r, old))}; {emptied}",
-            "DELETE",
-            "OLD TABLE AS old_rows",
-        ),
-        "upd": (
-            f"{_upsert(r, _grouped(r, f'{old} UNION ALL {new}', having=True))}; {emptied}",
-            "UPDATE",
-            "OLD TABLE AS old_rows NEW TABLE AS new_rows",
-        ),
-    }
-    for suffix, (body, event, referencing) in bodies.items():
-        function = f"mineaction_{r.table}_{suffix}"
-        _pg_function(conn, function, body)
-        conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {r.table}_{suffix} ON {r.source}")
-        conn.exec_driver_sql(
-            f"CREATE TRIGGER {r.table}_{suffix} AFTER {event} ON {r.source} "
-            f"REFERENCING {referencing} FOR EACH STATEMENT EXECUTE FUNCTION {function}()"
+    if r.date:  # the span and approval lead the key
+        emptied = (
+            f"DELETE FROM {r.table} AS r USING (SELECT DISTINCT "
+            f"{span_sql('postgresql', r.date)} AS span_start, approval FROM old_rows) AS o "
+            "WHERE r.span_start = o.span_start AND r.approval = o.approval AND r.records = 0"
         )
-    function = f"mineaction_{r.table}_truncate"
-    _pg_function(conn, function, f"DELETE FROM {r.table}")
-    conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {r.table}_truncate ON {r.source}")
-    conn.exec_driver_sql(
-        f"CREATE TRIGGER {r.table}_truncate AFTER TRUNCATE ON {r.source} "
-        f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()"
+    else:
+        match = " AND ".join(f"r.{c} = o.{c}" for c in r.key_columns)
+        emptied = (
+            f"DELETE FROM {r.table} AS r USING (SELECT DISTINCT {r.key} FROM ({old}) AS k) AS o "
+            f"WHERE {match} AND r.records = 0"
+        )
+    trigger_ddl.pg_statement_triggers(
+        conn,
+        r.table,
+        r.source,
+        insert=_upsert(r, _grouped(r, new)),
+        delete=f"{_upsert(r, _grouped(r, old))}; {emptied}",
+        update=f"{_upsert(r, _grouped(r, f'{old} UNION ALL {new}', having=True))}; {emptied}",
     )
 
 
@@ -215,12 +229,7 @@ def install(conn: Connection, rollups: tuple[Rollup, ...] = ROLLUPS) -> None:
 def uninstall(conn: Connection, rollups: tuple[Rollup, ...] = ROLLUPS) -> None:
     """Drop the triggers (and, on PostgreSQL, the functions) of ``rollups``."""
     for r in rollups:
-        for suffix in ("ins", "del", "upd", "truncate"):
-            if conn.dialect.name == "postgresql":
-                conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {r.table}_{suffix} ON {r.source}")
-                conn.exec_driver_sql(f"DROP FUNCTION IF EXISTS mineaction_{r.table}_{suffix}()")
-            else:
-                conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {r.table}_{suffix}")
+        trigger_ddl.drop_triggers(conn, r.table, r.source)
 
 
 def summed(r: Rollup, dialect: str) -> str:
@@ -246,15 +255,57 @@ def add_written(conn: Connection, source: str, values: Mapping[str, Any], n: int
     each key coded as one integer, grouped by sorting) and upserted once per
     roll-up row: the rows are not read back.
     """
-    r = BY_SOURCE[source]
+    sums = WrittenSums(conn, source)
+    sums.add(values, n)
+    sums.write()
+
+
+class WrittenSums:
+    """The roll-up figures of batches of rows written to ``source``, upserted once at the end.
+
+    A bulk writer calls ``add`` after each batch it inserted with the insert
+    trigger off (``insert_trigger_off``) and ``write`` once, in the same
+    transaction, after the last: the roll-up then takes one upsert per row
+    of it instead of one per row per batch (a chunk of 25,000 findings made
+    some 30,000 roll-up rows, most of them again in every chunk).
+    """
+
+    def __init__(self, conn: Connection, source: str) -> None:
+        self.conn = conn
+        self.rollup = BY_SOURCE[source]
+        self.sums: dict[tuple[Any, ...], tuple[Any, int]] = {}
+
+    def add(self, values: Mapping[str, Any], n: int) -> None:
+        """Add the figures of ``n`` rows written to the source (``values`` as for add_written)."""
+        sums = self.sums
+        as_text = self.conn.dialect.name == "sqlite"
+        for *key, total, count in _written_rows(self.rollup, values, n, as_text=as_text):
+            k = tuple(key)
+            before = sums.get(k)
+            sums[k] = (total, count) if before is None else (before[0] + total, before[1] + count)
+
+    def write(self) -> None:
+        """Upsert the figures added so far into the roll-up, and start again from none."""
+        rows, self.sums = [(*k, t, c) for k, (t, c) in self.sums.items()], {}
+        if rows:
+            marks = "?" if self.conn.dialect.name == "sqlite" else "%s"
+            self.conn.exec_driver_sql(
+                _upsert(self.rollup, f"VALUES ({', '.join([marks] * 7)})"), rows
+            )
+
+
+def _written_rows(
+    r: Rollup, values: Mapping[str, Any], n: int, *, as_text: bool
+) -> list[tuple[Any, ...]]:
+    """Return the roll-up rows (key, sum, count) of ``n`` rows written with ``values``."""
+    assert r.date and r.kind, "only a span roll-up is filled by the writer"
     if n == 0:
-        return
+        return []
 
     def column(name: str) -> list[Any]:
         value = values[name]
         return list(value) if isinstance(value, list | tuple) else [value] * n
 
-    as_text = conn.dialect.name == "sqlite"
     spans: dict[Any, Any] = {}
     for d in set(column(r.date)):
         first = span_start(d.date() if isinstance(d, dt.datetime) else d)
@@ -288,8 +339,7 @@ def add_written(conn: Connection, source: str, values: Mapping[str, Any], n: int
                 sums.tolist(), counts.tolist(), strict=True,
             )
         )  # fmt: skip
-    marks = "?" if as_text else "%s"
-    conn.exec_driver_sql(_upsert(r, f"VALUES ({', '.join([marks] * 7)})"), rows)
+    return rows
 
 
 @contextmanager
@@ -310,7 +360,7 @@ def insert_trigger_off(conn: Connection, source: str) -> Iterator[None]:
     try:
         yield
     finally:
-        _sqlite_insert_trigger(conn, r)
+        trigger_ddl.sqlite_insert_trigger(conn, r.table, r.source, _sqlite_row_upsert(r, "NEW", ""))
 
 
 #: Relative difference below which two sums of square metres are the same sum (float order).
@@ -326,14 +376,15 @@ def differences(conn: Connection, rollups: tuple[Rollup, ...] = ROLLUPS) -> dict
     """
     out = {}
     for r in rollups:
+        width = len(r.key_columns)
         stored = {
-            tuple(row[:5]): tuple(row[5:])
+            tuple(row[:width]): tuple(row[width:])
             for row in conn.exec_driver_sql(
                 f"SELECT {r.key}, {r.measure}, records FROM {r.table}"
             ).all()
         }
         fresh = {
-            tuple(row[:5]): tuple(row[5:])
+            tuple(row[:width]): tuple(row[width:])
             for row in conn.exec_driver_sql(summed(r, conn.dialect.name)).all()
         }
         out[r.table] = sum(

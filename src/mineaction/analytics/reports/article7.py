@@ -13,22 +13,20 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mineaction.analytics.reports import labels as T
 from mineaction.analytics.reports.base import (
     Data,
     ReportSpec,
-    approved,
     district_names,
-    in_period,
     period,
+    whole_m2,
 )
-from mineaction.analytics.reports.land_release import released_by_hazard, remaining_m2
+from mineaction.analytics.reports.land_release import hazard_tallies
+from mineaction.analytics.reports.operations_sums import finding_sums, release_sums
 from mineaction.analytics.reports.params import ReportParams
 from mineaction.render.document import Column, Section, Table
-from mineaction.store.tables import Finding, Hazard, LandRelease
 
 METHODS = ("cancelled", "reduced", "cleared")
 AP_CONTAMINATION = ("ap_mines", "mixed_mines")
@@ -38,45 +36,27 @@ DESTROYED_KEYS = ("ap_mines", "at_mines", "other_items")
 
 def compute(session: Session, params: ReportParams) -> Data:
     """Return areas released, items destroyed and AP-mined areas remaining, by district."""
-    releases = session.execute(
-        select(
-            LandRelease.admin_area_id,
-            LandRelease.method,
-            func.count(LandRelease.id),
-            func.sum(LandRelease.area_m2),
-        )
-        .where(in_period(LandRelease.release_date, params), approved(LandRelease, params))
-        .group_by(LandRelease.admin_area_id, LandRelease.method)
-    ).all()
-    destroyed = session.execute(
-        select(Finding.admin_area_id, Finding.category, func.sum(Finding.quantity))
-        .where(in_period(Finding.found_date, params), approved(Finding, params))
-        .group_by(Finding.admin_area_id, Finding.category)
-    ).all()
-    released = released_by_hazard(params)
-    left = remaining_m2(released)
-    remaining = session.execute(
-        select(Hazard.admin_area_id, func.count(Hazard.id), func.sum(left))
-        .outerjoin(released, released.c.hazard_id == Hazard.id)
-        .where(
-            Hazard.recorded_date <= params.date_to,
-            Hazard.contamination.in_(AP_CONTAMINATION),
-            approved(Hazard, params),
-            left > 0,
-        )
-        .group_by(Hazard.admin_area_id)
-    ).all()
     rel: dict[int | None, dict[str, float]] = defaultdict(lambda: dict.fromkeys(RELEASE_KEYS, 0))
     gone: dict[int | None, dict[str, int]] = defaultdict(lambda: dict.fromkeys(DESTROYED_KEYS, 0))
     rem: dict[int | None, dict[str, float]] = {}
-    for area, method, n, m2 in releases:
-        rel[area][f"{method}_areas"] += n
-        rel[area][f"{method}_m2"] += round(float(m2 or 0))
-    for area, category, n in destroyed:
+    district = ("district",)
+    for _d, area, method, _day, n in release_sums(session, params, dimensions=district, count=True):
+        rel[area][f"{method}_areas"] += int(n)
+    released: dict[tuple[int | None, str], float] = defaultdict(float)
+    for _d, area, method, _day, m2 in release_sums(session, params, dimensions=district):
+        released[area, method] += float(m2 or 0)
+    for (area, method), m2 in released.items():
+        rel[area][f"{method}_m2"] = whole_m2(m2)
+    for _d, area, category, _day, n in finding_sums(session, params, dimensions=district):
         key = {"ap_mine": "ap_mines", "at_mine": "at_mines"}.get(category, "other_items")
         gone[area][key] += int(n or 0)
-    for area, n, m2 in remaining:
-        rem[area] = {"areas": int(n), "m2": round(float(m2 or 0))}
+    tallies = hazard_tallies(session, params, contamination=AP_CONTAMINATION, left_only=True)
+    for area, _status, n, _m2, left in tallies:
+        t = rem.setdefault(area, {"areas": 0, "m2": 0.0})
+        t["areas"] += n
+        t["m2"] += float(left or 0)
+    for t in rem.values():
+        t["m2"] = whole_m2(t["m2"])
     names = district_names(session, set(rel) | set(gone) | set(rem))
 
     def name(area: int | None) -> str | None:

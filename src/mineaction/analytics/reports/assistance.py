@@ -10,7 +10,7 @@ from mineaction.analytics.reports.base import Data, ReportSpec
 from mineaction.analytics.reports.params import ReportParams
 from mineaction.domain.vocab import ASSISTANCE_TYPE
 from mineaction.render.document import Section
-from mineaction.store.tables import Assistance
+from mineaction.store.tables import Assistance, AssistanceRollup
 
 
 def compute(session: Session, params: ReportParams) -> Data:
@@ -19,6 +19,7 @@ def compute(session: Session, params: ReportParams) -> Data:
         session,
         params,
         model=Assistance,
+        rollup=AssistanceRollup,
         date=Assistance.assistance_date,
         kind=Assistance.assistance_type,
         kind_key="type",

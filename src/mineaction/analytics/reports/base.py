@@ -87,10 +87,25 @@ def period(params: ReportParams) -> dict[str, str]:
 def ha(m2: float | None) -> float:
     """Return square metres as hectares to 0.1 ha (the agency's precision).
 
+    >>> ha(53_499.999_999_9), ha(53_500.000_000_1), ha(54_500)
+    (5.4, 5.4, 5.4)
+
     >>> ha(20_463_000), ha(None)
     (2046.3, 0.0)
     """
-    return round((m2 or 0.0) / 10_000, 1)
+    # Counted in whole 0.01 m² (far below any area's accuracy) first, so that two float sums
+    # of the same areas added in another order (a roll-up, another backend) give the same
+    # hectares; then to the tenth of a hectare, an exact half to the even tenth.
+    return round(round((m2 or 0.0) * 100) / 100_000) / 10
+
+
+def whole_m2(m2: float | None) -> int:
+    """Return square metres to the whole m², through 0.01 m² as ``ha`` does.
+
+    >>> whole_m2(881_147.499_999_99), whole_m2(881_147.500_000_01)
+    (881148, 881148)
+    """
+    return round(round((m2 or 0.0) * 100) / 100)
 
 
 def issuer(session: Session) -> Labels:

@@ -10,7 +10,7 @@ from mineaction.analytics.reports.base import Data, ReportSpec
 from mineaction.analytics.reports.params import ReportParams
 from mineaction.domain.vocab import EORE_METHOD
 from mineaction.render.document import Section
-from mineaction.store.tables import EORESession
+from mineaction.store.tables import EORERollup, EORESession
 
 
 def compute(session: Session, params: ReportParams) -> Data:
@@ -19,6 +19,7 @@ def compute(session: Session, params: ReportParams) -> Data:
         session,
         params,
         model=EORESession,
+        rollup=EORERollup,
         date=EORESession.session_date,
         kind=EORESession.method,
         kind_key="method",

@@ -5,17 +5,24 @@
 by then (never below zero), for the hazards recorded by the end of the period.
 Hazard status is the current one.  The per-hazard list (no positions: public
 output never shows where a live hazard lies) covers the hazards worked in the
-period.
+period, most land released first (compared to 0.01 m²; ties by reference).
+
+The district sums come from the report roll-ups (``operations_sums.py``); the
+per-hazard sums from one pass over the releases up to the end of the period,
+which the index ``ix_land_releases_hazard_report`` answers on its own; the
+hazards are read once and tallied here.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 from collections import defaultdict
+from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Subquery, case, func, select
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import Subquery
 
 from mineaction.analytics.geography import district_areas
 from mineaction.analytics.reports import labels as T
@@ -25,77 +32,167 @@ from mineaction.analytics.reports.base import (
     approved,
     district_names,
     ha,
-    in_period,
     period,
 )
+from mineaction.analytics.reports.operations_sums import release_sums
 from mineaction.analytics.reports.params import ReportParams
 from mineaction.domain.vocab import HAZARD_STATUS
 from mineaction.render.document import Chart, Column, DistrictMap, Paragraph, Section, Series, Table
-from mineaction.store.tables import AdminArea, Hazard, LandRelease
+from mineaction.store.tables import Hazard, HazardReleaseRollup, LandRelease
 
 METHODS = ("cancelled", "reduced", "cleared")
 #: The document lists at most this many hazards (the data object has them all).
 HAZARD_ROWS = 100
 
 
-def released_by_hazard(params: ReportParams, *, in_period_only: bool = False) -> Subquery:
-    """Return a subquery (hazard_id, released_m2) of releases up to the end of the period."""
-    when = (
-        in_period(LandRelease.release_date, params)
-        if in_period_only
-        else LandRelease.release_date <= params.date_to
-    )
+def released_per_hazard(session: Session, params: ReportParams) -> Subquery:
+    """Return a subquery of each hazard's releases' sums under ``params``.
+
+    Columns: ``hazard_id``, ``releases`` (in the period), ``in_period_m2`` and
+    ``to_date_m2``, for the hazards released from by the end of the period.
+    When the period holds every release recorded, these are the all-time sums
+    of ``hazard_release_rollup``; otherwise one grouped pass over the releases
+    up to ``date_to``, in hazard order, which the index
+    ``ix_land_releases_hazard_report`` answers on its own.
+    """
+    # Two statements: SQLite reads a min() or a max() alone from the date index's ends.
+    first = session.scalar(select(func.min(LandRelease.release_date)))
+    last = session.scalar(select(func.max(LandRelease.release_date)))
+    if (
+        first is not None
+        and last is not None
+        and params.date_from <= first <= last <= params.date_to
+    ):
+        r = HazardReleaseRollup
+        if not params.include_unapproved:
+            # One roll-up row per hazard: a plain subquery, which the database folds into
+            # the join as a primary-key lookup per hazard.
+            return (
+                select(
+                    r.member_id.label("hazard_id"),
+                    r.records.label("releases"),
+                    r.area_m2.label("in_period_m2"),
+                    r.area_m2.label("to_date_m2"),
+                )
+                .where(r.dimension == "hazard", r.approval == "approved")
+                .subquery()
+            )
+        return (
+            select(
+                r.member_id.label("hazard_id"),
+                func.sum(r.records).label("releases"),
+                func.sum(r.area_m2).label("in_period_m2"),
+                func.sum(r.area_m2).label("to_date_m2"),
+            )
+            .where(r.dimension == "hazard", r.member_id != 0, approved(r, params))
+            .group_by(r.member_id)
+            .subquery()
+        )
+    in_period = LandRelease.release_date >= params.date_from
     return (
-        select(LandRelease.hazard_id, func.sum(LandRelease.area_m2).label("released_m2"))
-        .where(LandRelease.hazard_id.is_not(None), when, approved(LandRelease, params))
+        select(
+            LandRelease.hazard_id,
+            func.sum(case((in_period, 1), else_=0)).label("releases"),
+            func.sum(case((in_period, LandRelease.area_m2), else_=0.0)).label("in_period_m2"),
+            func.sum(LandRelease.area_m2).label("to_date_m2"),
+        )
+        .where(
+            LandRelease.hazard_id.is_not(None),
+            approved(LandRelease, params),
+            LandRelease.release_date <= params.date_to,
+        )
         .group_by(LandRelease.hazard_id)
         .subquery()
     )
 
 
 def remaining_m2(released: Subquery) -> Any:
-    """Return the SQL expression of a hazard's remaining area given ``released``."""
-    left = Hazard.area_m2 - func.coalesce(released.c.released_m2, 0.0)
+    """Return the SQL of a hazard's area less what ``released`` says went by then, never < 0."""
+    left = Hazard.area_m2 - func.coalesce(released.c.to_date_m2, 0.0)
     return case((left > 0, left), else_=0.0)
 
 
-def compute(session: Session, params: ReportParams) -> Data:
-    """Return released and remaining area of the period by district, status and hazard."""
-    in_time = session.execute(
-        select(LandRelease.admin_area_id, LandRelease.method, func.sum(LandRelease.area_m2))
-        .where(in_period(LandRelease.release_date, params), approved(LandRelease, params))
-        .group_by(LandRelease.admin_area_id, LandRelease.method)
-    ).all()
-    to_date = session.execute(
-        select(LandRelease.admin_area_id, func.sum(LandRelease.area_m2))
-        .where(LandRelease.release_date <= params.date_to, approved(LandRelease, params))
-        .group_by(LandRelease.admin_area_id)
-    ).all()
-    released = released_by_hazard(params)
-    hazards = session.execute(
+def hazard_tallies(
+    session: Session,
+    params: ReportParams,
+    *,
+    contamination: Collection[str] | None = None,
+    left_only: bool = False,
+) -> list[Any]:
+    """Return the hazards recorded by the end of the period, per district and status.
+
+    Rows: (district id, status, hazards, area m², remaining m²). ``contamination``
+    keeps only hazards of those kinds of contamination; ``left_only`` only
+    those with area remaining.
+    """
+    released = released_per_hazard(session, params)
+    query = (
         select(
             Hazard.admin_area_id,
             Hazard.status,
-            func.count(Hazard.id),
+            func.count(),
             func.sum(Hazard.area_m2),
             func.sum(remaining_m2(released)),
         )
         .outerjoin(released, released.c.hazard_id == Hazard.id)
-        .where(Hazard.recorded_date <= params.date_to, approved(Hazard, params))
+        .where(approved(Hazard, params), Hazard.recorded_date <= params.date_to)
         .group_by(Hazard.admin_area_id, Hazard.status)
-    ).all()
+    )
+    if contamination is not None:
+        query = query.where(Hazard.contamination.in_(tuple(contamination)))
+    if left_only:
+        query = query.where(remaining_m2(released) > 0)
+    return list(session.connection().execute(query))
+
+
+#: A hazard of the per-hazard list, ready to sort: (-m² released in the period in 0.01 m²,
+#: reference, district id, status, area, m² released in the period, m² released to date,
+#: m² remaining).
+Worked = tuple[int, str, int | None, str, float, float, float, float]
+
+
+def worked_hazards(session: Session, params: ReportParams) -> list[Worked]:
+    """Return the hazards released from in the period (any recorded date), unsorted."""
+    released = released_per_hazard(session, params)
+    query = (
+        select(
+            Hazard.reference,
+            Hazard.admin_area_id,
+            Hazard.status,
+            Hazard.area_m2,
+            released.c.in_period_m2,
+            released.c.to_date_m2,
+            remaining_m2(released),
+        )
+        .join(released, released.c.hazard_id == Hazard.id)
+        .where(approved(Hazard, params), released.c.releases > 0)
+    )
+    # Sorted on whole 0.01 m² (as ``ha`` counts them): two sums of the same releases added
+    # in another order (a roll-up, another backend) then sort the same way.
+    return [
+        (-round(now * 100), ref, area, status, m2, now, done, left)
+        for ref, area, status, m2, now, done, left in session.connection().execute(query)
+    ]
+
+
+def compute(session: Session, params: ReportParams) -> Data:
+    """Return released and remaining area of the period by district, status and hazard."""
     districts: dict[int | None, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     statuses: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    for area, method, m2 in in_time:
+    for _dim, area, method, _day, m2 in release_sums(session, params, dimensions=("district",)):
         districts[area][method] += float(m2 or 0)
-    for area, m2 in to_date:
+    since_ever = dataclasses.replace(params, date_from=dt.date.min, group_by=None)
+    for _dim, area, _method, _day, m2 in release_sums(
+        session, since_ever, dimensions=("district",)
+    ):
         districts[area]["to_date"] += float(m2 or 0)
-    for area, status, n, area_m2, left in hazards:
+    for area, status, n, area_m2, left in hazard_tallies(session, params):
         for tally in (districts[area], statuses[status]):
             tally["hazards"] += n
             tally["area"] += float(area_m2 or 0)
             tally["remaining"] += float(left or 0)
-    names = district_names(session, set(districts))
+    worked = worked_hazards(session, params)
+    names = district_names(session, set(districts) | {w[2] for w in worked})
 
     def figures(t: dict[str, float]) -> dict[str, Any]:
         parts = {f"{m}_ha": ha(t[m]) for m in METHODS}
@@ -131,42 +228,26 @@ def compute(session: Session, params: ReportParams) -> Data:
             }
             for s, t in sorted(statuses.items())
         ],
-        "hazards": _hazards(session, params),
+        "hazards": _worked(worked, names),
     }
 
 
-def _hazards(session: Session, params: ReportParams) -> list[dict[str, Any]]:
-    """Return the progress of each hazard released from in the period."""
-    to_date = released_by_hazard(params)
-    now = released_by_hazard(params, in_period_only=True)
-    rows = session.execute(
-        select(
-            Hazard.reference,
-            AdminArea.name,
-            Hazard.status,
-            Hazard.area_m2,
-            now.c.released_m2,
-            to_date.c.released_m2,
-            remaining_m2(to_date),
-        )
-        .join(now, now.c.hazard_id == Hazard.id)
-        .outerjoin(to_date, to_date.c.hazard_id == Hazard.id)
-        .outerjoin(AdminArea, AdminArea.id == Hazard.admin_area_id)
-        .where(approved(Hazard, params))
-        .order_by(now.c.released_m2.desc(), Hazard.reference)
-    ).all()
+def _worked(worked: list[Worked], names: dict[int | None, Any]) -> list[dict[str, Any]]:
+    """Return the progress of each hazard released from in the period, most released first."""
+    worked.sort()  # by m² released in the period (most first), then reference (unique)
+    district = {a: None if a is None else n.en for a, n in names.items()}
     return [
         {
             "hazard": ref,
-            "district": district,
+            "district": district[area],
             "status": status,
-            "area_ha": ha(area),
-            "released_in_period_ha": ha(in_time),
+            "area_ha": ha(m2),
+            "released_in_period_ha": ha(now),
             "released_to_date_ha": ha(done),
             "remaining_ha": ha(left),
-            "progress_percent": round(100 * min((done or 0) / area, 1.0), 1) if area else None,
+            "progress_percent": round(100 * min(done / m2, 1.0), 1) if m2 else None,
         }
-        for ref, district, status, area, in_time, done, left in rows
+        for _key, ref, area, status, m2, now, done, left in worked
     ]
 
 
@@ -186,15 +267,11 @@ def sections(session: Session, data: Data, params: ReportParams) -> list[Section
         {**r, "district": r["district"] if r["district"] is not None else T.UNKNOWN_DISTRICT}
         for r in data["by_district"]
     ]
-    ids = {
-        a: ha(m2)
-        for a, m2 in session.execute(
-            select(LandRelease.admin_area_id, func.sum(LandRelease.area_m2))
-            .where(in_period(LandRelease.release_date, params), approved(LandRelease, params))
-            .group_by(LandRelease.admin_area_id)
-        ).all()
-        if a is not None
-    }
+    in_period: dict[int, float] = defaultdict(float)
+    for _dim, area, _method, _day, m2 in release_sums(session, params, dimensions=("district",)):
+        if area is not None:
+            in_period[area] += float(m2 or 0)
+    ids = {a: ha(m2) for a, m2 in in_period.items()}
     hazards = data["hazards"]
     hazard_blocks: list[Table | Paragraph] = [
         Table(

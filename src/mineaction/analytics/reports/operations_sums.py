@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from mineaction.analytics.reports.base import approved
@@ -68,19 +68,23 @@ def release_sums(
     *,
     by_day: bool = False,
     dimensions: tuple[str, ...] = RELEASE_DIMENSIONS,
+    count: bool = False,
 ) -> list[Sum]:
-    """Return the square metres released in the period, per dimension member and method."""
+    """Return the square metres released in the period, per dimension member and method.
+
+    With ``count``, the number of releases instead of their area.
+    """
     members = {"operator": LandRelease.organisation_id, "district": LandRelease.admin_area_id}
     return _sums(
         session,
         params,
         rollup=ReleaseRollup,
         kind=ReleaseRollup.method,
-        measure=ReleaseRollup.area_m2,
+        measure=ReleaseRollup.records if count else ReleaseRollup.area_m2,
         source=LandRelease,
         date=LandRelease.release_date,
         source_kind=LandRelease.method,
-        value=LandRelease.area_m2,
+        value=literal(1) if count else LandRelease.area_m2,
         members={d: members[d] for d in dimensions},
         by_day=by_day,
     )

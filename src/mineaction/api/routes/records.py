@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from mineaction.api.deps import CurrentPrincipal, DatabaseDep, RecordId, SeenVersion
 from mineaction.services import approval, browse, map_layer, record_answers, records
 from mineaction.services.catalogue import KINDS, get_kind_info
-from mineaction.services.policy import may, read_scope, require
+from mineaction.services.policy import Principal, may, read_scope, require
 from mineaction.store.database import Database
 
 router = APIRouter(prefix="/api", tags=["records"])
@@ -100,24 +100,34 @@ async def list_records(
     JSON: ``kind``, ``count`` (exact up to 10,000; ``count_exact``), ``limit``,
     ``offset`` and ``items``; GeoJSON: a FeatureCollection.
     """
+    body = await list_answer(kind, who=who, db=db, q=q, version=version)
+    return Response(body, media_type="application/json")
+
+
+async def list_answer(
+    kind: str, *, who: Principal, db: Database, q: Filters, version: str | None
+) -> bytes:
+    """Return the body ``list_records`` answers; raise as it refuses.
+
+    ``api.hot_reads`` answers with it before FastAPI, so the route and that
+    fast path are one piece of code.
+    """
     info = get_kind_info(kind)
     require(who, "read", info.name)
-    filters = q.to_service()
     page: dict[str, Any] = {
         "info": info,
         "who": who,
-        "filters": filters,
+        "filters": q.to_service(),
         "limit": q.limit,
         "offset": q.offset,
     }
-    body = record_answers.kept_page(
-        where=str(db.engine.url), version=version, format=q.format, **page
-    )
+    where = str(db.engine.url)
+    body = record_answers.kept_page(where=where, version=version, format=q.format, **page)
     if not body:  # not kept: read in a worker thread, as a plain route would
         body = await run_in_threadpool(
             _in_session, db, record_answers.page_json, format=q.format, version=version, **page
         )
-    return Response(body, media_type="application/json")
+    return body
 
 
 def _in_session(db: Database, answer: Callable[..., bytes], *args: Any, **kwargs: Any) -> bytes:
@@ -157,6 +167,14 @@ async def map_features(
 
     A dense view at a low zoom comes as clusters: points with a ``count``.
     """
+    body = await map_answer(kind, who=who, db=db, q=q, version=version)
+    return Response(body, media_type="application/geo+json")
+
+
+async def map_answer(
+    kind: str, *, who: Principal, db: Database, q: MapView, version: str | None
+) -> bytes:
+    """Return the body ``map_features`` answers; raise as it refuses (as ``list_answer``)."""
     info = get_kind_info(kind)
     require(who, "read", info.name)
     start, end = browse.parse_period(q.period)
@@ -170,7 +188,7 @@ async def map_features(
         body = await run_in_threadpool(
             _in_session, db, map_layer.layer_in_view, info, version=version, **view
         )
-    return Response(body, media_type="application/geo+json")
+    return body
 
 
 @router.get(
@@ -187,6 +205,17 @@ async def read_record(
     format: Format = "json",
 ) -> Response:
     """Return one record (GeoJSON Feature with ``format=geojson``)."""
+    body = await record_answer(kind, record_id, who=who, db=db, format=format, version=version)
+    return Response(body, media_type="application/json")
+
+
+async def record_answer(
+    kind: str, record_id: int, *, who: Principal, db: Database, format: Format, version: str | None
+) -> bytes:
+    """Return the body ``read_record`` answers; raise as it refuses (as ``list_answer``).
+
+    A record is kept per reader, and only once that reader was allowed it.
+    """
     info = get_kind_info(kind)
     asked: dict[str, Any] = {"info": info, "record_id": record_id, "who": who, "format": format}
     body = record_answers.kept_record(where=str(db.engine.url), version=version, **asked)
@@ -194,7 +223,7 @@ async def read_record(
         body = await run_in_threadpool(
             _in_session, db, record_answers.record_json, version=version, **asked
         )
-    return Response(body, media_type="application/json")
+    return body
 
 
 @router.get("/records/{kind}/{record_id}/history")

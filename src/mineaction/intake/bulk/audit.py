@@ -72,9 +72,25 @@ def snapshot_texts(columns: Mapping[str, Any], keys: Sequence[str], n: int) -> l
 def _objects(
     encoded: Mapping[str, list[str]], keys: Sequence[str], comma: str, colon: str
 ) -> list[str]:
-    """Return one JSON object per row from each key's encoded values, keys in ``keys`` order."""
-    template = "{" + comma.join(f"{encode_basestring_ascii(k)}{colon}%s" for k in keys) + "}"
-    return [template % row for row in zip(*(encoded[k] for k in keys), strict=True)]
+    """Return one JSON object per row from each key's encoded values, keys in ``keys`` order.
+
+    A key with the same text in every row (a constant, a column of nulls) is
+    written into the template once instead of into each row.
+    """
+    n = len(encoded[keys[0]]) if keys else 0
+    parts, columns = [], []
+    for k in keys:
+        values = encoded[k]
+        head = f"{encode_basestring_ascii(k)}{colon}"
+        if n and values.count(values[0]) == n:
+            parts.append(head + values[0].replace("%", "%%"))
+        else:
+            parts.append(head + "%s")
+            columns.append(values)
+    template = "{" + comma.join(parts) + "}"
+    if not columns:
+        return [template % ()] * n
+    return [template % row for row in zip(*columns, strict=True)]
 
 
 def _json_column(value: Any, n: int) -> list[str]:

@@ -25,7 +25,7 @@ from mineaction.geo import Country
 from mineaction.intake.bulk import cells
 from mineaction.intake.bulk.cells import BAD
 from mineaction.intake.bulk.lookups import AMBIGUOUS, NO_DISTRICT, Lookups
-from mineaction.intake.readers.base import SourceRow
+from mineaction.intake.readers.base import Chunk, ColumnChunk, SourceRow
 
 #: The largest quantity both backends store in an INTEGER column.
 MAX_QUANTITY = 2**31 - 1
@@ -52,17 +52,22 @@ class ParsedFindings:
 
 
 def parse_findings(
-    rows: list[SourceRow], lookups: Lookups, country: Country | None, today: dt.date
+    rows: Chunk, lookups: Lookups, country: Country | None, today: dt.date
 ) -> ParsedFindings:
     """Return the chunk ``rows`` parsed, with the rows that are clean marked."""
-    table = _columns(rows)
+    if isinstance(rows, ColumnChunk):  # read without problems, no NUL in any cell
+        table = {n: rows.columns[n] for n in COLUMNS if n in rows.columns}
+        clean = np.ones(len(rows), dtype=bool)
+    else:
+        table = _columns(rows)
+        clean = np.array([not r.problems for r in rows], dtype=bool)
+        # A NUL character is a problem of its row (intake.columns.parse_text): the per-row
+        # code says so.
+        clean &= _without_nul(rows, table)
 
     def column(name: str) -> list[Any]:
         return table[name] if name in table else [None] * len(rows)
 
-    clean = np.array([not r.problems for r in rows], dtype=bool)
-    # A NUL character is a problem of its row (intake.columns.parse_text): the per-row code says so.
-    clean &= _without_nul(rows, table)
     source_id = cells.texts(column("id"))
     found_date = cells.dates(column("date"))
     clean &= _flags(isinstance(d, dt.date) and d <= today for d in found_date)
@@ -78,7 +83,8 @@ def parse_findings(
     )
     lon = cells.numbers(column("lon"))
     lat = cells.numbers(column("lat"))
-    _take_file_points(rows, lon, lat)
+    if not isinstance(rows, ColumnChunk):
+        _take_file_points(rows, lon, lat)
     clean &= _flags(
         x is not BAD and y is not BAD and (x is None) == (y is None)
         for x, y in zip(lon, lat, strict=True)
@@ -158,12 +164,20 @@ def _without_nul(rows: list[SourceRow], table: dict[str, list[Any]]) -> Bools:
     """
     names = table.keys()
     if all(r.values.keys() <= names for r in rows) and not any(
-        "\x00" in "".join(map(str, cells)) for cells in table.values()
+        "\x00" in _joined(cells) for cells in table.values()
     ):
         return np.ones(len(rows), dtype=bool)
     return _flags(
         not any(isinstance(v, str) and "\x00" in v for v in r.values.values()) for r in rows
     )
+
+
+def _joined(cells: list[Any]) -> str:
+    """Return a column's cells joined (text as it is, the others as ``str``) for one look."""
+    try:
+        return "".join(filter(None, cells))  # a CSV's cells: text or None, no call per cell
+    except TypeError:
+        return "".join(map(str, cells))
 
 
 def _flags(values: Any) -> Bools:

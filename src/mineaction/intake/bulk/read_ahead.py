@@ -42,6 +42,16 @@ def chunks_read_ahead(rows: Iterator[Any], size: int) -> Iterator[Iterator[list[
 
     Leaving the block early (an error, a refusal) stops the reader and closes ``rows``.
     """
+    with read_ahead(chunks(rows, size), closing=rows) as ahead:
+        yield ahead
+
+
+@contextmanager
+def read_ahead(items: Iterator[Any], *, closing: Any = None) -> Iterator[Iterator[Any]]:
+    """Within the block, iterate over ``items``, each made by a thread ahead of time.
+
+    Leaving the block early stops the thread and closes ``items`` (and ``closing``, if given).
+    """
     handover: queue.Queue[Any] = queue.Queue(maxsize=AHEAD)
     stop = threading.Event()
 
@@ -56,18 +66,19 @@ def chunks_read_ahead(rows: Iterator[Any], size: int) -> Iterator[Iterator[list[
 
     def read() -> None:
         try:
-            for chunk in chunks(rows, size):
-                if not hand(chunk):
+            for item in items:
+                if not hand(item):
                     return
             hand(_END)
         except BaseException as exc:  # raised again in the importing thread
             hand(exc)
         finally:
-            close = getattr(rows, "close", None)
-            if close is not None:
-                close()
+            for each in (items, closing):
+                close = getattr(each, "close", None)
+                if close is not None:
+                    close()
 
-    def received() -> Iterator[list[Any]]:
+    def received() -> Iterator[Any]:
         while True:
             item = handover.get()
             if item is _END:

@@ -1,7 +1,8 @@
 """The bulk import of one file: chunks parsed together, clean rows written together.
 
 Rows stream from the reader in chunks of ``CHUNK_ROWS``, read by a thread one
-chunk ahead (``read_ahead.py``).  Each chunk is
+chunk ahead (``read_ahead.py``): lists of rows, or (a CSV's plain stretches,
+``readers/csv_columns.py``) the cells column by column.  Each chunk is
 parsed and checked column by column (``findings.parse_findings``); then the
 rows are taken in file order: a run of clean rows is written in bulk, and
 every other row (a problem, a duplicate id, an id stored before, anything
@@ -26,11 +27,11 @@ from mineaction.domain.rules import Problems
 from mineaction.errors import ValidationError
 from mineaction.intake.bulk.findings import ParsedFindings, parse_findings
 from mineaction.intake.bulk.lookups import Lookups
-from mineaction.intake.bulk.read_ahead import chunks_read_ahead
+from mineaction.intake.bulk.read_ahead import read_ahead
 from mineaction.intake.bulk.writer import FindingWriter
 from mineaction.intake.kinds import Context, Kind
 from mineaction.intake.pipeline import MAX_PROBLEMS, ImportRefused, ImportReport, _import_row
-from mineaction.intake.readers.base import SourceRow, Table
+from mineaction.intake.readers.base import Chunk, ColumnChunk, SourceRow, Table
 from mineaction.services.country import configured_country
 from mineaction.store.database import Database
 
@@ -69,7 +70,7 @@ def import_table(
         try:
             with (
                 _collections_between_chunks() as collect,
-                chunks_read_ahead(table.rows(), chunk_rows) as chunks,
+                read_ahead(table.chunks(chunk_rows)) as chunks,
             ):
                 for chunk in chunks:
                     report.rows += len(chunk)
@@ -107,21 +108,22 @@ class _Run:
         self.seen: set[str] = set()
         self.stored_before = self.lookups.max_finding_id() > 0
 
-    def chunk(self, rows: list[SourceRow], parsed: ParsedFindings) -> None:
+    def chunk(self, rows: Chunk, parsed: ParsedFindings) -> None:
         """Take the rows of one chunk in order: clean runs in bulk, the others one by one."""
-        clean = parsed.clean
         self._leave_known_ids(parsed)
+        clean = parsed.clean.tolist()
+        row_at = rows.row if isinstance(rows, ColumnChunk) else rows.__getitem__
+        seen = self.seen
         pending: list[int] = []
-        for i, row in enumerate(rows):
-            sid = parsed.source_id[i]
-            if clean[i] and (sid is None or sid not in self.seen):
+        for i, sid in enumerate(parsed.source_id):
+            if clean[i] and (sid is None or sid not in seen):
                 if sid is not None:
-                    self.seen.add(sid)
+                    seen.add(sid)
                 pending.append(i)
                 continue
             self._write(parsed, pending)
             pending = []
-            self._one_row(row)
+            self._one_row(row_at(i))
         self._write(parsed, pending)
 
     def _leave_known_ids(self, parsed: ParsedFindings) -> None:
@@ -150,6 +152,7 @@ class _Run:
 
     def _one_row(self, row: SourceRow) -> None:
         """Import one row exactly as the per-row path does (its loop body in ``import_file``)."""
+        self.writer.settle()  # the per-row code's triggers see the roll-up up to date
         problems = Problems(source=self.source, row=row.number)
         problems.items.extend(
             p if p.source else replace(p, source=self.source) for p in row.problems

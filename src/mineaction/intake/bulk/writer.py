@@ -19,9 +19,10 @@ shapely object per row.  The bounding-box columns are filled here; on SQLite
 the R*Tree takes a chunk's boxes in one ``INSERT … SELECT`` (its insert
 trigger is off meanwhile, in the same transaction), on PostGIS the GiST
 index follows the rows as it always does.  The report roll-up likewise gets
-a chunk's sums, made from the values written, in one upsert on SQLite (its
-insert trigger off meanwhile; ``store/rollup_ddl.py``); on PostgreSQL its
-statement trigger sums each COPY at once.
+the sums of the rows written, made from their values, in one upsert on
+SQLite after the last chunk or before the per-row code writes (its insert
+trigger off during the chunks' inserts; ``store/rollup_ddl.py``); on
+PostgreSQL its statement trigger sums each COPY at once.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from sqlalchemy.orm import Session
 
 from mineaction.intake.bulk.audit import finding_audit_rows
 from mineaction.intake.bulk.background_copy import BackgroundCopy
+from mineaction.intake.bulk.copy_text import as_lists, copy_text, psycopg_dump, write_copy
 from mineaction.intake.bulk.findings import ParsedFindings
 from mineaction.intake.bulk.points import Points
 from mineaction.services.findings import eo_model_id
@@ -75,6 +77,8 @@ class FindingWriter:
         self._copier: BackgroundCopy | None = None
         if self.dialect.name == "postgresql":  # the server takes a chunk while the next is made
             self._copier = BackgroundCopy(session.connection())
+        # SQLite: the roll-up takes all chunks' sums at once (PostgreSQL's trigger sums a COPY).
+        self._sums = rollup_ddl.WrittenSums(session.connection(), "findings")
         # A large import next to what the table holds indexes its rows after writing them.
         self._indexes = DeferredIndexes(session.connection(), "findings")
         if self.dialect.name == "sqlite":
@@ -89,7 +93,16 @@ class FindingWriter:
         """
         if self._copier is not None:
             self._copier.finish()
+        self.settle()
         self._indexes.restore()
+
+    def settle(self) -> None:
+        """Add the roll-up sums of the rows written so far (SQLite), before any other write.
+
+        Call before the per-row code writes, so that its triggers find the
+        roll-up as the rows before it left it.
+        """
+        self._sums.write()
 
     def close(self) -> None:
         """Let the last ``COPY`` end; give the connection back its own page cache size (SQLite)."""
@@ -162,7 +175,7 @@ class FindingWriter:
             ):
                 _executemany(conn, self.findings, values, len(take))
                 fill_rtree(ids[0], ids[-1])
-                rollup_ddl.add_written(conn, "findings", values, len(take))
+                self._sums.add(values, len(take))
             audit_chain.seal_columns(conn, audit, len(take), canonical)
             _executemany(conn, self.audit, audit, len(take))
         return len(take)
@@ -186,14 +199,6 @@ class FindingWriter:
             return next_values(conn, "findings", "id", n)
         start = int(conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM findings").scalar_one())
         return list(range(start + 1, start + 1 + n))
-
-
-def _per_row(value: Any, n: int) -> list[Any]:
-    if isinstance(value, list):
-        return value
-    if isinstance(value, np.ndarray):
-        return list(value)
-    return [value] * n
 
 
 #: Columns the writer hands over in the store's own form: WKB or hex EWKB, JSON text.
@@ -237,10 +242,10 @@ def _processed(process: Callable[[Any], Any], values: list[Any]) -> list[Any]:
 
 
 def _copy(conn: Connection, table: Table, values: dict[str, Any], n: int) -> None:
-    """Insert with COPY FROM STDIN (geometries as hex EWKB, JSON as text)."""
+    """Insert with COPY FROM STDIN (geometries as hex EWKB, JSON as text), text made per column."""
     names = list(values)
-    columns = [_per_row(values[name], n) for name in names]
+    columns = dict(zip(names, as_lists(values.values()), strict=True))
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    text = copy_text(columns, n, psycopg_dump(cursor))
     with cursor.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
-        for row in zip(*columns, strict=True):
-            copy.write_row(row)
+        write_copy(copy, text)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, NoReturn
 
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
     from mineaction.intake.readers.zip_safety import ZipLimits
 
 __all__ = [
+    "Chunk",
+    "ColumnChunk",
     "OpenOptions",
     "SourceRow",
     "Table",
@@ -48,6 +51,34 @@ class SourceRow:
     values: dict[str, Value]
     geometry: BaseGeometry | None = None
     problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass
+class ColumnChunk:
+    """Consecutive rows of a table, cell by cell per column: what ``rows`` yields for them.
+
+    A reader gives these for the plain stretches of a file (``Table.chunks``):
+    rows read without a problem, every one with every column, no cell holding
+    a NUL character.  ``columns`` maps each of the table's columns to its
+    cells (text, or None for an empty cell); ``row`` makes one row's
+    ``SourceRow`` only when it is asked for.
+    """
+
+    numbers: list[int]
+    columns: dict[str, list[Value]]
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    def row(self, i: int) -> SourceRow:
+        """Return the ``i``-th row as ``rows`` yields it."""
+        return SourceRow(
+            number=self.numbers[i], values={k: cells[i] for k, cells in self.columns.items()}
+        )
+
+
+#: What ``Table.chunks`` yields: rows one by one, or a plain stretch column by column.
+Chunk = list[SourceRow] | ColumnChunk
 
 
 @dataclass(frozen=True)
@@ -94,6 +125,21 @@ class Table:
     def rows(self) -> Iterator[SourceRow]:
         """Yield the rows from the start of the file, one at a time."""
         raise NotImplementedError
+
+    def chunks(self, size: int) -> Iterator[Chunk]:
+        """Yield the rows in chunks of ``size``, as lists or (a reader's choice) column by column.
+
+        The rows and their order are those of ``rows``; a reader that can hand
+        over plain stretches column by column overrides this (``csv_columns.py``).
+        """
+        rows = self.rows()
+        try:
+            while chunk := list(islice(rows, size)):
+                yield chunk
+        finally:
+            close = getattr(rows, "close", None)
+            if close is not None:
+                close()
 
     def count_hint(self) -> int | None:
         """Return about how many rows there are (for a progress bar), or None if unknown."""

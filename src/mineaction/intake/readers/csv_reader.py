@@ -15,6 +15,7 @@ from typing import IO
 
 from mineaction.errors import Problem
 from mineaction.intake.readers.base import (
+    Chunk,
     OpenOptions,
     SourceRow,
     Table,
@@ -43,15 +44,15 @@ Opener = Callable[[], IO[bytes]]
 class _Lines:
     """The decoded lines of a binary stream, remembering those of the current record."""
 
-    def __init__(self, stream: IO[bytes], encoding: str, source: str) -> None:
+    def __init__(self, stream: IO[bytes], encoding: str, source: str, *, line: int = 0) -> None:
         self.stream = stream
         self.encoding = "utf-8" if encoding == "utf-8-sig" else encoding
         self.source = source
-        self.line = 0
+        self.line = line
         self.exhausted = False
         self.record: list[str] = []
         self.undecodable = False
-        if encoding == "utf-8-sig":
+        if encoding == "utf-8-sig" and line == 0:  # from the start of the file: skip the BOM
             stream.read(3)
 
     def start_record(self) -> None:
@@ -126,16 +127,32 @@ class CsvTable(Table):
 
     def _read_header(self) -> tuple[int, list[str]]:
         """Return the header's row number and names: the first non-empty record."""
-        for number, cells, _problems in self._records():
-            if any(c.strip() for c in cells):
-                return number, clean_header(cells, source=self.source, row=number)
+        with self._opener() as stream:
+            for number, cells, _problems in self._records(self.lines(stream)):
+                if any(c.strip() for c in cells):
+                    return number, clean_header(cells, source=self.source, row=number)
         refuse(self.source, f"{self.source} is empty.", hint="check that you sent the right file")
+
+    def lines(self, stream: IO[bytes], *, line: int = 0) -> _Lines:
+        """Return the lines of ``stream``, read from its position, which is after ``line`` lines."""
+        return _Lines(stream, self.encoding, self.source, line=line)
 
     def rows(self) -> Iterator[SourceRow]:
         """Yield the data rows after the header, skipping empty ones."""
+        with self._opener() as stream:
+            yield from self.rows_from(self.lines(stream))
+
+    def chunks(self, size: int) -> Iterator[Chunk]:
+        """Yield the rows in chunks of ``size``; plain stretches column by column (csv_columns)."""
+        from mineaction.intake.readers.csv_columns import csv_chunks
+
+        return csv_chunks(self, size)
+
+    def rows_from(self, lines: _Lines, after: int = 0) -> Iterator[SourceRow]:
+        """Yield the data rows of ``lines``, whose first record is record ``after + 1``."""
         columns = self.columns
         width = len(columns)
-        for number, cells, problems in self._records():
+        for number, cells, problems in self._records(lines, after):
             if number <= self.header_row or not "".join(cells).strip():
                 continue
             if len(cells) == width:  # most rows: every cell a text, none past the header
@@ -146,28 +163,30 @@ class CsvTable(Table):
             values, extra = row_values(columns, cells, source=self.source, number=number)
             yield SourceRow(number=number, values=values, problems=problems + extra)
 
-    def _records(self) -> Iterator[tuple[int, list[str], list[Problem]]]:
-        """Yield (row number, cells, problems) for every record, blank ones included."""
-        with self._opener() as stream:
-            lines = _Lines(stream, self.encoding, self.source)
-            reader = csv.reader(lines, delimiter=self.delimiter, quotechar='"', doublequote=True)
-            number = 0
-            while True:
-                number += 1
-                lines.start_record()
-                first_line = lines.line + 1
-                try:
-                    cells = next(reader)
-                except StopIteration:
-                    return
-                except csv.Error as exc:
-                    self._refuse_record(exc, number, first_line)
-                if lines.exhausted and not self._closed(lines.record):
-                    self._refuse_truncated(number, first_line)
-                problems = []
-                if lines.undecodable:
-                    problems.append(self._undecodable(number))
-                yield number, cells, problems
+    def _records(
+        self, lines: _Lines, number: int = 0
+    ) -> Iterator[tuple[int, list[str], list[Problem]]]:
+        """Yield (row number, cells, problems) for every record of ``lines``, blank ones included.
+
+        ``number`` is the number of the record before the first one.
+        """
+        reader = csv.reader(lines, delimiter=self.delimiter, quotechar='"', doublequote=True)
+        while True:
+            number += 1
+            lines.start_record()
+            first_line = lines.line + 1
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                self._refuse_record(exc, number, first_line)
+            if lines.exhausted and not self._closed(lines.record):
+                self._refuse_truncated(number, first_line)
+            problems = []
+            if lines.undecodable:
+                problems.append(self._undecodable(number))
+            yield number, cells, problems
 
     def _closed(self, record: list[str]) -> bool:
         """Return True if the record's text ends outside any quoted cell."""

@@ -20,7 +20,8 @@ from mineaction.services.backup.archive import (
     codecs,
 )
 from mineaction.services.backup.codecs import Kind, TableCodec
-from mineaction.store import casualty_rollup_ddl, rollup_ddl, schema, spatial_ddl
+from mineaction.services.rollups import MODULES as ROLLUP_MODULES
+from mineaction.store import schema, spatial_ddl
 from mineaction.store.database import Database
 from mineaction.store.tables import SPATIAL_TABLES
 
@@ -70,8 +71,8 @@ def restore(
                     for codec in tables:
                         _load(conn, archive, codec, progress)
                 _after_load(conn, tables)
-                rollup_ddl.rebuild(conn)
-                casualty_rollup_ddl.rebuild(conn)
+                for module in ROLLUP_MODULES:  # derived, not backed up: made again
+                    module.rebuild(conn)
                 for codec in tables:
                     _check(conn, manifest, codec)
         except _Mismatch as exc:

@@ -26,7 +26,10 @@ from mineaction.store.tables.reference import (
 from mineaction.store.tables.risk import RiskCandidate, RiskCell, RiskHazard, RiskRun
 from mineaction.store.tables.rollups import (
     AccidentRollup,
+    AssistanceRollup,
+    EORERollup,
     FindingRollup,
+    HazardReleaseRollup,
     ReleaseRollup,
     VictimRollup,
 )
@@ -52,10 +55,12 @@ __all__ = [
     "AdminAreaAlias",
     "ApiToken",
     "Assistance",
+    "AssistanceRollup",
     "AuditEntry",
     "Base",
     "DatasetFact",
     "EOModel",
+    "EORERollup",
     "EORESession",
     "Equipment",
     "EquipmentStatusChange",
@@ -63,6 +68,7 @@ __all__ = [
     "FindingRollup",
     "Hazard",
     "HazardBlockage",
+    "HazardReleaseRollup",
     "Inspection",
     "LandRelease",
     "LoginFailure",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mineaction.store.base import Base, Record, Spatial
@@ -27,6 +27,18 @@ class Hazard(Record, Spatial, Base):
     __tablename__ = "hazards"
     __kind__ = "hazards"
     __spatial__ = "geom"
+    #: The land-release and Article 7 tallies per district and status, read from the index alone.
+    __table_args__ = (
+        Index(
+            "ix_hazards_report",
+            "approval",
+            "admin_area_id",
+            "status",
+            "recorded_date",
+            "area_m2",
+            "reference",
+        ),
+    )
 
     reference: Mapped[str] = mapped_column(String(60), unique=True, nullable=False)
     name: Mapped[str | None] = mapped_column(String(200))
@@ -138,6 +150,10 @@ class LandRelease(Record, Spatial, Base):
     __tablename__ = "land_releases"
     __kind__ = "land_releases"
     __spatial__ = "geom"
+    #: Per-hazard sums up to a day read from the index alone (reports/land_release.py).
+    __table_args__ = (
+        Index("ix_land_releases_hazard_report", "hazard_id", "approval", "release_date", "area_m2"),
+    )
 
     method: Mapped[str] = mapped_column(String(16), nullable=False, index=True)
     release_date: Mapped[dt.date] = mapped_column(Date, nullable=False, index=True)
@@ -145,7 +161,7 @@ class LandRelease(Record, Spatial, Base):
     organisation_id: Mapped[int] = mapped_column(
         ForeignKey("organisations.id"), index=True, nullable=False
     )
-    hazard_id: Mapped[int | None] = mapped_column(ForeignKey("hazards.id"), index=True)
+    hazard_id: Mapped[int | None] = mapped_column(ForeignKey("hazards.id"))
     activity_id: Mapped[int | None] = mapped_column(ForeignKey("activities.id"), index=True)
     admin_area_id: Mapped[int | None] = mapped_column(ForeignKey("admin_areas.id"), index=True)
     depth_cm: Mapped[int | None] = mapped_column(Integer)

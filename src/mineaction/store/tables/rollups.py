@@ -1,4 +1,4 @@
-"""Report roll-ups: findings and land releases summed per span, approval state and dimension.
+"""Report roll-ups: findings and land releases summed per span (or per hazard), approval, dimension.
 
 Derived data, kept exact by database triggers (``store/rollup_ddl.py``) on
 every write to ``findings`` and ``land_releases``: an insert adds its row's
@@ -8,6 +8,11 @@ once per dimension: the operator (``organisation_id``), the district
 (``admin_area_id``) and, for findings, the EO model (``eo_model_id``), in
 ``member_id``; 0 stands for "not recorded" so that the key has no NULLs.
 The tables are not backed up: a restore rebuilds them from the records.
+
+``EORERollup`` and ``AssistanceRollup`` do the same for the EORE and
+assistance reports, by calendar month (``store/beneficiary_rollup_ddl.py``);
+``AccidentRollup`` and ``VictimRollup`` for the casualties report, by month of
+the accident (``store/casualty_rollup_ddl.py``).
 """
 
 from __future__ import annotations
@@ -51,6 +56,60 @@ class ReleaseRollup(Base):
     member_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     area_m2: Mapped[float] = mapped_column(Float, nullable=False)
     records: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+class HazardReleaseRollup(Base):
+    """Square metres released from each hazard, all time, per approval state.
+
+    ``dimension`` is always ``hazard`` and ``member_id`` the hazard's id (0 for
+    releases recorded without a hazard), as in the span roll-ups' key.
+    """
+
+    __tablename__ = "hazard_release_rollup"
+    __table_args__ = ({"sqlite_with_rowid": False, "info": DERIVED},)
+
+    approval: Mapped[str] = mapped_column(String(16), primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(8), primary_key=True)
+    member_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    area_m2: Mapped[float] = mapped_column(Float, nullable=False)
+    records: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+class _BeneficiaryRollup:
+    """Records and beneficiaries per month, approval state and one dimension's member.
+
+    The dimensions are the district and the operator (their id in
+    ``member_id``, 0 when not recorded, ``kind`` empty) and the kind — the
+    EORE method or the assistance type (in ``kind``, ``member_id`` 0). Each
+    record counts once in each dimension (``store/beneficiary_rollup_ddl.py``).
+    """
+
+    __table_args__ = ({"sqlite_with_rowid": False, "info": DERIVED},)
+
+    month_start: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    approval: Mapped[str] = mapped_column(String(16), primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(8), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    member_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    records: Mapped[int] = mapped_column(Integer, nullable=False)
+    female_child: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    male_child: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    female_adult: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    male_adult: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    female_elderly: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    male_elderly: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+class EORERollup(_BeneficiaryRollup, Base):
+    """EORE sessions and their beneficiaries per month, approval state and dimension member."""
+
+    __tablename__ = "eore_rollup"
+
+
+class AssistanceRollup(_BeneficiaryRollup, Base):
+    """Assistance records and their beneficiaries per month, approval state and dimension member."""
+
+    __tablename__ = "assistance_rollup"
 
 
 class AccidentRollup(Base):

@@ -24,6 +24,11 @@ down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+#: This revision's roll-ups (later revisions add others to ``rollup_ddl.ROLLUPS``).
+SPAN_ROLLUPS = tuple(
+    r for r in rollup_ddl.ROLLUPS if r.table in ("finding_rollup", "release_rollup")
+)
+
 
 def _key(kind: str, length: int) -> list[sa.Column]:
     return [
@@ -59,11 +64,11 @@ def upgrade() -> None:
         sqlite_with_rowid=False,
     )  # fmt: skip
     conn = op.get_bind()
-    rollup_ddl.rebuild(conn)
-    rollup_ddl.install(conn)
+    rollup_ddl.rebuild(conn, SPAN_ROLLUPS)
+    rollup_ddl.install(conn, SPAN_ROLLUPS)
 
 
 def downgrade() -> None:
-    rollup_ddl.uninstall(op.get_bind())
+    rollup_ddl.uninstall(op.get_bind(), SPAN_ROLLUPS)
     op.drop_table("release_rollup")
     op.drop_table("finding_rollup")

@@ -8,8 +8,8 @@ migration that rebuilds either table in SQLite's batch mode (which copies
 the table and loses its triggers) must call ``casualty_rollup_ddl.install``
 again.
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-11-30 04:40:00.000000
 """
 
@@ -20,8 +20,8 @@ from alembic import op
 
 from mineaction.store import casualty_rollup_ddl
 
-revision: str = "0013"
-down_revision: str | None = "0012"
+revision: str = "0016"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
