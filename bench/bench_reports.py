@@ -6,7 +6,8 @@ it loads ``bench/generate.py`` at ``--scale``, then times, as the median of
 
 - the ``operations`` report of one ISO week (the busiest of the data set)
   and every report's full history (operations, casualties, land-release,
-  eore, assistance, equipment, operators, article7) — the whole report function (SQL
+  eore, assistance, equipment, operators, article7, landmine-monitor) — the whole
+  report function (SQL
   aggregation, folding, names);
 - DuckDB running each report's aggregations (the same groupings over the same
   filtered rows, results fetched; ``MEASURES``) on the rows exported to
@@ -146,6 +147,15 @@ ARTICLE7_SQL = (
        GROUP BY ALL""",
 )
 
+#: The Landmine Monitor table: victims by year, status, age band, sex and outcome.
+LANDMINE_MONITOR_SQL = (
+    """SELECT year(a.accident_date), v.victim_group, v.age_band, v.sex, v.outcome, count(*)
+       FROM victims v JOIN accidents a ON a.id = v.accident_id
+       WHERE a.accident_date BETWEEN $start AND $until AND a.approval = 'approved'
+         AND v.approval = 'approved'
+       GROUP BY ALL""",
+)
+
 
 def _beneficiaries_sql(table: str, kind: str, date: str) -> tuple[str, ...]:
     sums = ", ".join(f"sum({c.strip()})" for c in BENEFICIARIES.split(","))
@@ -197,6 +207,7 @@ MEASURES = (
     ("equipment_history", "equipment", "history", EQUIPMENT_SQL),
     ("operators_history", "operators", "history", OPERATORS_SQL),
     ("article7_history", "article7", "history", ARTICLE7_SQL),
+    ("landmine-monitor_history", "landmine-monitor", "history", LANDMINE_MONITOR_SQL),
 )
 
 
@@ -431,6 +442,8 @@ def _same(name: str, totals: dict[str, Any], rows: list[list[Any]]) -> bool:
         reported = sum(totals[f"{m}_areas"] for m in ("cancelled", "reduced", "cleared"))
         destroyed = totals["ap_mines"] + totals["at_mines"] + totals["other_items"]
         return bool(areas == reported and items == destroyed and left == totals["remaining_areas"])
+    if name == "landmine-monitor":
+        return bool(sum(int(r[-1]) for r in rows[0]) == totals["casualties"])
     raise ValueError(f"no DuckDB check for the {name} report")
 
 

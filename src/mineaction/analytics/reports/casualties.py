@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mineaction.analytics.geography import district_areas
@@ -19,18 +18,14 @@ from mineaction.analytics.reports import labels as T
 from mineaction.analytics.reports.base import (
     Data,
     ReportSpec,
-    approved,
     district_names,
-    in_period,
     period,
-    prefers_scan,
 )
 from mineaction.analytics.reports.casualty_counts import accident_count, victim_counts
 from mineaction.analytics.reports.params import ReportParams
 from mineaction.analytics.reports.statements import casualties_statement
 from mineaction.domain.vocab import AGE_BAND, EO_CATEGORY, SEX, VICTIM_GROUP
 from mineaction.render.document import Chart, Column, DistrictMap, Section, Series, Table
-from mineaction.store.tables import Accident, Victim
 
 GROUPS = ("civilian", "military", "deminer", "unknown")
 OUTCOMES = ("killed", "injured")
@@ -38,21 +33,6 @@ SEXES = ("male", "female", "unknown")
 AGE_BANDS = ("child", "adult", "unknown")
 #: Age band codes → the report's three bands.
 AGE_FOLD = {"child": "child", "adult": "adult", "elderly": "adult"}
-
-
-def victim_rows(session: Session, params: ReportParams, *columns: Any) -> list[Any]:
-    """Return ``columns`` + outcome + count of victims, grouped, for the period's accidents."""
-    query = (
-        select(*columns, Victim.outcome, func.count(Victim.id))
-        .join(Accident, Accident.id == Victim.accident_id)
-        .where(
-            in_period(Accident.accident_date, params, scan=prefers_scan(session, params)),
-            approved(Accident, params),
-            approved(Victim, params),
-        )
-        .group_by(*columns, Victim.outcome)
-    )
-    return list(session.execute(query).all())
 
 
 def compute(session: Session, params: ReportParams) -> Data:

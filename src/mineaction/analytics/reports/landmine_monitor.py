@@ -8,19 +8,22 @@ so the "unknown outcome" column is kept for the Monitor's layout and is 0.
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mineaction.analytics.reports import labels as T
 from mineaction.analytics.reports.base import Data, ReportSpec, period
-from mineaction.analytics.reports.casualties import GROUPS, victim_rows
+from mineaction.analytics.reports.casualties import GROUPS
+from mineaction.analytics.reports.casualty_counts import victim_counts
 from mineaction.analytics.reports.params import ReportParams
 from mineaction.domain.vocab import VICTIM_GROUP
 from mineaction.render.document import Column, Section, Table
-from mineaction.store.tables import Accident, Victim
+from mineaction.store.tables import Accident
 
 KEYS = (
     "casualties",
@@ -41,25 +44,46 @@ KEYS = (
 
 
 def compute(session: Session, params: ReportParams) -> Data:
-    """Return the casualty table by year, plus the group × outcome cross-table of the period."""
-    year = func.extract("year", Accident.accident_date)
-    rows = victim_rows(session, params, year, Victim.victim_group, Victim.age_band, Victim.sex)
+    """Return the casualty table by year, plus the group × outcome cross-table of the period.
+
+    Each year of the period (within the years that have accidents) is counted
+    as the casualties report counts a period (``casualty_counts.py``: whole
+    months from the roll-ups, the days at the ends from the records), one
+    dimension at a time: every figure of the table is one dimension × outcome.
+    """
     years: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(KEYS, 0))
     groups = {g: {"killed": 0, "injured": 0, "unknown": 0} for g in GROUPS}
-    for y, group, band, sex, outcome, n in rows:
-        t = years[int(y)]
-        group = group if group in groups else "unknown"
-        t["casualties"] += n
-        t[outcome] += n
-        t["unknown_status" if group == "unknown" else group] += n
-        if band == "child":
-            t["children"] += n
-            t[f"children_{outcome}"] += n
-        t[sex if sex in ("male", "female") else "unknown_sex"] += n
-        groups[group][outcome] += n
+    for year, part in _years(session, params):
+        for dimension, member, outcome, n in victim_counts(session, part):
+            t = years[year]
+            if dimension == "group":
+                group = member if member in groups else "unknown"
+                t["casualties"] += n
+                t[outcome] += n
+                t["unknown_status" if group == "unknown" else group] += n
+                groups[group][outcome] += n
+            elif dimension == "age" and member == "child":
+                t["children"] += n
+                t[f"children_{outcome}"] += n
+            elif dimension == "sex":
+                t[member if member in ("male", "female") else "unknown_sex"] += n
     table = [{"year": y, **years[y]} for y in sorted(years)]
     totals = {k: sum(r[k] for r in table) for k in KEYS}
     return {"period": period(params), "by_year": table, "totals": totals, "by_group": groups}
+
+
+def _years(session: Session, params: ReportParams) -> list[tuple[int, ReportParams]]:
+    """Return each calendar year of the period that has accidents, as its own period."""
+    first = session.scalar(select(func.min(Accident.accident_date)))
+    last = session.scalar(select(func.max(Accident.accident_date)))
+    if first is None or last is None:
+        return []
+    out = []
+    for year in range(max(params.date_from, first).year, min(params.date_to, last).year + 1):
+        start = max(params.date_from, dt.date(year, 1, 1))
+        end = min(params.date_to, dt.date(year, 12, 31))
+        out.append((year, dataclasses.replace(params, date_from=start, date_to=end, group_by=None)))
+    return out
 
 
 def sections(session: Session, data: Data, params: ReportParams) -> list[Section]:
