@@ -162,16 +162,16 @@ def worked_hazards(session: Session, params: ReportParams) -> list[Worked]:
             Hazard.area_m2,
             released.c.in_period_m2,
             released.c.to_date_m2,
-            remaining_m2(released),
         )
         .join(released, released.c.hazard_id == Hazard.id)
         .where(approved(Hazard, params), released.c.releases > 0)
     )
     # Sorted on whole 0.01 m² (as ``ha`` counts them): two sums of the same releases added
-    # in another order (a roll-up, another backend) then sort the same way.
+    # in another order (a roll-up, another backend) then sort the same way. What is left is
+    # the area less what went by the end of the period, never below 0 (as ``remaining_m2``).
     return [
-        (-round(now * 100), ref, area, status, m2, now, done, left)
-        for ref, area, status, m2, now, done, left in session.connection().execute(query)
+        (-round(now * 100), ref, area, status, m2, now, done, m2 - done if m2 > done else 0.0)
+        for ref, area, status, m2, now, done in session.connection().execute(query)
     ]
 
 
