@@ -54,3 +54,18 @@ def test_an_empty_or_bad_view_of_the_risk_layer_is_refused_with_a_reason(world: 
         answer = elvin.get("/api/risk/map", params={"bbox": bbox, "run": run_id})
         assert answer.status_code == 422, answer.text
         assert answer.json()["error"]["code"] == "invalid" and "bbox" in answer.text
+
+
+def test_ids_past_the_databases_integers_name_no_run_and_no_hazard(world: World) -> None:
+    """The fuzzer's find: a run id of 2**31 overflowed PostgreSQL's integer (a 500)."""
+    run_id, hazard = saved_run(world.db)
+    elvin = world.client("elvin")
+    for path in (
+        "/api/risk/hazards?limit=1&run=2147483648",
+        f"/api/risk/hazards/{2**31}",
+        f"/api/risk/hazards/{hazard}?run=2147483648",
+    ):
+        answer = elvin.get(path)
+        assert answer.status_code == 404, (path, answer.text)
+        assert answer.json()["error"]["code"] == "not_found"
+    assert elvin.get(f"/api/risk/hazards?limit=1&run={run_id}").status_code == 200

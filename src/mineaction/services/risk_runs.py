@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from mineaction.analytics.risk.maps import EXPLAINED_SHARE, RiskMap
 from mineaction.errors import NotFoundError, ValidationError
+from mineaction.services.records import MAX_RECORD_ID
 from mineaction.store.spatial_ddl import rtree_filled_after_inserts
 from mineaction.store.tables import AuditEntry, Hazard
 from mineaction.store.tables.risk import RiskCandidate, RiskCell, RiskHazard, RiskRun
@@ -228,7 +229,8 @@ def get_run(session: Session, run_id: int | None = None) -> RiskRun:
                 hint="Publish one with `mineaction risk publish --model M --grid G`.",
             )
         return run
-    found = session.get(RiskRun, run_id)
+    # An id past the database's integers names no run (and would overflow the query).
+    found = session.get(RiskRun, run_id) if 1 <= run_id <= MAX_RECORD_ID else None
     if found is None:
         raise NotFoundError(
             f"There is no risk run {run_id}.", hint="List the runs at /api/risk/runs."
@@ -265,6 +267,8 @@ def hazard_risk(
 ) -> dict[str, Any] | None:
     """Return the hazard's risk in the run (the newest by default); None if the run misses it."""
     run = get_run(session, run_id)
+    if not 1 <= hazard_id <= MAX_RECORD_ID:  # names no hazard (and would overflow the query)
+        return None
     row = session.execute(
         select(RiskHazard, Hazard)
         .join(Hazard, Hazard.id == RiskHazard.hazard_id)
