@@ -7,10 +7,13 @@ Hazard status is the current one.  The per-hazard list (no positions: public
 output never shows where a live hazard lies) covers the hazards worked in the
 period, most land released first (compared to 0.01 m²; ties by reference).
 
-The district sums come from the report roll-ups (``operations_sums.py``); the
-per-hazard sums from one pass over the releases up to the end of the period,
-which the index ``ix_land_releases_hazard_report`` answers on its own; the
-hazards are read once and tallied here.
+The district sums come from the report roll-ups (``operations_sums.py``); each
+hazard's releases from ``hazard_release_rollup`` when the period holds every
+release, otherwise from one pass over the releases up to the end of the
+period, which the index ``ix_land_releases_hazard_report`` answers on its own
+(``released_per_hazard``). The tallies per district and status are summed in
+the database (from the covering index ``ix_hazards_report``); only the
+hazards worked in the period are read back.
 """
 
 from __future__ import annotations
