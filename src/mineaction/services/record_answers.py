@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from sqlalchemy.orm import Session
 
-from mineaction.services import browse, data_version, records
+from mineaction.services import browse, data_version
 from mineaction.services.answer_cache import AnswerCache
 from mineaction.services.catalogue import KindInfo
 from mineaction.services.policy import Principal, read_scope, require
@@ -94,9 +94,14 @@ def record_json(
     key = ("record", _where(session), version, info.name, record_id, who, format)
     found = _answers.get(key)
     if found is None:
-        record = records.get_record(session, info.model, record_id)
-        require(who, "read", info.name, browse.facts(session, info, record))
-        body = browse.as_feature(record, info) if format == "geojson" else browse.as_dict(record)
+        row, facts = browse.read_one(session, info, record_id)
+        require(who, "read", info.name, facts)
+        model = info.model
+        body = (
+            browse.as_feature(row, info, model=model)
+            if format == "geojson"
+            else browse.as_dict(row, model=model)
+        )
         found = _encode(body)
         _answers.put(key, found)
     return found
