@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Connection
 
 from mineaction.store import trigger_ddl
+from mineaction.store.rollup_ddl import month_sql
 from mineaction.store.tables.programmes import BENEFICIARY_COLUMNS
 
 KEY = "month_start, approval, dimension, kind, member_id"
@@ -61,13 +62,6 @@ ROLLUPS = (
     BeneficiaryRollup("assistance_rollup", "assistance", "assistance_date", "assistance_type"),
 )
 BY_SOURCE = {r.source: r for r in ROLLUPS}
-
-
-def month_sql(dialect: str, column: str) -> str:
-    """Return the SQL of the first day of the month holding date ``column``."""
-    if dialect == "postgresql":
-        return f"date_trunc('month', {column})::date"
-    return f"date({column}, 'start of month')"
 
 
 def _rows(r: BeneficiaryRollup, dialect: str, ref: str, sign: str) -> list[list[str]]:

@@ -26,6 +26,8 @@ from __future__ import annotations
 
 from sqlalchemy.engine import Connection
 
+from mineaction.store.rollup_ddl import month_sql
+
 VICTIM_KEY = (
     "month_start, accident_approval, victim_approval, dimension, member, member_id, outcome"
 )
@@ -42,13 +44,6 @@ DIMENSIONS = (
 VICTIM_COUNTED = ("accident_id", "approval", "victim_group", "sex", "age_band", "outcome")
 ACCIDENT_COUNTED = ("accident_date", "approval", "device_category", "admin_area_id")
 TABLES = ("accident_rollup", "victim_rollup")
-
-
-def month_sql(dialect: str, column: str) -> str:
-    """Return the SQL of the first day of the month of date ``column``."""
-    if dialect == "postgresql":
-        return f"date_trunc('month', {column})::date"
-    return f"date({column}, 'start of month')"
 
 
 def _victim_parts(dialect: str, source: str, *, v: str = "v", a: str = "a", sign: str = "") -> str:

@@ -120,6 +120,13 @@ def span_sql(dialect: str, column: str) -> str:
     return f"max(date({column}, 'weekday 0', '-6 days'), date({column}, 'start of month'))"
 
 
+def month_sql(dialect: str, column: str) -> str:
+    """Return the SQL of the first day of the month holding date ``column`` (monthly roll-ups)."""
+    if dialect == "postgresql":
+        return f"date_trunc('month', {column})::date"
+    return f"date({column}, 'start of month')"
+
+
 def _parts(r: Rollup, dialect: str, source: str, sign: str = "", where: str = "") -> str:
     """One SELECT per dimension over ``source``: key columns, the value and 1 (signed)."""
     return " UNION ALL ".join(
