@@ -121,14 +121,17 @@ def hazard_tallies(
     *,
     contamination: Collection[str] | None = None,
     left_only: bool = False,
+    released: Subquery | None = None,
 ) -> list[Any]:
     """Return the hazards recorded by the end of the period, per district and status.
 
     Rows: (district id, status, hazards, area m², remaining m²). ``contamination``
     keeps only hazards of those kinds of contamination; ``left_only`` only
-    those with area remaining.
+    those with area remaining. ``released`` is ``released_per_hazard``'s, when
+    already made.
     """
-    released = released_per_hazard(session, params)
+    if released is None:
+        released = released_per_hazard(session, params)
     query = (
         select(
             Hazard.admin_area_id,
@@ -154,9 +157,11 @@ def hazard_tallies(
 Worked = tuple[int, str, int | None, str, float, float, float, float]
 
 
-def worked_hazards(session: Session, params: ReportParams) -> list[Worked]:
-    """Return the hazards released from in the period (any recorded date), unsorted."""
-    released = released_per_hazard(session, params)
+def worked_hazards(session: Session, params: ReportParams, released: Subquery) -> list[Worked]:
+    """Return the hazards released from in the period (any recorded date), unsorted.
+
+    ``released`` is ``released_per_hazard``'s.
+    """
     query = (
         select(
             Hazard.reference,
@@ -189,12 +194,13 @@ def compute(session: Session, params: ReportParams) -> Data:
         session, since_ever, dimensions=("district",)
     ):
         districts[area]["to_date"] += float(m2 or 0)
-    for area, status, n, area_m2, left in hazard_tallies(session, params):
+    released = released_per_hazard(session, params)
+    for area, status, n, area_m2, left in hazard_tallies(session, params, released=released):
         for tally in (districts[area], statuses[status]):
             tally["hazards"] += n
             tally["area"] += float(area_m2 or 0)
             tally["remaining"] += float(left or 0)
-    worked = worked_hazards(session, params)
+    worked = worked_hazards(session, params, released)
     names = district_names(session, set(districts) | {w[2] for w in worked})
 
     def figures(t: dict[str, float]) -> dict[str, Any]:
