@@ -7,7 +7,10 @@ benchmark's requests (list pages, single records, zoom-10 map tiles, with
 the same reader's API token) one at a time on one keep-alive connection,
 each set twice ("first" and "again": the second time every answer is kept),
 and divides the server process's CPU time (``/proc/PID/stat``) by the number
-of requests.  The code measured is the checkout this file is in.
+of requests.  On PostgreSQL it also divides the CPU time of the server's
+backends for that database (``db_cpu_ms``: every statement, BEGIN and COMMIT,
+the pool's pings), which shares the same cores in a deployment on one machine.
+The code measured is the checkout this file is in.
 
     python bench/bench_request_floor.py --database sqlite:///national.db --output floor.json
 """
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -24,6 +28,9 @@ import statistics
 import time
 from pathlib import Path
 from typing import Any
+
+import psycopg
+from sqlalchemy import make_url
 
 from bench_load import Connection, Targets, prepare, server
 
@@ -62,10 +69,36 @@ def paths(targets: Targets, phase: str, count: int, seed: int) -> list[str]:
     return [targets.path(phase, rnd) for _ in range(count)]
 
 
-async def cost(port: int, token: str, pid: int, asked: list[str]) -> dict[str, float]:
-    """Send ``asked`` one by one; return CPU ms and wall ms per request (median wall)."""
+def backends_cpu(url: str) -> dict[int, float]:
+    """Return the CPU seconds of each PostgreSQL backend connected to ``url``'s database."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "postgresql":
+        return {}
+    conninfo = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        pids = [
+            pid
+            for (pid,) in conn.execute(
+                "select pid from pg_stat_activity where datname = current_database() "
+                "and pid <> pg_backend_pid()"
+            )
+        ]
+    found = {}
+    for backend in pids:
+        with contextlib.suppress(OSError):  # a backend that has ended meanwhile
+            found[backend] = cpu_seconds(backend)
+    return found
+
+
+async def cost(url: str, port: int, token: str, pid: int, asked: list[str]) -> dict[str, float]:
+    """Send ``asked`` one by one; return CPU ms and wall ms per request (median wall).
+
+    ``db_cpu_ms``: the CPU of the database's backends (PostgreSQL; 0 for SQLite, whose
+    work is in the server process).
+    """
     conn = Connection(port, token)
     walls = []
+    db0 = backends_cpu(url)
     cpu0 = cpu_seconds(pid)
     for path in asked:
         started = time.perf_counter()
@@ -74,9 +107,11 @@ async def cost(port: int, token: str, pid: int, asked: list[str]) -> dict[str, f
         if status != 200:
             raise SystemExit(f"{path} answered {status}")
     used = cpu_seconds(pid) - cpu0
+    db_used = sum(cpu - db0.get(backend, 0.0) for backend, cpu in backends_cpu(url).items())
     conn.close()
     return {
         "cpu_ms": round(used * 1000 / len(asked), 2),
+        "db_cpu_ms": round(db_used * 1000 / len(asked), 2),
         "wall_p50_ms": round(statistics.median(walls), 2),
     }
 
@@ -94,11 +129,13 @@ def main(argv: list[str] | None = None) -> int:
         token, targets = prepare(url, secret, args.seed)
         with server(url, secret, 1) as port:
             pid = server_pid(port)
-            asyncio.run(cost(port, token, pid, ["/api/kinds"] * 20))  # imports, first connections
+            # Imports and first connections (every pool opened).
+            warm = ["/api/kinds"] * 20 + paths(targets, "detail", 20, args.seed + 1)
+            asyncio.run(cost(url, port, token, pid, warm))
             for phase in ("list", "detail", "bbox"):
                 asked = paths(targets, phase, args.requests, args.seed)
-                first = asyncio.run(cost(port, token, pid, asked))
-                again = asyncio.run(cost(port, token, pid, asked))
+                first = asyncio.run(cost(url, port, token, pid, asked))
+                again = asyncio.run(cost(url, port, token, pid, asked))
                 row = {"database": url.split("@")[-1], "phase": phase, "requests": len(asked)}
                 row |= {f"first_{k}": v for k, v in first.items()}
                 row |= {f"again_{k}": v for k, v in again.items()}
