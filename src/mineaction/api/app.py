@@ -24,6 +24,7 @@ from mineaction.api.upload_limit import UploadLimit
 from mineaction.config import Settings, get_settings
 from mineaction.services import data_version, public
 from mineaction.services import status as status_service
+from mineaction.services.loop_records import LoopRecords
 from mineaction.store.database import Database
 from mineaction.web import (
     admin_users,
@@ -52,6 +53,7 @@ def create_app(database_url: str, *, settings: Settings | None = None) -> FastAP
     )
     app.state.db = db
     app.state.version_reader = data_version.LoopReader(db.engine)
+    app.state.record_reader = LoopRecords(db.engine)
     app.state.settings = settings
     web = resources.files("mineaction.web")
     app.state.templates = Jinja2Templates(directory=str(web.joinpath("templates")))

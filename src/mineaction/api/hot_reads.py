@@ -27,13 +27,13 @@ from urllib.parse import parse_qsl
 from fastapi import Request
 from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import State
 
 from mineaction.api import deps
 from mineaction.api.headers import ASGIApp, Receive, Scope, Send
 from mineaction.api.routes import records
 from mineaction.services import browse
 from mineaction.services.policy import Principal
-from mineaction.store.database import Database
 
 #: The three reads, with the path's parts as the routes take them.
 _LIST = re.compile(r"/api/records/([^/]+)")
@@ -41,7 +41,8 @@ _LIST = re.compile(r"/api/records/([^/]+)")
 _RECORD = re.compile(r"/api/records/([^/]+)/([1-9][0-9]{0,18})")
 _MAP = re.compile(r"/api/map/([^/]+)")
 
-Answer = Callable[[Principal, Database, str | None], Awaitable[bytes]]
+#: An answer for who asks, from the app's state (its database and readers) and the data version.
+Answer = Callable[[Principal, State, str | None], Awaitable[bytes]]
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -76,8 +77,8 @@ def _asked(path: str, query_string: bytes) -> tuple[Answer, bytes] | None:
             return None
         kind = match[1]
 
-        async def page(who: Principal, db: Database, version: str | None) -> bytes:
-            return await records.list_answer(kind, who=who, db=db, q=filters, version=version)
+        async def page(who: Principal, app: State, version: str | None) -> bytes:
+            return await records.list_answer(kind, who=who, db=app.db, q=filters, version=version)
 
         return page, b"application/json"
     if match := _RECORD.fullmatch(path):
@@ -87,9 +88,15 @@ def _asked(path: str, query_string: bytes) -> tuple[Answer, bytes] | None:
             return None
         format: records.Format = "geojson" if asked_format == "geojson" else "json"
 
-        async def record(who: Principal, db: Database, version: str | None) -> bytes:
+        async def record(who: Principal, app: State, version: str | None) -> bytes:
             return await records.record_answer(
-                kind, record_id, who=who, db=db, format=format, version=version
+                kind,
+                record_id,
+                who=who,
+                db=app.db,
+                format=format,
+                version=version,
+                reader=app.record_reader,
             )
 
         return record, b"application/json"
@@ -99,8 +106,8 @@ def _asked(path: str, query_string: bytes) -> tuple[Answer, bytes] | None:
             return None
         kind = match[1]
 
-        async def layer(who: Principal, db: Database, version: str | None) -> bytes:
-            return await records.map_answer(kind, who=who, db=db, q=view, version=version)
+        async def layer(who: Principal, app: State, version: str | None) -> bytes:
+            return await records.map_answer(kind, who=who, db=app.db, q=view, version=version)
 
         return layer, b"application/geo+json"
     return None
@@ -129,7 +136,7 @@ async def _answer(scope: Scope, answer: Answer) -> bytes | None:
             who = deps.resolve(request)[0]
         else:
             who = (await run_in_threadpool(deps.resolve, request))[0]
-        return await answer(who, request.app.state.db, request.state.data_version)
+        return await answer(who, request.app.state, request.state.data_version)
     except Exception:  # a refusal, a bad value, a failure: the route answers it again
         return None
 

@@ -275,18 +275,24 @@ def list_records(
 def read_one(session: Session, info: KindInfo, record_id: int) -> tuple[Any, RecordFacts]:
     """Return one record's columns (a row, as ``as_dict`` and ``as_feature`` read them) and facts.
 
-    One Core statement: the record's columns by attribute name and the
-    organisation of its submission, which ``facts`` reads in a second query
-    after the ORM has loaded the record (a record's read costs a third as much
-    CPU). Raises ``NotFoundError`` as ``records.get_record`` does.
+    One Core statement (``read_one_statement``): the record's columns by
+    attribute name and the organisation of its submission, which ``facts``
+    reads in a second query after the ORM has loaded the record (a record's
+    read costs a third as much CPU). Raises ``NotFoundError`` as
+    ``records.get_record`` does.
     """
-    model = info.model
     if 1 <= record_id <= MAX_RECORD_ID:
-        row = session.connection().execute(_read_one(info), {"record_id": record_id}).first()
+        statement = read_one_statement(info)
+        row = session.connection().execute(statement, {"record_id": record_id}).first()
     else:  # past the database's integers: names no record (and would overflow the query)
         row = None
+    return found_one(info, record_id, row)
+
+
+def found_one(info: KindInfo, record_id: int, row: Any) -> tuple[Any, RecordFacts]:
+    """Return ``read_one``'s answer for the ``row`` its statement gave (None: not found)."""
     if row is None:
-        kind = getattr(model, "__kind__", model.__name__)
+        kind = getattr(info.model, "__kind__", info.model.__name__)
         raise NotFoundError(f"There is no record {record_id} in {kind}.")
     org = (
         row.submitted_by if row.submitted_by is not None else getattr(row, "organisation_id", None)
@@ -295,7 +301,8 @@ def read_one(session: Session, info: KindInfo, record_id: int) -> tuple[Any, Rec
 
 
 @functools.cache
-def _read_one(info: KindInfo) -> Select[Any]:
+def read_one_statement(info: KindInfo) -> Select[Any]:
+    """Return ``read_one``'s statement for ``info``: one record by ``:record_id``."""
     model = info.model
     submitted_by = (
         select(Submission.organisation_id)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from mineaction.services import browse, data_version
 from mineaction.services.answer_cache import AnswerCache
 from mineaction.services.catalogue import KindInfo
-from mineaction.services.policy import Principal, read_scope, require
+from mineaction.services.policy import Principal, RecordFacts, read_scope, require
 
 Format = Literal["json", "geojson"]
 #: The answers kept per server process.
@@ -91,19 +91,39 @@ def record_json(
     may not read it, every time.  ``version`` as for ``page_json``.
     """
     version = version or data_version.current(session)
-    key = ("record", _where(session), version, info.name, record_id, who, format)
-    found = _answers.get(key)
+    asked: dict[str, Any] = {"info": info, "record_id": record_id, "who": who, "format": format}
+    found = kept_record(where=_where(session), version=version, **asked)
     if found is None:
-        row, facts = browse.read_one(session, info, record_id)
-        require(who, "read", info.name, facts)
-        model = info.model
-        body = (
-            browse.as_feature(row, info, model=model)
-            if format == "geojson"
-            else browse.as_dict(row, model=model)
-        )
-        found = _encode(body)
-        _answers.put(key, found)
+        read = browse.read_one(session, info, record_id)
+        found = record_from(read, where=_where(session), version=version, **asked)
+    return found
+
+
+def record_from(
+    read: tuple[Any, RecordFacts],
+    *,
+    where: str,
+    version: str,
+    info: KindInfo,
+    record_id: int,
+    who: Principal,
+    format: Format,
+) -> bytes:
+    """Return the answer for a record ``browse.read_one`` read, if ``who`` may; keep it.
+
+    ``where`` and ``version`` as for ``kept_page``. Raises ``Forbidden`` as
+    ``record_json`` does.
+    """
+    row, facts = read
+    require(who, "read", info.name, facts)
+    model = info.model
+    body = (
+        browse.as_feature(row, info, model=model)
+        if format == "geojson"
+        else browse.as_dict(row, model=model)
+    )
+    found = _encode(body)
+    _answers.put(_record_key(where, version, info, record_id, who, format), found)
     return found
 
 
@@ -143,7 +163,7 @@ def kept_record(
     """Return the record ``record_json`` keeps for ``who``, or None (as ``kept_page``)."""
     if version is None:
         return None
-    return _answers.get(("record", where, version, info.name, record_id, who, format))
+    return _answers.get(_record_key(where, version, info, record_id, who, format))
 
 
 def _page_key(
@@ -157,6 +177,12 @@ def _page_key(
     format: Format,
 ) -> tuple[object, ...]:
     return ("page", where, version, info.name, scope, filters, limit, offset, format)
+
+
+def _record_key(
+    where: str, version: str, info: KindInfo, record_id: int, who: Principal, format: Format
+) -> tuple[object, ...]:
+    return ("record", where, version, info.name, record_id, who, format)
 
 
 def _where(session: Session) -> str:

@@ -27,6 +27,13 @@ SQLITE_BUSY = 5
 SQLITE_LOCKED = 6
 #: PostgreSQL's serialization failure and deadlock: two transactions clashed, one gave way.
 PG_RETRY_STATES = frozenset({"40001", "40P01"})
+#: The execution option that leaves SQLite's statements outside a transaction (``reading``;
+#: SQLAlchemy's AUTOCOMMIT level would hand pysqlite its own transaction handling back after).
+NO_BEGIN_OPTION = "mineaction_no_begin"
+#: Connections kept for ``Database.reading`` per process on PostgreSQL (and as many more
+#: opened while all are busy): beside the main pool's 5 + 10, within the server's 100 for
+#: several workers.
+READING_POOL = 5
 #: The execution option that makes a connection's transactions begin with SQLite's write lock.
 WRITE_LOCK_OPTION = "mineaction_write_lock"
 
@@ -66,7 +73,10 @@ def _sqlite_begin(conn: Connection) -> None:
     # for it (busy_timeout).  Taken later, after the transaction has read, SQLite
     # cannot wait (the reader would hold a snapshot the other writer outdates) and
     # answers "database is locked" at once: concurrent writers failed for nothing.
-    if conn.get_execution_options().get(WRITE_LOCK_OPTION):
+    options = conn.get_execution_options()
+    if options.get(NO_BEGIN_OPTION):
+        return  # Database.reading: each statement on its own
+    if options.get(WRITE_LOCK_OPTION):
         conn.exec_driver_sql("BEGIN IMMEDIATE")
     else:
         conn.exec_driver_sql("BEGIN")
@@ -109,6 +119,7 @@ class Database:
         self.url = normalise_url(url)
         self.engine = make_engine(self.url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._reading_engine: Engine | None = None
 
     @property
     def dialect(self) -> str:
@@ -168,6 +179,48 @@ class Database:
         finally:
             session.close()
 
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """Open a session for a read of one statement, outside any transaction (autocommit).
+
+        A record's first ask is one statement (``browse.read_one``), which sees
+        one consistent state by itself on either backend; the transaction
+        ``session`` opens around it costs PostgreSQL three more round trips
+        (the pool's ping, BEGIN, COMMIT) on a server sharing the machine's cores
+        with the workers. On PostgreSQL the session takes a connection from a
+        pool of its own, with no ping: a connection the server dropped fails
+        the read with ``DatabaseError`` and the pool is opened afresh. Several
+        statements in it each see the newest commits (read the data version
+        first, as ever). Nothing may be written in it (PostgreSQL refuses a write).
+        """
+        engine = self._reading()
+        try:
+            with engine.connect() as conn, Session(bind=conn) as session:
+                session.info["actor"] = "system"
+                yield session
+        except OperationalError as exc:
+            raise self._operational_error(exc) from exc
+
+    def _reading(self) -> Engine:
+        if self._reading_engine is None:
+            if self.dialect == "postgresql":
+                url = make_url(self.url)
+                # The server refuses a write on these connections (unless the URL sets
+                # options of its own, which connect_args would replace).
+                refuse_writes = {"options": "-c default_transaction_read_only=on"}
+                read_only = {} if "options" in url.query else refuse_writes
+                engine = create_engine(
+                    url,
+                    isolation_level="AUTOCOMMIT",
+                    pool_size=READING_POOL,
+                    max_overflow=READING_POOL,
+                    connect_args=read_only,
+                )
+            else:  # no round trips to save: the same connections, without BEGIN
+                engine = self.engine.execution_options(**{NO_BEGIN_OPTION: True})
+            self._reading_engine = engine
+        return self._reading_engine
+
     def _operational_error(self, exc: OperationalError) -> Exception:
         """Return the user's error for a failed transaction: a conflict, busy, or unreachable."""
         sqlite_code = getattr(exc.orig, "sqlite_errorcode", None)
@@ -208,4 +261,6 @@ class Database:
 
     def dispose(self) -> None:
         """Close every pooled connection."""
+        if self.dialect == "postgresql" and self._reading_engine is not None:
+            self._reading_engine.dispose()
         self.engine.dispose()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from mineaction.api.deps import CurrentPrincipal, DatabaseDep, RecordId, SeenVersion
 from mineaction.services import approval, browse, map_layer, record_answers, records
 from mineaction.services.catalogue import KINDS, get_kind_info
+from mineaction.services.loop_records import LoopRecords
 from mineaction.services.policy import Principal, may, read_scope, require
 from mineaction.store.database import Database
 
@@ -136,6 +137,12 @@ def _in_session(db: Database, answer: Callable[..., bytes], *args: Any, **kwargs
         return answer(session, *args, **kwargs)
 
 
+def _in_one_read(db: Database, answer: Callable[..., bytes], *args: Any, **kwargs: Any) -> bytes:
+    """Return ``answer(session, *args, **kwargs)`` for an answer of one statement (``reading``)."""
+    with db.reading() as session:
+        return answer(session, *args, **kwargs)
+
+
 class MapView(BaseModel):
     """One layer of the map for one view: the box, the zoom and the map's filters."""
 
@@ -197,6 +204,7 @@ async def map_answer(
     responses={200: {"content": {"application/json": {}}}},
 )
 async def read_record(
+    request: Request,
     kind: str,
     record_id: RecordId,
     who: CurrentPrincipal,
@@ -205,23 +213,40 @@ async def read_record(
     format: Format = "json",
 ) -> Response:
     """Return one record (GeoJSON Feature with ``format=geojson``)."""
-    body = await record_answer(kind, record_id, who=who, db=db, format=format, version=version)
+    reader = request.app.state.record_reader
+    body = await record_answer(
+        kind, record_id, who=who, db=db, format=format, version=version, reader=reader
+    )
     return Response(body, media_type="application/json")
 
 
 async def record_answer(
-    kind: str, record_id: int, *, who: Principal, db: Database, format: Format, version: str | None
+    kind: str,
+    record_id: int,
+    *,
+    who: Principal,
+    db: Database,
+    format: Format,
+    version: str | None,
+    reader: LoopRecords | None = None,
 ) -> bytes:
     """Return the body ``read_record`` answers; raise as it refuses (as ``list_answer``).
 
-    A record is kept per reader, and only once that reader was allowed it.
+    A record is kept per reader, and only once that reader was allowed it. A
+    first ask is read on the event loop by ``reader`` when it can, otherwise
+    in a worker thread.
     """
     info = get_kind_info(kind)
     asked: dict[str, Any] = {"info": info, "record_id": record_id, "who": who, "format": format}
-    body = record_answers.kept_record(where=str(db.engine.url), version=version, **asked)
+    where = str(db.engine.url)
+    body = record_answers.kept_record(where=where, version=version, **asked)
+    if not body and reader is not None and version is not None:
+        read = await reader.read(info, record_id)
+        if read is not None:
+            body = record_answers.record_from(read, where=where, version=version, **asked)
     if not body:
         body = await run_in_threadpool(
-            _in_session, db, record_answers.record_json, version=version, **asked
+            _in_one_read, db, record_answers.record_json, version=version, **asked
         )
     return body
 
