@@ -24,6 +24,7 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Table, bindparam, event, func, insert, select, text
 from sqlalchemy.engine import Connection, Engine
 
+from mineaction.services import rollups
 from mineaction.store.tables import Base
 
 Column = Any  # a numpy array, a list, or one scalar repeated on every row
@@ -162,7 +163,11 @@ class PostgresSink(Sink):
                 copy.write_row(row)
 
     def finish(self) -> None:
-        """Move each id sequence past the loaded rows, then VACUUM ANALYZE the tables."""
+        """Move each id sequence past the loaded rows, then VACUUM ANALYZE the tables.
+
+        The tables written and the roll-ups their triggers filled: a deployment's
+        autovacuum would gather their statistics soon after such a load.
+        """
         with self.engine.begin() as conn:
             for name in self.written:
                 if "id" in Base.metadata.tables[name].c:
@@ -174,7 +179,7 @@ class PostgresSink(Sink):
                         {"t": name},
                     )
         with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            for name in self.written:
+            for name in [*self.written, *rollups.TABLES]:
                 conn.exec_driver_sql(f"VACUUM ANALYZE {name}")
 
 

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from mineaction.analytics.reports import ReportParams, compute_report
 from mineaction.intake.pipeline import import_file
-from mineaction.services import approval, backup
+from mineaction.services import approval, backup, rollups
 from mineaction.services.catalogue import KINDS
 from mineaction.services.findings import eo_model_id
 from mineaction.services.policy import Principal
@@ -419,3 +419,40 @@ def test_a_restore_rebuilds_the_rollups_which_backups_leave_out(national: Databa
         conn.execute(text("UPDATE finding_rollup SET items = 0"))
     backup.restore(national, path, force=True)
     assert_exact(national, FIXED)
+
+
+def _analyzed(db: Database) -> set[str]:
+    """Return the roll-up tables the planner has statistics of."""
+    with db.engine.connect() as conn:
+        if db.dialect == "postgresql":
+            found = conn.execute(
+                text("SELECT DISTINCT tablename FROM pg_stats WHERE schemaname = current_schema()")
+            )
+        else:
+            found = conn.execute(text("SELECT DISTINCT tbl FROM sqlite_stat1"))
+        return {name for (name,) in found} & set(rollups.TABLES)
+
+
+def test_a_rebuild_and_a_restore_leave_the_planner_statistics_of_the_rollups(
+    national: Database, tmp_path: Path
+):
+    assert rollups.TABLES and len(set(rollups.TABLES)) == len(rollups.TABLES) == 7
+    path = tmp_path / "national.mabackup"
+    backup.backup(national, path)
+    rollups.rebuild(db=national)
+    # Every roll-up the data set fills (an empty table has no statistics to gather).
+    with national.engine.connect() as conn:
+        filled = {t for t in rollups.TABLES if conn.exec_driver_sql(f"SELECT 1 FROM {t}").first()}
+    assert len(filled) >= 3
+    assert _analyzed(national) >= filled
+    with national.engine.begin() as conn:  # forget them
+        if national.dialect == "postgresql":
+            for table in rollups.TABLES:
+                conn.exec_driver_sql(
+                    f"DELETE FROM pg_statistic WHERE starelid = '{table}'::regclass"
+                )
+        else:
+            conn.exec_driver_sql("DELETE FROM sqlite_stat1")
+    assert not _analyzed(national) & filled
+    backup.restore(national, path, force=True)
+    assert _analyzed(national) >= filled

@@ -9,6 +9,12 @@ from mineaction.store.database import Database
 
 #: Every module of roll-ups: each checks (``differences``) and rebuilds (``rebuild``) its own.
 MODULES = (rollup_ddl, beneficiary_rollup_ddl, casualty_rollup_ddl)
+#: Every roll-up table.
+TABLES = (
+    *(r.table for r in rollup_ddl.ROLLUPS),
+    *(r.table for r in beneficiary_rollup_ddl.ROLLUPS),
+    *casualty_rollup_ddl.TABLES,
+)
 
 
 @dataclass(frozen=True)
@@ -36,8 +42,26 @@ def check(*, db: Database) -> RollupCheck:
 
 
 def rebuild(*, db: Database) -> RollupCheck:
-    """Make every roll-up again from the records, in one transaction; return the check after."""
+    """Make every roll-up again from the records, in one transaction; return the check after.
+
+    The planner's statistics of the roll-ups are then gathered afresh (``analyze``).
+    """
     with db.engine.begin() as conn:
         for module in MODULES:
             module.rebuild(conn)
+    analyze(db=db)
     return check(db=db)
+
+
+def analyze(*, db: Database) -> None:
+    """Gather the planner's statistics of every roll-up (ANALYZE).
+
+    A roll-up made afresh in one statement has none on PostgreSQL until
+    autovacuum comes by (never, where it is off): the planner then takes the
+    table for a few rows and joins 35,000 hazards by 35,000 index lookups
+    instead of one hash join (the land-release report: 106 against 77 ms).
+    """
+    with db.engine.connect() as conn:
+        for table in TABLES:
+            conn.exec_driver_sql(f"ANALYZE {table}")
+        conn.commit()

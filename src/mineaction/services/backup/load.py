@@ -86,6 +86,9 @@ def restore(
                 f"The restore into {db.display_url()} failed: {exc.orig}",
                 hint="Nothing was changed. Check the database server and try again.",
             ) from exc
+    with db.engine.connect() as conn:  # every table is new: the planner's statistics afresh
+        conn.exec_driver_sql("ANALYZE")
+        conn.commit()
     return manifest
 
 
