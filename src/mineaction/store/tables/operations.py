@@ -27,9 +27,9 @@ class Hazard(Record, Spatial, Base):
     __tablename__ = "hazards"
     __kind__ = "hazards"
     __spatial__ = "geom"
-    #: The land-release and Article 7 tallies per district and status, and the hazards joined
-    #: to their releases' sums, read from the index alone (the id: SQLite's rowid; included on
-    #: PostgreSQL).
+    #: The land-release and Article 7 tallies per district and status (Article 7's of AP-mine
+    #: contamination), and the hazards joined to their releases' sums, read from the index
+    #: alone (the id: SQLite's rowid; included on PostgreSQL).
     __table_args__ = (
         Index(
             "ix_hazards_report",
@@ -39,6 +39,7 @@ class Hazard(Record, Spatial, Base):
             "recorded_date",
             "area_m2",
             "reference",
+            "contamination",
             postgresql_include=["id"],
         ),
     )
