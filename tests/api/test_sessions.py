@@ -70,6 +70,18 @@ def test_failed_sign_ins_are_limited_per_user_name(world: World) -> None:
     assert unknown.json()["error"]["message"] == "The user name or the password is wrong."
 
 
+@pytest.mark.parametrize("username", ["\x00", "rauf\x00", "\x00rauf"])
+def test_a_user_name_holding_a_nul_is_refused_as_a_wrong_password(
+    world: World, username: str
+) -> None:
+    client = TestClient(world.app)
+    wrong = client.post("/api/session", json={"username": "nobody", "password": PASSWORD})
+    answer = client.post("/api/session", json={"username": username, "password": PASSWORD})
+    assert answer.status_code == 401
+    assert answer.json() == wrong.json()
+    assert client.get("/api/me").json()["role"] == "public"
+
+
 def test_a_disabled_user_loses_sessions_and_tokens(world: World) -> None:
     with world.db.session() as s:
         users.add_user(session=s, username="temporary", role="viewer", password=PASSWORD)

@@ -78,8 +78,15 @@ def sign_in(
     """Check the password and open a session; count and limit failures per user name.
 
     A failure is recorded in a transaction of its own, so that refusing the
-    sign-in does not roll the count back.
+    sign-in does not roll the count back. A user name holding a NUL character
+    names no user (no text column can hold one; PostgreSQL refuses it in a
+    query): it is refused as a wrong password is, and not counted.
     """
+    if "\x00" in username:
+        users.verify_hash(_dummy_hash(), "no user has this password")  # as long as a wrong one
+        raise SignInRefused(
+            WRONG, hint="Check the user name and the password (they are case-sensitive)."
+        )
     try:
         with db.session(actor=username[:80] or "anonymous", note="sign in") as session:
             return _sign_in(session, username, password, secret, hours, attempts, window_minutes)
