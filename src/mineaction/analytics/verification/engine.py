@@ -33,6 +33,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mineaction.analytics.spatial import Metric, Pairs, PointSet, PolygonSet, near_any, pairs_within
+from mineaction.analytics.spatial.nearest import nearest_polygons_xy
 from mineaction.analytics.verification.clusters import dbscan
 from mineaction.analytics.verification.result import (
     Distances,
@@ -48,7 +49,6 @@ from mineaction.analytics.verification.spatial import (
     finding_filter,
     load_accidents,
     load_findings,
-    nearest_polygons,
     worked_polygons,
 )
 from mineaction.domain.ledger import polygonal
@@ -147,19 +147,14 @@ def verify_records(
     acc_out = _outside(len(accidents), a_pairs)
     find_unknown = _outside_hazards(session, find_set, find_out, rules.buffer_m, metric)
     acc_unknown = _outside_hazards(session, acc_set, acc_out, rules.buffer_m, metric)
-    find_set.forget(geoms=False)  # memory: the trees are done with, the points not yet
-    acc_set.forget(geoms=False)
+    find_set.forget()  # memory: the grids are done with, the points not yet
+    acc_set.forget()
     step("tested points outside records against hazards", 1, 1)
     outside = _outside_events(
         perimeters,
         records,
-        [
-            (finds, find_set, find_out, find_unknown),
-            (accidents, acc_set, acc_out, acc_unknown),
-        ],
+        [(finds, find_out, find_unknown), (accidents, acc_out, acc_unknown)],
     )
-    find_set.forget()
-    acc_set.forget()
     step("nearest record of each point outside", 1, 1)
     proposed = _proposed_areas(session, metric, rules, outside, finds, accidents)
     step("clustered unknown contamination", 1, 1)
@@ -248,25 +243,29 @@ def _outside_hazards(
     # nearest record): joining them with the hazards here is faster than in PostGIS,
     # which would fetch each point's row again (bench/bench_records.py measures both).
     approved = [Hazard.approval == "approved"]
-    near = near_any(session, Hazard, approved, points, buffer_m, metric, in_database=False)
+    among = np.zeros(len(points), dtype=bool)
+    among[index] = True
+    near = near_any(
+        session, Hazard, approved, points, buffer_m, metric, in_database=False, among=among
+    )
     return ~near[index]
 
 
 def _outside_events(
     perimeters: npt.NDArray[np.object_],
     records: list[MinefieldRecord],
-    parts: list[tuple[Points, PointSet, Ints, npt.NDArray[np.bool_]]],
+    parts: list[tuple[Points, Ints, npt.NDArray[np.bool_]]],
 ) -> OutsideEvents:
     """Return the findings then the accidents outside every record, with the nearest record."""
     references = np.array([r.reference for r in records] + [None], dtype=object)
     chunks: dict[str, list[Any]] = {
         k: [] for k in OutsideEvents.__dataclass_fields__ if k not in ("x", "y")
     }
-    for (points, placed, index, unknown), kind in zip(parts, ("finding", "accident"), strict=True):
+    for (points, index, unknown), kind in zip(parts, ("finding", "accident"), strict=True):
         nearest = np.full(len(index), -1, np.int64)
         distance = np.full(len(index), np.nan)
-        if len(index) and len(perimeters):
-            nearest, distance = nearest_polygons(placed.geoms()[index], perimeters)
+        if len(index) and len(perimeters) and points.x is not None and points.y is not None:
+            nearest, distance = nearest_polygons_xy(points.x[index], points.y[index], perimeters)
         chunks["kind"].append(np.full(len(index), kind, dtype=object))
         chunks["ids"].append(points.ids[index])
         chunks["category"].append(points.category[index])
