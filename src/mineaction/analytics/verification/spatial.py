@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from mineaction.analytics.spatial.metric import Metric
 from mineaction.analytics.spatial.nearest import nearest_polygons_xy
-from mineaction.analytics.spatial.postgis import copy_rows
+from mineaction.analytics.spatial.postgis import packed_rows
 from mineaction.store.spatial_ddl import rtree_name
 from mineaction.store.tables import Accident, Activity, Finding, LandRelease
 
@@ -140,16 +140,18 @@ def _points_sqlite(session: Session, query: Any, labels: Sequence[str]) -> Point
 
 
 def _points_copy(session: Session, query: Any, labels: Sequence[str]) -> Points:
-    """Read the rows of ``query`` with PostgreSQL's binary COPY into arrays."""
+    """Read the rows of ``query`` on PostgreSQL into arrays, packed into bytea in the database."""
     inner = _literal_sql(session, query)
     codes = _labels_sql(labels)
     sql = (
         "SELECT q.id::int8, q.x::float8, q.y::float8, "
         f"(array_position(ARRAY[{codes}]::text[], q.cat::text) - 1)::int2, q.qty::int4, "
-        f"(q.day - DATE '0001-01-01')::int4 FROM ({inner}) AS q ORDER BY q.id"
+        f"(q.day - DATE '0001-01-01')::int4 FROM ({inner}) AS q"
     )
     fields = [("id", ">i8"), ("x", ">f8"), ("y", ">f8"), ("code", ">i2"), ("quantity", ">i4")]
-    rows = copy_rows(session, sql, [*fields, ("day", ">i4")])
+    rows = packed_rows(session, sql, [*fields, ("day", ">i4")])
+    if len(rows) > 1 and not (rows["id"][1:] > rows["id"][:-1]).all():
+        rows = rows[np.argsort(rows["id"], kind="stable")]  # by id, as on SQLite
     names = np.array(list(labels), dtype=object)
     return Points(
         ids=rows["id"].astype(np.int64),
