@@ -16,13 +16,14 @@ ROWS = (
 
 
 @pytest.mark.parametrize("n", [0, 1, 5_000])
+@pytest.mark.parametrize("group_by", [None, 0])
 def test_packed_rows_are_the_copied_rows(
-    postgis_db: Database, monkeypatch: pytest.MonkeyPatch, n: int
+    postgis_db: Database, monkeypatch: pytest.MonkeyPatch, n: int, group_by: int | None
 ) -> None:
-    monkeypatch.setattr(postgis, "PACK_ROWS", 1_000)  # several packed values
+    monkeypatch.setattr(postgis, "PACK_ROWS", 1_000)  # several packed values when grouped
     with postgis_db.session() as session:
         copied = postgis.copy_rows(session, ROWS.format(n=n), FIELDS)
-        packed = postgis.packed_rows(session, ROWS.format(n=n), FIELDS)
+        packed = postgis.packed_rows(session, ROWS.format(n=n), FIELDS, group_by=group_by)
     packed = packed[np.argsort(packed["id"], kind="stable")]
     assert len(packed) == n
     for name, _ in FIELDS:

@@ -82,7 +82,7 @@ PACK_ROWS = 4_194_304
 
 
 def packed_rows(
-    session: Session, sql: str, fields: list[tuple[str, str]], *, group_by: int = 0
+    session: Session, sql: str, fields: list[tuple[str, str]], *, group_by: int | None = None
 ) -> npt.NDArray[Any]:
     """Run ``sql`` and return its rows as a numpy record array, packed in the database.
 
@@ -93,20 +93,22 @@ def packed_rows(
     millions of rows is seconds of client CPU).  Rows come in no particular
     order.  ``fields`` names each column with its big-endian numpy type
     (``>i8``, ``>f8``, ``>i4``, ``>i2``); no column may be NULL.  Column
-    ``group_by`` (an integer) splits the rows into groups of at most
-    ``PACK_ROWS`` consecutive values, so that no packed value nears 1 GB.
+    ``group_by`` (the position of an integer column, e.g. the ids) splits
+    the rows into groups of at most ``PACK_ROWS`` consecutive values, so
+    that no packed value nears 1 GB (without it, one value: up to tens of
+    millions of short rows).
     """
     names = [f"c{n}" for n in range(len(fields))]
     kinds = [kind for _, kind in fields]
     packed = " || ".join(f"{_SEND[k]}(q.{n})" for n, k in zip(names, kinds, strict=True))
-    query = (
-        f"SELECT string_agg({packed}, ''::bytea) FROM ({sql}) AS q({', '.join(names)}) "
-        f"GROUP BY q.{names[group_by]} / {PACK_ROWS}"
-    )
+    query = f"SELECT string_agg({packed}, ''::bytea) FROM ({sql}) AS q({', '.join(names)})"
+    if group_by is not None:
+        query += f" GROUP BY q.{names[group_by]} / {PACK_ROWS}"
     raw = session.connection().connection.driver_connection
     with raw.cursor(binary=True) as cursor:  # type: ignore[union-attr]
         cursor.execute(query)
-        data = b"".join(bytes(value) for (value,) in cursor.fetchall())
+        values = [value for (value,) in cursor.fetchall() if value is not None]
+    data = b"".join(bytes(value) for value in values)
     return np.frombuffer(data, dtype=np.dtype(fields))
 
 

@@ -149,7 +149,7 @@ def _points_copy(session: Session, query: Any, labels: Sequence[str]) -> Points:
         f"(q.day - DATE '0001-01-01')::int4 FROM ({inner}) AS q"
     )
     fields = [("id", ">i8"), ("x", ">f8"), ("y", ">f8"), ("code", ">i2"), ("quantity", ">i4")]
-    rows = packed_rows(session, sql, [*fields, ("day", ">i4")])
+    rows = packed_rows(session, sql, [*fields, ("day", ">i4")], group_by=0)
     if len(rows) > 1 and not (rows["id"][1:] > rows["id"][:-1]).all():
         rows = rows[np.argsort(rows["id"], kind="stable")]  # by id, as on SQLite
     names = np.array(list(labels), dtype=object)
