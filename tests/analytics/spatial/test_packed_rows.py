@@ -16,14 +16,15 @@ ROWS = (
 
 
 @pytest.mark.parametrize("n", [0, 1, 5_000])
-@pytest.mark.parametrize("group_by", [None, 0])
+@pytest.mark.parametrize("by_id", [False, True])
 def test_packed_rows_are_the_copied_rows(
-    postgis_db: Database, monkeypatch: pytest.MonkeyPatch, n: int, group_by: int | None
+    postgis_db: Database, monkeypatch: pytest.MonkeyPatch, n: int, by_id: bool
 ) -> None:
-    monkeypatch.setattr(postgis, "PACK_ROWS", 1_000)  # several packed values when grouped
+    monkeypatch.setattr(postgis, "PACK_ROWS", 1_000)  # runs of a thousand ids, one query each
+    key = (0, 1, n) if by_id else None
     with postgis_db.session() as session:
         copied = postgis.copy_rows(session, ROWS.format(n=n), FIELDS)
-        packed = postgis.packed_rows(session, ROWS.format(n=n), FIELDS, group_by=group_by)
+        packed = postgis.packed_rows(session, ROWS.format(n=n), FIELDS, key=key)
     packed = packed[np.argsort(packed["id"], kind="stable")]
     assert len(packed) == n
     for name, _ in FIELDS:

@@ -277,3 +277,18 @@ def _hazards_sql(session: Session) -> str:
             dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True}
         )
     )
+
+
+def test_points_read_in_runs_of_a_few_ids_are_those_sqlite_reads(
+    worlds: dict[str, Database], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mineaction.domain.vocab import EO_CATEGORY
+
+    with worlds["sqlite"].session() as session:
+        expected = load_findings(session, tuple(EO_CATEGORY), None, None)
+    monkeypatch.setattr(postgis, "PACK_ROWS", 7)  # a query per run of 7 ids
+    with worlds["postgis"].session() as session:
+        got = load_findings(session, tuple(EO_CATEGORY), None, None)
+    assert len(got) == len(expected) > 14
+    for name in ("ids", "lon", "lat", "category", "quantity", "day"):
+        assert getattr(got, name).tolist() == getattr(expected, name).tolist()

@@ -82,7 +82,11 @@ PACK_ROWS = 4_194_304
 
 
 def packed_rows(
-    session: Session, sql: str, fields: list[tuple[str, str]], *, group_by: int | None = None
+    session: Session,
+    sql: str,
+    fields: list[tuple[str, str]],
+    *,
+    key: tuple[int, int, int] | None = None,
 ) -> npt.NDArray[Any]:
     """Run ``sql`` and return its rows as a numpy record array, packed in the database.
 
@@ -92,22 +96,30 @@ def packed_rows(
     Python object per row (a binary ``COPY`` makes one per row, which for
     millions of rows is seconds of client CPU).  Rows come in no particular
     order.  ``fields`` names each column with its big-endian numpy type
-    (``>i8``, ``>f8``, ``>i4``, ``>i2``); no column may be NULL.  Column
-    ``group_by`` (the position of an integer column, e.g. the ids) splits
-    the rows into groups of at most ``PACK_ROWS`` consecutive values, so
-    that no packed value nears 1 GB (without it, one value: up to tens of
-    millions of short rows).
+    (``>i8``, ``>f8``, ``>i4``, ``>i2``); no column may be NULL.
+
+    A ``bytea`` holds at most 1 GB: with ``key`` = (position of an integer
+    column, its least and its greatest value), e.g. the ids, the rows are
+    read in runs of at most ``PACK_ROWS`` consecutive key values, one query
+    each (one query for up to ``PACK_ROWS`` ids, as at national scale).
     """
     names = [f"c{n}" for n in range(len(fields))]
     kinds = [kind for _, kind in fields]
     packed = " || ".join(f"{_SEND[k]}(q.{n})" for n, k in zip(names, kinds, strict=True))
     query = f"SELECT string_agg({packed}, ''::bytea) FROM ({sql}) AS q({', '.join(names)})"
-    if group_by is not None:
-        query += f" GROUP BY q.{names[group_by]} / {PACK_ROWS}"
+    queries = [query]
+    if key is not None and key[2] - key[1] >= PACK_ROWS:
+        column, least, greatest = key
+        queries = [
+            f"{query} WHERE q.{names[column]} BETWEEN {start} AND {start + PACK_ROWS - 1}"
+            for start in range(int(least), int(greatest) + 1, PACK_ROWS)
+        ]
     raw = session.connection().connection.driver_connection
+    values = []
     with raw.cursor(binary=True) as cursor:  # type: ignore[union-attr]
-        cursor.execute(query)
-        values = [value for (value,) in cursor.fetchall() if value is not None]
+        for text in queries:
+            cursor.execute(text)
+            values += [value for (value,) in cursor.fetchall() if value is not None]
     data = b"".join(bytes(value) for value in values)
     return np.frombuffer(data, dtype=np.dtype(fields))
 

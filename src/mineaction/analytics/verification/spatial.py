@@ -148,8 +148,11 @@ def _points_copy(session: Session, query: Any, labels: Sequence[str]) -> Points:
         f"(array_position(ARRAY[{codes}]::text[], q.cat::text) - 1)::int2, q.qty::int4, "
         f"(q.day - DATE '0001-01-01')::int4 FROM ({inner}) AS q"
     )
+    table = query.get_final_froms()[0]
+    least, greatest = session.execute(select(func.min(table.c.id), func.max(table.c.id))).one()
     fields = [("id", ">i8"), ("x", ">f8"), ("y", ">f8"), ("code", ">i2"), ("quantity", ">i4")]
-    rows = packed_rows(session, sql, [*fields, ("day", ">i4")], group_by=0)
+    key = None if least is None else (0, int(least), int(greatest))
+    rows = packed_rows(session, sql, [*fields, ("day", ">i4")], key=key)
     if len(rows) > 1 and not (rows["id"][1:] > rows["id"][:-1]).all():
         rows = rows[np.argsort(rows["id"], kind="stable")]  # by id, as on SQLite
     names = np.array(list(labels), dtype=object)
