@@ -148,13 +148,23 @@ def read_polygons(
 
 
 def pairs_within(
-    session: Session, polygons: PolygonSet, points: PointSet, distance_m: float
+    session: Session,
+    polygons: PolygonSet,
+    points: PointSet,
+    distance_m: float,
+    *,
+    in_database: bool = True,
 ) -> Pairs:
-    """Return every (polygon, point) pair with the point within ``distance_m`` metres."""
+    """Return every (polygon, point) pair with the point within ``distance_m`` metres.
+
+    On PostGIS the join runs in the database unless ``in_database`` is
+    False: then here, as on SQLite (faster when the points are in memory
+    anyway: the database fetches each candidate point's row at random).
+    """
     if len(polygons) == 0 or len(points) == 0:
         empty = np.empty(0, np.int64)
         return Pairs(empty, empty, np.empty(0, bool))
-    if not _postgis(session):
+    if not (in_database and _postgis(session)):
         poly, point = inprocess.pairs_within(points.grid(), polygons.metres, distance_m)
         lonlat = shapely.points(points.lon[point], points.lat[point])
         return Pairs(poly, point, shapely.intersects(polygons.lonlat[poly], lonlat))
