@@ -2,12 +2,14 @@
 
 ``verify_records`` is a pure function of the database and its parameters.
 The joins are those of the spatial analytics service
-(``mineaction.analytics.spatial``): in the database on PostGIS, with Shapely
-2's STRtree in process on SQLite; never a Python loop over records × points:
+(``mineaction.analytics.spatial``), run in process on both backends since
+every point is in memory anyway: on coordinate arrays (a ``PointGrid``),
+with no Shapely point per event and never a Python loop over records ×
+points:
 
 1. records are read with their perimeters and projected to metres;
 2. mine findings and accidents of the period are read as numbers (their
-   bounding-box columns) and projected;
+   bounding-box columns; on PostgreSQL packed into bytea) and projected;
 3. one join per kind of point gives every (record, point) pair within the
    buffer and whether the point is inside; the figures of every record are
    sums over those pairs;
@@ -16,7 +18,8 @@ The joins are those of the spatial analytics service
    each for all records);
 5. points outside every record are tested against every hazard, those
    outside both are clustered into proposed suspected areas, and each
-   point outside gets its nearest record.
+   point outside gets its nearest record and the exact distance to it
+   (``mineaction.analytics.spatial.nearest``).
 """
 
 from __future__ import annotations
