@@ -158,7 +158,7 @@ def measure_forms(db: Database) -> dict[str, Any]:
         out["LATERAL from the hazards, wall/cpu s"] = since(start)
         start = clock()
         here = near_any(session, Hazard, approved, points, 50.0, metric, in_database=False)
-        out["in process (STRtree), wall/cpu s"] = since(start)
+        out["in process (point grid), wall/cpu s"] = since(start)
     out["points"] = len(points)
     out["outside, default form"] = len(default)
     out["outside, LATERAL"] = int((~lateral).sum())
