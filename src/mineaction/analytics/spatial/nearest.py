@@ -18,7 +18,8 @@ of its points, so that each point measures a few edges, with numpy:
    the few edges facing it);
 3. each point measures its cell's edges with the arithmetic of GEOS's
    point-to-segment distance (``segment_distance``), so the least is the
-   double ``shapely.distance`` gives, to the bit (tests check it);
+   double ``shapely.distance`` gives, to the bit (tests check it: a GEOS
+   compiled to fuse multiply-adds would differ in the last bit);
 4. a point inside (or on) a polygon is at distance 0 from it, as in GEOS.
 
 Ties (two polygons exactly as near) go to the polygon whose centroid is
