@@ -10,7 +10,8 @@ subprocess so that its peak memory is its own:
   It reads each point's id, position, category, quantity and date;
 - **floor**: the bare minimum for the same join — read the same points'
   coordinates (two numbers a row, straight into numpy by the same driver
-  path the verification uses: ``sqlite3`` rows or a binary COPY) and the same
+  path the verification uses: ``sqlite3`` rows, or rows packed into bytea
+  by PostgreSQL) and the same
   polygons (records and hazards, WKB in one query), and join them with one
   Shapely 2 STRtree (built over the points, queried with each polygon,
   ``intersects``: the faster of the two directions);
@@ -64,9 +65,9 @@ def read_coordinates(db: Database) -> tuple[np.ndarray, np.ndarray]:
         for table in ("findings", "accidents"):
             sql = f"SELECT min_x, min_y FROM {table} WHERE min_x IS NOT NULL"
             if db.dialect == "postgresql":
-                from mineaction.analytics.spatial.postgis import copy_rows
+                from mineaction.analytics.spatial.postgis import packed_rows
 
-                rows = copy_rows(session, sql, [("x", ">f8"), ("y", ">f8")])
+                rows = packed_rows(session, sql, [("x", ">f8"), ("y", ">f8")])
             else:
                 raw = session.connection().connection.driver_connection
                 rows = np.fromiter(raw.execute(sql), dtype=[("x", "f8"), ("y", "f8")])
@@ -157,7 +158,7 @@ def measure_forms(db: Database) -> dict[str, Any]:
         out["LATERAL from the hazards, wall/cpu s"] = since(start)
         start = clock()
         here = near_any(session, Hazard, approved, points, 50.0, metric, in_database=False)
-        out["in process (STRtree), wall/cpu s"] = since(start)
+        out["in process (point grid), wall/cpu s"] = since(start)
     out["points"] = len(points)
     out["outside, default form"] = len(default)
     out["outside, LATERAL"] = int((~lateral).sum())

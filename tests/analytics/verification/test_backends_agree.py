@@ -277,3 +277,42 @@ def _hazards_sql(session: Session) -> str:
             dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True}
         )
     )
+
+
+def test_points_read_in_runs_of_a_few_ids_are_those_sqlite_reads(
+    worlds: dict[str, Database], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mineaction.domain.vocab import EO_CATEGORY
+
+    with worlds["sqlite"].session() as session:
+        expected = load_findings(session, tuple(EO_CATEGORY), None, None)
+    monkeypatch.setattr(postgis, "PACK_ROWS", 7)  # a query per run of 7 ids
+    with worlds["postgis"].session() as session:
+        got = load_findings(session, tuple(EO_CATEGORY), None, None)
+    assert len(got) == len(expected) > 14
+    for name in ("ids", "lon", "lat", "category", "quantity", "day"):
+        assert getattr(got, name).tolist() == getattr(expected, name).tolist()
+
+
+def test_the_record_join_gives_the_same_in_postgis_and_in_process(
+    worlds: dict[str, Database],
+) -> None:
+    """The spatial service's pairs_within: PostGIS's polygon-driven join = the in-process one."""
+    from mineaction.analytics.spatial import Pairs, pairs_within, read_polygons
+    from mineaction.store.tables import MinefieldRecord
+
+    with worlds["postgis"].session() as session:
+        where = finding_filter(["ap_mine", "at_mine", "uxo"], None, None)
+        found = load_findings(session, ["ap_mine", "at_mine", "uxo"], None, None)
+        metric = Metric(float(np.mean(found.lon)), float(np.mean(found.lat)))
+        x, y = metric.xy(found.lon, found.lat)
+        points = PointSet(Finding, where, found.ids, found.lon, found.lat, x, y)
+        shapes = read_polygons(session, MinefieldRecord, [], metric)
+        in_db = pairs_within(session, shapes, points, BUFFER_M)
+        here = pairs_within(session, shapes, points, BUFFER_M, in_database=False)
+
+    def triples(p: Pairs) -> set[tuple[int, int, bool]]:
+        return set(zip(p.polygon.tolist(), p.point.tolist(), p.inside.tolist(), strict=True))
+
+    assert triples(in_db) == triples(here)
+    assert 0 < int(here.inside.sum()) < len(here.point)  # points inside and in the buffer

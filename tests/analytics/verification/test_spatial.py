@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import shapely
 
-from mineaction.analytics.verification import spatial
+from mineaction.analytics.spatial import nearest as nearest_module
 from mineaction.analytics.verification.clusters import dbscan
 from mineaction.analytics.verification.spatial import nearest_polygons
 
@@ -29,7 +29,8 @@ def test_the_nearest_polygon_is_the_same_when_sought_a_chunk_at_a_time(
     x, y = rng.uniform(0, 20_000, 40), rng.uniform(0, 20_000, 40)
     polygons = shapely.box(x, y, x + rng.uniform(50, 900, 40), y + rng.uniform(50, 900, 40))
     points = shapely.points(rng.uniform(0, 20_000, 2_500), rng.uniform(0, 20_000, 2_500))
-    monkeypatch.setattr(spatial, "NEAREST_CHUNK", 300)
+    monkeypatch.setattr(nearest_module, "PAIRS", 300)  # cells measured a few at a time
+    monkeypatch.setattr(nearest_module, "SLICE", 64)
     nearest, distance = nearest_polygons(points, polygons)
     brute = shapely.distance(points[:, None], polygons[None, :])
     assert len(nearest) == len(points)

@@ -1,11 +1,13 @@
 """Spatial analytics other features reuse: point-in-polygon and within-distance joins.
 
-On PostGIS the joins run in the database, driving from the polygons into the
-points' GiST index (``postgis.py``); on SQLite they run in this process with
-Shapely 2's STRtree (``inprocess.py``).  ``joins.py`` chooses, and makes both
-give the same answer; ``metric.py`` is the metres they measure in.
-``overlaps.py`` finds polygons that overlap one another and near duplicates
-(e.g. hazards recorded twice).
+On PostGIS the joins can run in the database, driving from the polygons into
+the points' GiST index (``postgis.py``); otherwise, and always on SQLite, they
+run in this process on coordinate arrays sorted into a ``PointGrid``
+(``grid.py``, ``inprocess.py``).  ``joins.py`` chooses, and makes both give
+the same answer; ``metric.py`` is the metres they measure in; ``nearest.py``
+the nearest polygon of millions of points, exact.  ``overlaps.py`` finds
+polygons that overlap one another and near duplicates (e.g. hazards recorded
+twice).
 """
 
 from mineaction.analytics.spatial.joins import (

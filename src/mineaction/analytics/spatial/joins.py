@@ -28,6 +28,7 @@ from sqlalchemy import literal_column, select
 from sqlalchemy.orm import Session
 
 from mineaction.analytics.spatial import inprocess, postgis
+from mineaction.analytics.spatial.grid import PointGrid
 from mineaction.analytics.spatial.metric import Metric, relative_error
 
 __all__ = ["Pairs", "PointSet", "PolygonSet", "near_any", "pairs_within", "read_polygons"]
@@ -49,29 +50,20 @@ class PointSet:
     lat: Floats
     x: Floats
     y: Floats
-    _geoms: Geoms | None = field(default=None, repr=False)
-    _tree: shapely.STRtree | None = field(default=None, repr=False)
+    _grid: PointGrid | None = field(default=None, repr=False)
 
     def __len__(self) -> int:
         return len(self.ids)
 
-    def geoms(self) -> Geoms:
-        """Return the points in metres as Shapely points (made once)."""
-        if self._geoms is None:
-            self._geoms = shapely.points(self.x, self.y)
-        return self._geoms
+    def grid(self) -> PointGrid:
+        """Return the points in metres as a ``PointGrid`` (sorted once), for joins in process."""
+        if self._grid is None:
+            self._grid = PointGrid(self.x, self.y)
+        return self._grid
 
-    def tree(self) -> shapely.STRtree:
-        """Return an STRtree over the points in metres (built once)."""
-        if self._tree is None:
-            self._tree = shapely.STRtree(self.geoms())
-        return self._tree
-
-    def forget(self, *, geoms: bool = True) -> None:
-        """Free the tree (and the points' geometries unless ``geoms`` is False)."""
-        self._tree = None
-        if geoms:
-            self._geoms = None
+    def forget(self) -> None:
+        """Free the grid (its sorted copy of the coordinates)."""
+        self._grid = None
 
     def positions(self, ids: Ints) -> Ints:
         """Return the position of each of ``ids`` in this set."""
@@ -136,11 +128,19 @@ def read_polygons(
     table = model.__tablename__
     column = f"ST_AsBinary({table}.geom)" if _postgis(session) else f"{table}.geom"
     wkb: Any = literal_column(column)
-    rows = session.execute(
+    query = (
         select(model.id, wkb)
         .where(*where, literal_column(f"{table}.geom").is_not(None))
         .order_by(model.id)
-    ).all()
+    )
+    # Straight from the driver: tens of thousands of (id, WKB) rows, no result objects.
+    raw: Any = session.connection().connection.driver_connection
+    cursor = raw.cursor()
+    try:
+        cursor.execute(_sql(session, query))
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
     ids = np.array([r[0] for r in rows], dtype=np.int64)
     lonlat = shapely.from_wkb(np.array([bytes(r[1]) for r in rows], dtype=object))
     metres = metric.to_metres(lonlat) if metric else np.empty(0, dtype=object)
@@ -148,14 +148,24 @@ def read_polygons(
 
 
 def pairs_within(
-    session: Session, polygons: PolygonSet, points: PointSet, distance_m: float
+    session: Session,
+    polygons: PolygonSet,
+    points: PointSet,
+    distance_m: float,
+    *,
+    in_database: bool = True,
 ) -> Pairs:
-    """Return every (polygon, point) pair with the point within ``distance_m`` metres."""
+    """Return every (polygon, point) pair with the point within ``distance_m`` metres.
+
+    On PostGIS the join runs in the database unless ``in_database`` is
+    False: then here, as on SQLite (faster when the points are in memory
+    anyway: the database fetches each candidate point's row at random).
+    """
     if len(polygons) == 0 or len(points) == 0:
         empty = np.empty(0, np.int64)
         return Pairs(empty, empty, np.empty(0, bool))
-    if not _postgis(session):
-        poly, point = inprocess.pairs_within(points.tree(), polygons.metres, distance_m)
+    if not (in_database and _postgis(session)):
+        poly, point = inprocess.pairs_within(points.grid(), polygons.metres, distance_m)
         lonlat = shapely.points(points.lon[point], points.lat[point])
         return Pairs(poly, point, shapely.intersects(polygons.lonlat[poly], lonlat))
     error = relative_error(points.x)
@@ -189,19 +199,22 @@ def near_any(
     metric: Metric,
     *,
     in_database: bool = True,
+    among: Bools | None = None,
 ) -> Bools:
     """Return, for each point, whether it lies within ``distance_m`` of a polygon of ``model``.
 
     On PostGIS the join runs in the database unless ``in_database`` is False:
     then the polygons are read and joined here as on SQLite, which is faster
     when the points are already in memory and are most of their table (the
-    database must fetch every point's row at random from the heap).
+    database must fetch every point's row at random from the heap).  In
+    process, only the points ``among`` marks are tested (the others are
+    False).
     """
     if len(points) == 0:
         return np.zeros(0, dtype=bool)
     if not (in_database and _postgis(session)):
         polygons = read_polygons(session, model, where, metric)
-        return inprocess.near_any(points.tree(), polygons.metres, distance_m)
+        return inprocess.near_any(points.grid(), polygons.metres, distance_m, among)
     table = model.__tablename__
     query = select(model.id.label("id"), literal_column(f"{table}.geom").label("geom"))
     error = relative_error(points.x)
@@ -230,5 +243,5 @@ def near_any(
 
 def _within_metres(points: PointSet, index: Ints, polygons: Geoms, distance_m: float) -> Bools:
     """Return whether each point ``index`` lies within ``distance_m`` of its polygon, in metres."""
-    where = points.geoms()[index]
+    where = shapely.points(points.x[index], points.y[index])
     return np.asarray(shapely.dwithin(where, polygons, distance_m), dtype=bool)

@@ -2,12 +2,14 @@
 
 ``verify_records`` is a pure function of the database and its parameters.
 The joins are those of the spatial analytics service
-(``mineaction.analytics.spatial``): in the database on PostGIS, with Shapely
-2's STRtree in process on SQLite; never a Python loop over records × points:
+(``mineaction.analytics.spatial``), run in process on both backends since
+every point is in memory anyway: on coordinate arrays (a ``PointGrid``),
+with no Shapely point per event and never a Python loop over records ×
+points:
 
 1. records are read with their perimeters and projected to metres;
 2. mine findings and accidents of the period are read as numbers (their
-   bounding-box columns) and projected;
+   bounding-box columns; on PostgreSQL packed into bytea) and projected;
 3. one join per kind of point gives every (record, point) pair within the
    buffer and whether the point is inside; the figures of every record are
    sums over those pairs;
@@ -16,7 +18,8 @@ The joins are those of the spatial analytics service
    each for all records);
 5. points outside every record are tested against every hazard, those
    outside both are clustered into proposed suspected areas, and each
-   point outside gets its nearest record.
+   point outside gets its nearest record and the exact distance to it
+   (``mineaction.analytics.spatial.nearest``).
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mineaction.analytics.spatial import Metric, Pairs, PointSet, PolygonSet, near_any, pairs_within
+from mineaction.analytics.spatial.nearest import nearest_polygons_xy
 from mineaction.analytics.verification.clusters import dbscan
 from mineaction.analytics.verification.result import (
     Distances,
@@ -48,7 +52,6 @@ from mineaction.analytics.verification.spatial import (
     finding_filter,
     load_accidents,
     load_findings,
-    nearest_polygons,
     worked_polygons,
 )
 from mineaction.domain.ledger import polygonal
@@ -106,8 +109,10 @@ def verify_records(
     acc_set = _point_set(
         Accident, accident_filter(rules.accident_devices, start, end), accidents, metric
     )
-    f_pairs = pairs_within(session, shapes, find_set, rules.buffer_m)
-    a_pairs = pairs_within(session, shapes, acc_set, rules.buffer_m)
+    # The points are in memory: joining them here is faster than in PostGIS, which would
+    # fetch each candidate point's row again (bench/bench_records.py measures both).
+    f_pairs = pairs_within(session, shapes, find_set, rules.buffer_m, in_database=False)
+    a_pairs = pairs_within(session, shapes, acc_set, rules.buffer_m, in_database=False)
     step("joined points and records", 1, 1)
 
     n = len(records)
@@ -147,19 +152,14 @@ def verify_records(
     acc_out = _outside(len(accidents), a_pairs)
     find_unknown = _outside_hazards(session, find_set, find_out, rules.buffer_m, metric)
     acc_unknown = _outside_hazards(session, acc_set, acc_out, rules.buffer_m, metric)
-    find_set.forget(geoms=False)  # memory: the trees are done with, the points not yet
-    acc_set.forget(geoms=False)
+    find_set.forget()  # memory: the grids are done with, the points not yet
+    acc_set.forget()
     step("tested points outside records against hazards", 1, 1)
     outside = _outside_events(
         perimeters,
         records,
-        [
-            (finds, find_set, find_out, find_unknown),
-            (accidents, acc_set, acc_out, acc_unknown),
-        ],
+        [(finds, find_out, find_unknown), (accidents, acc_out, acc_unknown)],
     )
-    find_set.forget()
-    acc_set.forget()
     step("nearest record of each point outside", 1, 1)
     proposed = _proposed_areas(session, metric, rules, outside, finds, accidents)
     step("clustered unknown contamination", 1, 1)
@@ -248,25 +248,29 @@ def _outside_hazards(
     # nearest record): joining them with the hazards here is faster than in PostGIS,
     # which would fetch each point's row again (bench/bench_records.py measures both).
     approved = [Hazard.approval == "approved"]
-    near = near_any(session, Hazard, approved, points, buffer_m, metric, in_database=False)
+    among = np.zeros(len(points), dtype=bool)
+    among[index] = True
+    near = near_any(
+        session, Hazard, approved, points, buffer_m, metric, in_database=False, among=among
+    )
     return ~near[index]
 
 
 def _outside_events(
     perimeters: npt.NDArray[np.object_],
     records: list[MinefieldRecord],
-    parts: list[tuple[Points, PointSet, Ints, npt.NDArray[np.bool_]]],
+    parts: list[tuple[Points, Ints, npt.NDArray[np.bool_]]],
 ) -> OutsideEvents:
     """Return the findings then the accidents outside every record, with the nearest record."""
     references = np.array([r.reference for r in records] + [None], dtype=object)
     chunks: dict[str, list[Any]] = {
         k: [] for k in OutsideEvents.__dataclass_fields__ if k not in ("x", "y")
     }
-    for (points, placed, index, unknown), kind in zip(parts, ("finding", "accident"), strict=True):
+    for (points, index, unknown), kind in zip(parts, ("finding", "accident"), strict=True):
         nearest = np.full(len(index), -1, np.int64)
         distance = np.full(len(index), np.nan)
-        if len(index) and len(perimeters):
-            nearest, distance = nearest_polygons(placed.geoms()[index], perimeters)
+        if len(index) and len(perimeters) and points.x is not None and points.y is not None:
+            nearest, distance = nearest_polygons_xy(points.x[index], points.y[index], perimeters)
         chunks["kind"].append(np.full(len(index), kind, dtype=object))
         chunks["ids"].append(points.ids[index])
         chunks["category"].append(points.category[index])

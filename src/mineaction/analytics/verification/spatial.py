@@ -26,7 +26,8 @@ from sqlalchemy import Float, Integer, column, func, literal, select, values
 from sqlalchemy.orm import Session
 
 from mineaction.analytics.spatial.metric import Metric
-from mineaction.analytics.spatial.postgis import copy_rows
+from mineaction.analytics.spatial.nearest import nearest_polygons_xy
+from mineaction.analytics.spatial.postgis import packed_rows
 from mineaction.store.spatial_ddl import rtree_name
 from mineaction.store.tables import Accident, Activity, Finding, LandRelease
 
@@ -139,16 +140,21 @@ def _points_sqlite(session: Session, query: Any, labels: Sequence[str]) -> Point
 
 
 def _points_copy(session: Session, query: Any, labels: Sequence[str]) -> Points:
-    """Read the rows of ``query`` with PostgreSQL's binary COPY into arrays."""
+    """Read the rows of ``query`` on PostgreSQL into arrays, packed into bytea in the database."""
     inner = _literal_sql(session, query)
     codes = _labels_sql(labels)
     sql = (
         "SELECT q.id::int8, q.x::float8, q.y::float8, "
         f"(array_position(ARRAY[{codes}]::text[], q.cat::text) - 1)::int2, q.qty::int4, "
-        f"(q.day - DATE '0001-01-01')::int4 FROM ({inner}) AS q ORDER BY q.id"
+        f"(q.day - DATE '0001-01-01')::int4 FROM ({inner}) AS q"
     )
+    table = query.get_final_froms()[0]
+    least, greatest = session.execute(select(func.min(table.c.id), func.max(table.c.id))).one()
     fields = [("id", ">i8"), ("x", ">f8"), ("y", ">f8"), ("code", ">i2"), ("quantity", ">i4")]
-    rows = copy_rows(session, sql, [*fields, ("day", ">i4")])
+    key = None if least is None else (0, int(least), int(greatest))
+    rows = packed_rows(session, sql, [*fields, ("day", ">i4")], key=key)
+    if len(rows) > 1 and not (rows["id"][1:] > rows["id"][:-1]).all():
+        rows = rows[np.argsort(rows["id"], kind="stable")]  # by id, as on SQLite
     names = np.array(list(labels), dtype=object)
     return Points(
         ids=rows["id"].astype(np.int64),
@@ -307,78 +313,13 @@ def worked_polygons(
     return found
 
 
-#: Points whose nearest polygon is sought at a time (bounds the memory of the candidates).
-NEAREST_CHUNK = 250_000
-
-
 def nearest_polygons(
-    points: npt.NDArray[np.object_], polygons: npt.NDArray[np.object_], *, candidates: int = 4
+    points: npt.NDArray[np.object_], polygons: npt.NDArray[np.object_]
 ) -> tuple[npt.NDArray[np.int64], Floats]:
-    """Return, for each point, the index of the nearest polygon and the distance to it.
+    """Return, for each Shapely point, the index of the nearest polygon and the distance to it.
 
-    Exact, and much faster than ``STRtree.query_nearest`` for millions of points
-    far from a few hundred polygons.  A KD-tree over the polygons' centres gives
-    each point its ``candidates`` nearest centres.  A polygon is no nearer than
-    its centre's distance less its own radius (farthest vertex from the
-    centre), and a polygon whose centre is not among the candidates no nearer
-    than the last candidate's centre distance less the largest radius.  So the
-    exact distance to the first candidate settles most points; then the exact
-    distances to every candidate that could be nearer settle most others; the
-    few left are settled by one bounded STRtree query each.
+    Exact (the distance ``shapely.distance`` gives); see
+    ``mineaction.analytics.spatial.nearest``, which works on coordinates.
     """
-    from scipy.spatial import cKDTree
-
-    n = len(points)
-    if n > NEAREST_CHUNK:  # memory: the candidates of a chunk at a time
-        parts = [
-            nearest_polygons(points[i : i + NEAREST_CHUNK], polygons, candidates=candidates)
-            for i in range(0, n, NEAREST_CHUNK)
-        ]
-        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
-    nearest = np.full(n, -1, dtype=np.int64)
-    distance = np.full(n, np.nan)
-    if n == 0 or len(polygons) == 0:
-        return nearest, distance
-    centres = shapely.get_coordinates(shapely.centroid(polygons))
-    coords, owner = shapely.get_coordinates(polygons, return_index=True)
-    radius = np.zeros(len(polygons))
-    np.maximum.at(radius, owner, np.hypot(*(coords - centres[owner]).T))
-    k = min(candidates, len(polygons))
-    centre_distance, candidate = cKDTree(centres).query(shapely.get_coordinates(points), k=k)
-    centre_distance = centre_distance.reshape(n, k)
-    candidate = candidate.reshape(n, k).astype(np.int64)
-    lower = centre_distance - radius[candidate]  # no candidate is nearer than this
-    beyond = (
-        centre_distance[:, -1] - radius.max() if k < len(polygons) else np.full(n, np.inf)
-    )  # nor any other polygon
-    nearest[:] = candidate[:, 0]
-    distance[:] = shapely.distance(points, polygons[nearest])
-    bound = np.minimum(lower[:, 1:].min(axis=1), beyond) if k > 1 else beyond
-    open_ = np.flatnonzero(distance > bound)
-    if len(open_):
-        row, col = np.nonzero(lower[open_, 1:] < distance[open_, None])
-        col += 1
-        exact = shapely.distance(points[open_[row]], polygons[candidate[open_[row], col]])
-        better = exact < distance[open_[row]]
-        order = np.lexsort((exact[better], row[better]))
-        first = (
-            order[np.r_[True, row[better][order][1:] != row[better][order][:-1]]]
-            if len(order)
-            else order
-        )
-        chosen = open_[row[better][first]]
-        nearest[chosen] = candidate[chosen, col[better][first]]
-        distance[chosen] = exact[better][first]
-        open_ = open_[distance[open_] > beyond[open_]]
-    if len(open_):
-        # A polygon beyond the candidates may still be nearer: ask the STRtree for those
-        # points only (a bounded query each), then keep the nearest of them.
-        p_idx, r_idx = shapely.STRtree(polygons).query(
-            points[open_], predicate="dwithin", distance=distance[open_] + 1e-6
-        )
-        exact = shapely.distance(points[open_[p_idx]], polygons[r_idx])
-        order = np.lexsort((exact, p_idx))
-        first = order[np.r_[True, p_idx[order][1:] != p_idx[order][:-1]]]
-        nearest[open_[p_idx[first]]] = r_idx[first]
-        distance[open_[p_idx[first]]] = exact[first]
-    return nearest, distance
+    xy = shapely.get_coordinates(points)
+    return nearest_polygons_xy(xy[:, 0], xy[:, 1], polygons)
