@@ -110,18 +110,29 @@ def test_a_server_that_dropped_the_connection_is_left_to_the_caller_then_read_ag
     assert answers[0] == answers[3]
 
 
-def test_every_connection_busy_leaves_the_read_to_a_worker_thread(
+def test_reads_beyond_the_connections_wait_for_one(
     postgis_db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ids = _demo_findings(postgis_db, 6)
     monkeypatch.setattr(loop_records, "MAX_CONNECTIONS", 2)
     reader = LoopRecords(postgis_db.engine)
+    opened = 0
+    connect = reader._connect
+
+    async def counted() -> Any:
+        nonlocal opened
+        opened += 1
+        return await connect()
+
+    monkeypatch.setattr(reader, "_connect", counted)
 
     async def at_once() -> list[Any]:
         return await asyncio.gather(*(reader.read(KINDS["findings"], i) for i in ids))
 
     answers = asyncio.run(at_once())
-    read = [a for a in answers if a is not None]
-    assert len(read) == 2  # two connections, the other four to a worker thread
-    assert len(asyncio.run(at_once())) == 6  # a new loop opens its own connections
+    assert all(a is not None for a in answers)
+    assert [row.id for row, _facts in answers] == ids
+    assert opened == 2  # the other four reads waited for one of the two
+    asyncio.run(at_once())
+    assert opened == 4  # a new loop opens its own connections
     reader.close()

@@ -16,9 +16,9 @@ processor, so the row reads exactly as ``read_one``'s (pinned by a test):
   is read (``data_version.LoopReader``): a read by key never waits for a
   writer under WAL, and a lock is waited for at most ``LOOP_WAIT_S``.
 
-``read`` returns None whenever it cannot answer (an in-memory database, every
-connection busy, a failure; after a failure for ``LOOP_RETRY_S``): the caller
-then reads in a worker thread as before.
+``read`` returns None whenever it cannot answer (an in-memory database, a
+failure; after a failure for ``LOOP_RETRY_S``): the caller then reads in a
+worker thread as before.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ import threading
 import time
 from collections import namedtuple
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
@@ -43,7 +43,7 @@ from mineaction.services.data_version import LOOP_RETRY_S, LOOP_WAIT_S
 from mineaction.services.policy import RecordFacts
 
 #: Connections a server process opens for these reads on PostgreSQL; a first ask
-#: beyond them goes to a worker thread.
+#: beyond them waits for one.
 MAX_CONNECTIONS = 8
 
 
@@ -61,6 +61,21 @@ class _Plan:
     processors: list[tuple[int, Callable[[Any], Any]]] | None = None
 
 
+@dataclass
+class _Pool:
+    """PostgreSQL connections of one event loop, and the slots that bound how many are open."""
+
+    loop: asyncio.AbstractEventLoop
+    slots: asyncio.Semaphore
+    idle: list[psycopg.AsyncConnection[Any]] = field(default_factory=list)
+
+    def close(self) -> None:
+        """Close the idle connections; one in use is closed or kept as its read ends."""
+        for conn in self.idle:
+            _finish(conn)
+        self.idle.clear()
+
+
 class LoopRecords:
     """Read one record's columns and policy facts on the event loop (``browse.read_one``)."""
 
@@ -68,11 +83,10 @@ class LoopRecords:
         self.url = engine.url
         self.dialect: Dialect = engine.dialect
         self._plans: dict[str, _Plan] = {}
-        self._idle: list[Any] = []  # open connections not in use
-        self._open = 0
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._retry_at = 0.0
+        self._pool: _Pool | None = None  # PostgreSQL
+        self._sqlite: sqlite3.Connection | None = None
         self._sqlite_lock = threading.Lock()  # servers' loops in several threads (tests)
+        self._retry_at = 0.0
 
     async def read(self, info: KindInfo, record_id: int) -> tuple[Any, RecordFacts] | None:
         """Return the row and facts ``browse.read_one`` returns, or None (ask a worker thread).
@@ -133,84 +147,75 @@ class LoopRecords:
             return None  # another connection would see another database
         assert plan.positions is not None
         with self._sqlite_lock:
-            if not self._idle:
-                self._idle.append(
-                    sqlite3.connect(
-                        database, timeout=LOOP_WAIT_S, isolation_level=None, check_same_thread=False
-                    )
+            if self._sqlite is None:
+                self._sqlite = sqlite3.connect(
+                    database, timeout=LOOP_WAIT_S, isolation_level=None, check_same_thread=False
                 )
             try:
-                cursor = self._idle[0].execute(plan.sql, [params[n] for n in plan.positions])
+                cursor = self._sqlite.execute(plan.sql, [params[n] for n in plan.positions])
                 return cursor.fetchone(), [None] * len(plan.columns)
             except sqlite3.Error:
-                self._forget()
+                self._close_sqlite()
                 raise
+
+    def _close_sqlite(self) -> None:
+        if self._sqlite is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self._sqlite.close()
+            self._sqlite = None
 
     async def _read_postgresql(
         self, plan: _Plan, params: dict[str, Any]
     ) -> tuple[tuple[Any, ...] | None, list[Any]] | None:
-        conn = await self._checkout()
-        if conn is None:
-            return None
-        loop = self._loop
-        try:
-            cursor = conn.cursor()
-            await cursor.execute(plan.sql, params)
-            values = await cursor.fetchone()
-            # The column types, the first time only: describing a row costs a fifth of the read.
-            types = (
-                [column.type_code for column in cursor.description or ()]
-                if plan.processors is None
-                else []
-            )
-        except BaseException:  # a failure or a cancelled request: the connection's state is unknown
-            self._open -= 1
-            _finish(conn)
-            self._forget()  # the server may have dropped the others too
-            raise
-        if loop is self._loop:
-            self._idle.append(conn)
-        else:  # opened on a loop that has since gone
-            _finish(conn)
+        pool = self._pool_of_loop()
+        # A read waits for one of the pool's connections (a wait costs nothing), rather than
+        # go to a worker thread at three times the CPU when many are asked at once.
+        async with pool.slots:
+            conn = pool.idle.pop() if pool.idle else await self._connect()
+            try:
+                cursor = conn.cursor()
+                await cursor.execute(plan.sql, params)
+                values = await cursor.fetchone()
+                # The column types, the first time only: describing a row costs a fifth of
+                # the read.
+                types = (
+                    [column.type_code for column in cursor.description or ()]
+                    if plan.processors is None
+                    else []
+                )
+            except (
+                BaseException
+            ):  # a failure, a cancelled request: the connection's state is unknown
+                _finish(conn)
+                pool.close()  # the server may have dropped the others too
+                raise
+            pool.idle.append(conn)
         return values, types
 
-    async def _checkout(self) -> psycopg.AsyncConnection[Any] | None:
+    def _pool_of_loop(self) -> _Pool:
         loop = asyncio.get_running_loop()
-        if loop is not self._loop:  # connections belong to the loop that opened them
-            self._forget()
-            self._open = 0  # those of the old loop that were in use are not counted again
-            self._loop = loop
-        if self._idle:
-            return self._idle.pop()
-        if self._open >= MAX_CONNECTIONS:
-            return None
-        self._open += 1
-        try:
-            conninfo = self.url.set(drivername="postgresql").render_as_string(hide_password=False)
-            return await psycopg.AsyncConnection.connect(
-                conninfo,
-                autocommit=True,
-                connect_timeout=max(1, round(LOOP_WAIT_S)),
-                options="-c default_transaction_read_only=on",
-            )
-        except BaseException:
-            self._open -= 1
-            raise
+        if self._pool is None or self._pool.loop is not loop:
+            # Connections and waits belong to the loop that made them (a test's server may
+            # run several loops one after another).
+            if self._pool is not None:
+                self._pool.close()
+            self._pool = _Pool(loop, asyncio.Semaphore(MAX_CONNECTIONS))
+        return self._pool
 
-    def _forget(self) -> None:
-        """Close the idle connections; those in use come back and are kept."""
-        for conn in self._idle:
-            if isinstance(conn, psycopg.AsyncConnection):
-                _finish(conn)
-                self._open -= 1
-            else:
-                with contextlib.suppress(sqlite3.Error):
-                    conn.close()
-        self._idle.clear()
+    async def _connect(self) -> psycopg.AsyncConnection[Any]:
+        conninfo = self.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        return await psycopg.AsyncConnection.connect(
+            conninfo,
+            autocommit=True,
+            connect_timeout=max(1, round(LOOP_WAIT_S)),
+            options="-c default_transaction_read_only=on",
+        )
 
     def close(self) -> None:
         """Close the idle connections (a later read opens others)."""
-        self._forget()
+        if self._pool is not None:
+            self._pool.close()
+        self._close_sqlite()
 
 
 def _finish(conn: psycopg.AsyncConnection[Any]) -> None:
