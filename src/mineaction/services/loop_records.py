@@ -183,9 +183,8 @@ class LoopRecords:
                     if plan.processors is None
                     else []
                 )
-            except (
-                BaseException
-            ):  # a failure, a cancelled request: the connection's state is unknown
+            except BaseException:
+                # A failure or a cancelled request: the connection's state is unknown.
                 _finish(conn)
                 pool.close()  # the server may have dropped the others too
                 raise

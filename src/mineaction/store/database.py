@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -120,6 +121,7 @@ class Database:
         self.engine = make_engine(self.url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._reading_engine: Engine | None = None
+        self._reading_lock = threading.Lock()  # worker threads making it at once
 
     @property
     def dialect(self) -> str:
@@ -202,23 +204,24 @@ class Database:
             raise self._operational_error(exc) from exc
 
     def _reading(self) -> Engine:
-        if self._reading_engine is None:
-            if self.dialect == "postgresql":
-                url = make_url(self.url)
-                # The server refuses a write on these connections (unless the URL sets
-                # options of its own, which connect_args would replace).
-                refuse_writes = {"options": "-c default_transaction_read_only=on"}
-                read_only = {} if "options" in url.query else refuse_writes
-                engine = create_engine(
-                    url,
-                    isolation_level="AUTOCOMMIT",
-                    pool_size=READING_POOL,
-                    max_overflow=READING_POOL,
-                    connect_args=read_only,
-                )
-            else:  # no round trips to save: the same connections, without BEGIN
-                engine = self.engine.execution_options(**{NO_BEGIN_OPTION: True})
-            self._reading_engine = engine
+        with self._reading_lock:
+            return self._reading_engine or self._make_reading_engine()
+
+    def _make_reading_engine(self) -> Engine:
+        if self.dialect == "postgresql":
+            url = make_url(self.url)
+            # The server refuses a write on these connections (unless the URL sets options
+            # of its own, which connect_args would replace).
+            refuse_writes = {"options": "-c default_transaction_read_only=on"}
+            self._reading_engine = create_engine(
+                url,
+                isolation_level="AUTOCOMMIT",
+                pool_size=READING_POOL,
+                max_overflow=READING_POOL,
+                connect_args={} if "options" in url.query else refuse_writes,
+            )
+        else:  # no round trips to save: the same connections, without BEGIN
+            self._reading_engine = self.engine.execution_options(**{NO_BEGIN_OPTION: True})
         return self._reading_engine
 
     def _operational_error(self, exc: OperationalError) -> Exception:
