@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 import pytest
@@ -245,11 +246,8 @@ def test_the_hazard_join_gives_the_same_in_postgis_and_in_process(
 ) -> None:
     """The spatial service's near_any: PostGIS's polygon-driven join = the in-process one."""
     with worlds["postgis"].session() as session:
-        where = finding_filter(["ap_mine", "at_mine", "uxo"], None, None)
-        found = load_findings(session, ["ap_mine", "at_mine", "uxo"], None, None)
-        metric = Metric(float(np.mean(found.lon)), float(np.mean(found.lat)))
-        x, y = metric.xy(found.lon, found.lat)
-        points = PointSet(Finding, where, found.ids, found.lon, found.lat, x, y)
+        found, metric, points = _finding_points(session)
+        x, y = points.x, points.y
         approved = [Hazard.approval == "approved"]
         in_db = near_any(session, Hazard, approved, points, BUFFER_M, metric)
         here = near_any(session, Hazard, approved, points, BUFFER_M, metric, in_database=False)
@@ -268,6 +266,16 @@ def test_the_hazard_join_gives_the_same_in_postgis_and_in_process(
     # The planner's form (kept for the benchmark) finds the same points outside.
     assert sorted(plain["point"].tolist()) == found.ids[~np.array(expected)].tolist()
     assert 0 < sum(expected) < len(expected)
+
+
+def _finding_points(session: Session) -> tuple[Any, Metric, PointSet]:
+    """Return the AP, AT and UXO finds, the metric centred on them and their point set."""
+    categories = ["ap_mine", "at_mine", "uxo"]
+    found = load_findings(session, categories, None, None)
+    metric = Metric(float(np.mean(found.lon)), float(np.mean(found.lat)))
+    x, y = metric.xy(found.lon, found.lat)
+    where = finding_filter(categories, None, None)
+    return found, metric, PointSet(Finding, where, found.ids, found.lon, found.lat, x, y)
 
 
 def _hazards_sql(session: Session) -> str:
@@ -302,11 +310,7 @@ def test_the_record_join_gives_the_same_in_postgis_and_in_process(
     from mineaction.store.tables import MinefieldRecord
 
     with worlds["postgis"].session() as session:
-        where = finding_filter(["ap_mine", "at_mine", "uxo"], None, None)
-        found = load_findings(session, ["ap_mine", "at_mine", "uxo"], None, None)
-        metric = Metric(float(np.mean(found.lon)), float(np.mean(found.lat)))
-        x, y = metric.xy(found.lon, found.lat)
-        points = PointSet(Finding, where, found.ids, found.lon, found.lat, x, y)
+        _found, metric, points = _finding_points(session)
         shapes = read_polygons(session, MinefieldRecord, [], metric)
         in_db = pairs_within(session, shapes, points, BUFFER_M)
         here = pairs_within(session, shapes, points, BUFFER_M, in_database=False)
