@@ -92,10 +92,12 @@ def record_json(
     """
     version = version or data_version.current(session)
     asked: dict[str, Any] = {"info": info, "record_id": record_id, "who": who, "format": format}
-    found = kept_record(where=_where(session), version=version, **asked)
+    where = _where(session)
+    found = kept_record(where=where, version=version, **asked)
     if found is None:
-        read = browse.read_one(session, info, record_id)
-        found = record_from(read, where=_where(session), version=version, **asked)
+        found = record_from(
+            browse.read_one(session, info, record_id), where=where, version=version, **asked
+        )
     return found
 
 
