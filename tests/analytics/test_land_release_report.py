@@ -17,7 +17,8 @@ import pytest
 from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
-from mineaction.analytics.reports import ReportParams, compute_report
+from mineaction.analytics.reports import ReportParams, compute_report, land_release
+from mineaction.analytics.reports.base import ha
 from mineaction.demo import build_demo
 from mineaction.store import rollup_ddl
 from mineaction.store.database import Database
@@ -339,3 +340,28 @@ def test_article7_gives_the_figures_of_the_raw_rows_for_every_period(
                     assert value == pytest.approx(want[key], abs=0.5 * len(got) + 1e-6), key
                 else:
                     assert value == want[key], (key, params)
+
+
+def test_the_hazard_rows_sort_by_hundredths_then_reference_and_round_as_one_by_one() -> None:
+    class Name:
+        en = "Tartar"
+
+    worked = [  # (reference, district, status, area, released in period, released to date)
+        ("HA-B", 7, "active", 53_500.0, 1_000.004, 2_000.0),
+        ("HA-A", 7, "active", 10_000.0, 1_000.001, 12_000.0),  # same 0.01 m², reference first
+        ("HA-C", None, "closed", 0.0, 5.0, 5.0),  # no area: no progress
+        ("HA-D", 7, "active", 4.0, 2_000.0, 1.0),
+    ]
+    rows = land_release.hazard_rows(worked, {7: Name(), None: None})
+    assert [r["hazard"] for r in rows] == ["HA-D", "HA-A", "HA-B", "HA-C"]
+    by_ref = {r["hazard"]: r for r in rows}
+    for ref, _area, _status, m2, now, done in worked:
+        row = by_ref[ref]
+        assert row["area_ha"] == ha(m2)
+        assert row["released_in_period_ha"] == ha(now)
+        assert row["released_to_date_ha"] == ha(done)
+        assert row["remaining_ha"] == ha(max(m2 - done, 0.0))
+        want = round(100 * min(done / m2, 1.0), 1) if m2 else None
+        assert row["progress_percent"] == want
+    assert by_ref["HA-C"]["district"] is None and by_ref["HA-A"]["district"] == "Tartar"
+    assert land_release.hazard_rows([], {}) == []

@@ -23,6 +23,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from mineaction import collector
 from mineaction.domain.rules import Problems
 from mineaction.errors import ValidationError
 from mineaction.intake.bulk.findings import ParsedFindings, parse_findings
@@ -175,8 +176,6 @@ def _collections_between_chunks() -> Iterator[Callable[[], int]]:
     generations are collected, and every ``FULL_COLLECTION_CHUNKS`` chunks all
     of them, so cycles never pile up for long.
     """
-    enabled = gc.isenabled()
-    gc.disable()
     chunks = 0
 
     def collect() -> int:
@@ -184,8 +183,5 @@ def _collections_between_chunks() -> Iterator[Callable[[], int]]:
         chunks += 1
         return gc.collect(2 if chunks % FULL_COLLECTION_CHUNKS == 0 else 1)
 
-    try:
+    with collector.paused():
         yield collect
-    finally:
-        if enabled:
-            gc.enable()
