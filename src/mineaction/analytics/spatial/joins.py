@@ -200,6 +200,7 @@ def near_any(
     *,
     in_database: bool = True,
     among: Bools | None = None,
+    polygons: PolygonSet | None = None,
 ) -> Bools:
     """Return, for each point, whether it lies within ``distance_m`` of a polygon of ``model``.
 
@@ -208,12 +209,14 @@ def near_any(
     when the points are already in memory and are most of their table (the
     database must fetch every point's row at random from the heap).  In
     process, only the points ``among`` marks are tested (the others are
-    False).
+    False), and ``polygons`` — ``read_polygons(session, model, where,
+    metric)`` read once for several sets of points — are not read again.
     """
     if len(points) == 0:
         return np.zeros(0, dtype=bool)
     if not (in_database and _postgis(session)):
-        polygons = read_polygons(session, model, where, metric)
+        if polygons is None:
+            polygons = read_polygons(session, model, where, metric)
         return inprocess.near_any(points.grid(), polygons.metres, distance_m, among)
     table = model.__tablename__
     query = select(model.id.label("id"), literal_column(f"{table}.geom").label("geom"))

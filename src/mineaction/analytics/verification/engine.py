@@ -35,7 +35,15 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mineaction.analytics.spatial import Metric, Pairs, PointSet, PolygonSet, near_any, pairs_within
+from mineaction.analytics.spatial import (
+    Metric,
+    Pairs,
+    PointSet,
+    PolygonSet,
+    near_any,
+    pairs_within,
+    read_polygons,
+)
 from mineaction.analytics.spatial.nearest import nearest_polygons_xy
 from mineaction.analytics.verification.clusters import dbscan
 from mineaction.analytics.verification.result import (
@@ -63,6 +71,8 @@ from mineaction.store.tables import Accident, AdminArea, Finding, Hazard, Minefi
 __all__ = ["verify_records"]
 
 Progress = Callable[[str, int, int], None]
+#: The hazards a point outside every record is tested against.
+APPROVED_HAZARDS = [Hazard.approval == "approved"]
 Ints = npt.NDArray[np.int64]
 
 
@@ -150,8 +160,10 @@ def verify_records(
 
     find_out = _outside(len(finds), f_pairs)
     acc_out = _outside(len(accidents), a_pairs)
-    find_unknown = _outside_hazards(session, find_set, find_out, rules.buffer_m, metric)
-    acc_unknown = _outside_hazards(session, acc_set, acc_out, rules.buffer_m, metric)
+    hazards = read_polygons(session, Hazard, APPROVED_HAZARDS, metric)
+    find_unknown = _outside_hazards(session, find_set, find_out, rules.buffer_m, metric, hazards)
+    acc_unknown = _outside_hazards(session, acc_set, acc_out, rules.buffer_m, metric, hazards)
+    del hazards
     find_set.forget()  # memory: the grids are done with, the points not yet
     acc_set.forget()
     step("tested points outside records against hazards", 1, 1)
@@ -239,19 +251,34 @@ def _coverage(record: MinefieldRecord, shapes: list[BaseGeometry]) -> float:
 
 
 def _outside_hazards(
-    session: Session, points: PointSet, index: Ints, buffer_m: float, metric: Metric
+    session: Session,
+    points: PointSet,
+    index: Ints,
+    buffer_m: float,
+    metric: Metric,
+    hazards: PolygonSet,
 ) -> npt.NDArray[np.bool_]:
-    """Return, for each point ``index``, whether it is farther than the buffer from every hazard."""
+    """Return, for each point ``index``, whether it is farther than the buffer from every hazard.
+
+    ``hazards`` are the approved hazards, read and projected once for findings and accidents.
+    """
     if len(index) == 0:
         return np.zeros(0, dtype=bool)
     # Every point of the period is in memory already (for the outside layer and the
     # nearest record): joining them with the hazards here is faster than in PostGIS,
     # which would fetch each point's row again (bench/bench_records.py measures both).
-    approved = [Hazard.approval == "approved"]
     among = np.zeros(len(points), dtype=bool)
     among[index] = True
     near = near_any(
-        session, Hazard, approved, points, buffer_m, metric, in_database=False, among=among
+        session,
+        Hazard,
+        APPROVED_HAZARDS,
+        points,
+        buffer_m,
+        metric,
+        in_database=False,
+        among=among,
+        polygons=hazards,
     )
     return ~near[index]
 
