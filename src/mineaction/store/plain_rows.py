@@ -7,7 +7,8 @@ time.  On PostgreSQL the rows come in binary (measured on the national data
 set: 35,000 rows of six columns in two thirds of the time of text).
 
 No result processor runs, so every column must be one the driver already
-returns as its final Python value: text, integers, floats, dates.
+returns as its final Python value: text, integers and floats (not dates,
+which SQLite's driver returns as text).
 """
 
 from __future__ import annotations
