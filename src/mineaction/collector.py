@@ -3,7 +3,7 @@
 Making tens of thousands of rows (a report's per-hazard list, an import's
 chunk) sets off collections that walk every live object again and again:
 measured, a full collection in the middle of the land-release report's
-national full history was a quarter of its time.  Rows like these hold no
+national full history was a fifth of its time.  Rows like these hold no
 reference cycles, so nothing is lost by collecting afterwards instead.
 
 Pauses nest and may overlap between threads: the collector runs again when
