@@ -221,7 +221,9 @@ def main() -> None:
     parser.add_argument("--database", required=True, help="a database made by bench/generate.py")
     parser.add_argument("--output", type=Path, help="write the figures as JSON here")
     parser.add_argument("--measure", choices=MEASURES, help=argparse.SUPPRESS)
-    parser.add_argument("--runs", type=int, default=1, help="runs of each measure (best kept)")
+    parser.add_argument(
+        "--runs", type=int, default=1, help="rounds of every measure in turn (the median kept)"
+    )
     parser.add_argument(
         "--baseline-src", type=Path, help="also run verify with the package in this src folder"
     )
@@ -249,12 +251,12 @@ def main() -> None:
     ]
     if args.baseline_src:
         jobs.insert(1, ("verify", args.baseline_src))
-    for kind, src in jobs:
-        env = dict(os.environ)
-        if src:
-            env["PYTHONPATH"] = str(src)
-        runs = []
-        for _ in range(args.runs):
+    runs: dict[str, list[dict[str, Any]]] = {}
+    for _ in range(args.runs):  # each measure once a round, so that drift hits them alike
+        for kind, src in jobs:
+            env = dict(os.environ)
+            if src:
+                env["PYTHONPATH"] = str(src)
             out = subprocess.run(
                 [sys.executable, __file__, "--database", args.database, "--measure", kind],
                 check=True,
@@ -262,13 +264,18 @@ def main() -> None:
                 text=True,
                 env=env,
             )
-            runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
-        best = min(runs, key=lambda r: r.get("seconds", 0))
-        name = "baseline_verify" if src else kind
-        if src:
-            best["src"] = str(src)
-        figures[name] = best
-        print(f"{name:16} {json.dumps(best)}", flush=True)
+            run = json.loads(out.stdout.strip().splitlines()[-1])
+            if src:
+                run["src"] = str(src)
+            name = "baseline_verify" if src else kind
+            runs.setdefault(name, []).append(run)
+            print(f"{name:16} {json.dumps(run)}", flush=True)
+    for name, done in runs.items():
+        # The median run (of an even count, the slower of the middle two), with every run's times.
+        median = sorted(done, key=lambda r: r.get("seconds", 0))[len(done) // 2]
+        median["runs (wall s)"] = [r.get("seconds") for r in done]
+        median["runs (cpu s)"] = [r.get("cpu_s") for r in done]
+        figures[name] = median
     figures["load_average"]["after"] = os.getloadavg()
     floor = figures["floor"]
     for name in ("verify", "baseline_verify", "geopandas"):
