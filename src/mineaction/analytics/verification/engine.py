@@ -20,6 +20,12 @@ points:
    outside both are clustered into proposed suspected areas, and each
    point outside gets its nearest record and the exact distance to it
    (``mineaction.analytics.spatial.nearest``).
+
+Steps 4 (its geometry, not its query) and 5's nearest record run in a
+second thread while the hazard test and the clusters run in the caller's:
+they need nothing of each other, and NumPy, Shapely and GEOS let go of the
+GIL in their loops, so two cores share the work (bench/bench_records.py).
+The thread is given plain values; the database is read in the caller's.
 """
 
 from __future__ import annotations
