@@ -386,6 +386,21 @@ CASES = [
         None,
     ),
     (
+        "geojson with a nameless list of booleans in one feature",
+        text(
+            "odd.geojson",
+            '{"type":"FeatureCollection","features":['
+            '{"type":"Feature","properties":{"id":"F-1","":[false,false]},'
+            '"geometry":{"type":"Point","coordinates":[46.93,39.99]}},'
+            '{"type":"Feature","properties":{"id":"F-2"},'
+            '"geometry":{"type":"Point","coordinates":[47.12,39.61]}}]}',
+        ),
+        {},
+        ["odd.geojson", "cannot be read", "one plain value"],
+        1,
+        None,
+    ),
+    (
         "geojson with zero features",
         text("none.geojson", '{"type":"FeatureCollection","features":[]}'),
         {},

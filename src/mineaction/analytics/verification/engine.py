@@ -391,7 +391,7 @@ def _proposed_areas(
     label_of = labels[clustered][order]
     coords = np.column_stack([outside.x[members_of], outside.y[members_of]])
     # The hull of a cluster's points as a line through them: the same coordinates, so the
-    # same hull, without a Shapely point made for each member (a quarter of the time).
+    # same hull, without a Shapely point made for each member (a third of the time).
     if np.bincount(label_of).min() >= 2:
         hulls = shapely.convex_hull(shapely.linestrings(coords, indices=label_of))
     else:  # a cluster of one point (cluster_min_points = 1)

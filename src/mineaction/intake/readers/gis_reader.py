@@ -117,6 +117,17 @@ class GisTable(Table):
                 hint="export the layer again from your GIS, or send it as a GeoPackage",
                 row=start + 1,
             )
+        except (ValueError, TypeError) as exc:
+            # pyogrio cannot put some attribute values GDAL reads into its columns (a list of
+            # true/false in one feature only, under a blank name): the file is refused whole.
+            refuse(
+                self.source,
+                f"{self.source}: features from number {start + 1} on cannot be read: "
+                f"an attribute holds a value its column cannot take ({str(exc).rstrip('.')}).",
+                hint="give every attribute a name and one plain value (text or a number) in "
+                "each feature, or export the layer again from your GIS as a GeoPackage",
+                row=start + 1,
+            )
 
 
 class GeoJsonTable(GisTable):
