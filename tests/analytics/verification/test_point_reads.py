@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import update
+import pytest
+from shapely.geometry import Point
+from sqlalchemy import delete, update
+from sqlalchemy.orm import Session
 
-from mineaction.analytics.verification.spatial import load_findings
+from mineaction.analytics.verification import spatial
+from mineaction.analytics.verification.spatial import Points, load_findings
 from mineaction.domain.vocab import EO_CATEGORY
 from mineaction.services import findings
 from mineaction.store.database import Database
@@ -50,3 +55,72 @@ def test_a_data_officers_findings_read_back_exactly(db: Database) -> None:
     assert [got.date(k) for k in range(len(got))] == [d for _, d, _ in CASES]
     assert got.category.tolist() == [c for _, _, c in CASES]
     assert got.lon.tolist() == [AGDAM[0] + k * 0.001 for k in range(len(CASES))]
+
+
+CATEGORIES = list(EO_CATEGORY)
+
+
+def _placed(session: Session, count: int) -> list[int]:
+    """Create ``count`` approved findings around Agdam; return their ids."""
+    made = [
+        findings.create_finding(
+            session=session,
+            found_date=dt.date(2020, 1, 1) + dt.timedelta(days=k * 37),
+            category=CATEGORIES[k % len(CATEGORIES)],
+            quantity=1 + k * 7,
+            lon=AGDAM[0] + k * 0.0013,
+            lat=AGDAM[1] - k * 0.0007,
+        )
+        for k in range(count)
+    ]
+    session.flush()
+    ids = [f.id for f in made]
+    session.execute(update(Finding).where(Finding.id.in_(ids)).values(approval="approved"))
+    return ids
+
+
+def _arrays(points: Points) -> dict[str, list[object]]:
+    fields = ("ids", "lon", "lat", "category", "quantity", "day")
+    return {name: getattr(points, name).tolist() for name in fields}
+
+
+def test_sqlite_reads_in_runs_the_rows_it_reads_one_by_one(
+    sqlite_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with sqlite_db.session(actor="data officer") as session:
+        ids = _placed(session, 11)
+        # Gaps in the ids: runs follow the ids present, not a range of numbers.
+        session.execute(delete(Finding).where(Finding.id.in_(ids[2:5])))
+    monkeypatch.setattr(spatial, "RUN_ROWS", 3)  # four runs of the eight left
+    taken: list[str] = []
+    real_runs = spatial._runs
+
+    def runs(*args: Any) -> Any:
+        rows = real_runs(*args)
+        taken.append("runs" if rows is not None else "fallback")
+        return rows
+
+    monkeypatch.setattr(spatial, "_runs", runs)
+    with sqlite_db.session() as session:
+        in_runs = load_findings(session, tuple(EO_CATEGORY), None, None)
+        monkeypatch.setattr(spatial, "_runs", lambda *_args: None)
+        one_by_one = load_findings(session, tuple(EO_CATEGORY), None, None)
+    assert taken == ["runs"]
+    assert in_runs.ids.tolist() == ids[:2] + ids[5:]
+    assert _arrays(in_runs) == _arrays(one_by_one)
+
+
+def test_sqlite_reads_a_point_stored_with_a_z_row_by_row(sqlite_db: Database) -> None:
+    with sqlite_db.session(actor="data officer") as session:
+        ids = _placed(session, 4)
+        # As an older import might have stored it: the same place, with a height.
+        lon, lat = AGDAM[0] + 0.0013, AGDAM[1] - 0.0007
+        session.execute(
+            update(Finding).where(Finding.id == ids[1]).values(geom=Point(lon, lat, 312.0))
+        )
+    with sqlite_db.session() as session:
+        got = load_findings(session, tuple(EO_CATEGORY), None, None)
+    assert got.ids.tolist() == ids
+    assert got.lon.tolist()[1] == lon
+    assert got.quantity.tolist() == [1, 8, 15, 22]
+    assert got.category.tolist() == CATEGORIES[:4]
