@@ -29,6 +29,7 @@ import pyogrio
 import pytest
 import shapely
 from pyproj import Geod
+from sqlalchemy import update
 
 from mineaction.analytics.verification import (
     SUMMARY_KEYS,
@@ -42,6 +43,7 @@ from mineaction.errors import ValidationError
 from mineaction.geo import geodesic_area_m2
 from mineaction.services import casualties, findings, hazards, minefield_records
 from mineaction.store.database import Database
+from mineaction.store.tables import Finding, Hazard
 from tests.conftest import BACKENDS, fresh_database
 from tests.factories import AGDAM, metres_box, operator
 
@@ -320,3 +322,28 @@ def test_the_worked_land_of_many_boxes_is_that_of_each_box_alone(world: Database
         assert [g.wkb for g in found] == [g.wkb for g in alone[k % len(shapes)]]
         for g in found:
             assert shapely.intersects(shapely.box(*g.bounds), shapely.box(*boxes[k]))
+
+
+def test_a_verification_sees_what_its_own_transaction_has_just_written(world: Database) -> None:
+    # On PostGIS the polygons are read in a second connection with this one's snapshot,
+    # unless this transaction has written: then all in this one, to see its own rows.
+    with world.session(actor="test") as session:
+        lon, lat = at(1100, 100)  # inside MFR-B, cleared whole with nothing found
+        findings.create_finding(
+            session=session, found_date=RECENT, category="ap_mine", lon=lon, lat=lat
+        )
+        session.flush()
+        session.execute(update(Finding).values(approval="approved"))
+        hazards.create_hazard(
+            session=session,
+            reference="HA-V9",
+            hazard_type="sha",
+            contamination="ap_mines",
+            geom=box(8000, 8000, 8100, 8100),  # over the three AT mines far from every hazard
+            recorded_date=RECENT,
+        )
+        session.execute(update(Hazard).values(approval="approved"))
+        v = verify_records(session, start=dt.date(2021, 1, 1))
+        session.rollback()
+    assert by_id(v)["MFR-B"]["findings_inside"] == 1
+    assert v.proposed == []

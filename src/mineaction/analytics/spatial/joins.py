@@ -88,6 +88,10 @@ class PolygonSet:
     def __len__(self) -> int:
         return len(self.ids)
 
+    def projected(self, metric: Metric) -> PolygonSet:
+        """Return these polygons with their shapes in ``metric``'s metres."""
+        return PolygonSet(self.model, self.ids, self.lonlat, metric.to_metres(self.lonlat))
+
     def positions(self, ids: Ints) -> Ints:
         """Return the position of each of ``ids`` in this set (its ids need not be sorted)."""
         order = np.argsort(self.ids, kind="stable")

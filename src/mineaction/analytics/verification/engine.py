@@ -8,8 +8,9 @@ with no Shapely point per event and never a Python loop over records ×
 points:
 
 1. records are read with their perimeters and projected to metres;
-2. mine findings and accidents of the period are read as numbers (their
-   bounding-box columns; on PostgreSQL packed into bytea) and projected;
+2. mine findings and accidents of the period are read as numbers (on
+   PostgreSQL packed into bytea, on SQLite in runs of aggregates; see
+   ``spatial.py``) and projected;
 3. one join per kind of point gives every (record, point) pair within the
    buffer and whether the point is inside; the figures of every record are
    sums over those pairs;
@@ -21,11 +22,13 @@ points:
    point outside gets its nearest record and the exact distance to it
    (``mineaction.analytics.spatial.nearest``).
 
-Steps 4 (its geometry, not its query) and 5's nearest record run in a
-second thread while the hazard test and the clusters run in the caller's:
-they need nothing of each other, and NumPy, Shapely and GEOS let go of the
-GIL in their loops, so two cores share the work (bench/bench_records.py).
-The thread is given plain values; the database is read in the caller's.
+A second thread takes the work that waits on nothing the caller's thread
+does next: the hazards' projection and step 4's geometry (not its query)
+while the points are projected and joined with the records; then step 5's
+nearest record and the outside layer while the points are tested against
+the hazards and clustered.  NumPy, Shapely, GEOS and PROJ let go of the GIL
+in their loops, so two cores share the work (bench/bench_records.py).  The
+thread is given plain values; the database is read in the caller's.
 """
 
 from __future__ import annotations
@@ -73,6 +76,7 @@ from mineaction.domain.ledger import polygonal
 from mineaction.errors import ValidationError
 from mineaction.geo import geodesic_area_m2
 from mineaction.geo.areas import geodesic_areas_m2
+from mineaction.store.sibling import sibling_session
 from mineaction.store.tables import Accident, AdminArea, Finding, Hazard, MinefieldRecord
 
 __all__ = ["verify_records"]
@@ -111,63 +115,77 @@ def verify_records(
             .order_by(MinefieldRecord.reference)
         )
     )
-    finds = load_findings(session, rules.finding_categories, start, end)
-    accidents = load_accidents(session, rules.accident_devices, start, end)
-    step("read records, findings and accidents", 1, 1)
-    metric = _metric(records, finds, accidents)
-    lonlat = np.array([r.geom for r in records], dtype=object)
-    perimeters = metric.to_metres(lonlat)
-    shapes = PolygonSet(
-        MinefieldRecord, np.array([r.id for r in records], np.int64), lonlat, perimeters
-    )
-    find_set = _point_set(
-        Finding, finding_filter(rules.finding_categories, start, end), finds, metric
-    )
-    acc_set = _point_set(
-        Accident, accident_filter(rules.accident_devices, start, end), accidents, metric
-    )
-    # The points are in memory: joining them here is faster than in PostGIS, which would
-    # fetch each candidate point's row again (bench/bench_records.py measures both).
-    f_pairs = pairs_within(session, shapes, find_set, rules.buffer_m, in_database=False)
-    a_pairs = pairs_within(session, shapes, acc_set, rules.buffer_m, in_database=False)
-    step("joined points and records", 1, 1)
-
     n = len(records)
-    figures = _record_figures(finds, f_pairs, n)
-    accidents_inside = np.bincount(a_pairs.polygon[a_pairs.inside], minlength=n)
-    find_out = _outside(len(finds), f_pairs)
-    acc_out = _outside(len(accidents), a_pairs)
-    # The nearest record of each finding outside and the part of each record worked need
-    # nothing of the hazard test: a thread measures them meanwhile (NumPy, Shapely and GEOS
-    # let go of the GIL in their loops). The database is read here only.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="verify") as pool:
-        find_nearest = pool.submit(_nearest, finds, find_out, perimeters)
-        worked = worked_polygons(session, [r.geom.bounds for r in records], end)
-        # Plain values for the thread: no ORM object is touched outside this one.
+    # A second thread takes the work that waits on nothing this one does next: the
+    # polygons' reading (on PostgreSQL, in a sibling connection with this session's
+    # snapshot) and geometry while the points are read, projected and joined; then the
+    # nearest record of each point outside and the outside layer while the points are
+    # tested against the hazards (NumPy, Shapely, GEOS and PROJ let go of the GIL in their
+    # loops). It is given plain values, and reads the database only through the sibling.
+    # (The pool is left first: it waits for the thread, which may be reading the sibling.)
+    with (
+        sibling_session(session) as sibling,
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="verify") as pool,
+    ):
+        boxes = [r.geom.bounds for r in records]
         perimeters_lonlat = [(r.geom, r.area_m2) for r in records]
-        coverages = pool.submit(
+        if sibling is not None:
+            polygons = pool.submit(_polygons, sibling, boxes, perimeters_lonlat, end)
+        else:
+            hazard_shapes = read_polygons(session, Hazard, APPROVED_HAZARDS, None)
+            worked = worked_polygons(session, boxes, end)
+            polygons = pool.submit(lambda: (hazard_shapes, _coverages(perimeters_lonlat, worked)))
+        finds = load_findings(session, rules.finding_categories, start, end)
+        accidents = load_accidents(session, rules.accident_devices, start, end)
+        step("read records, findings and accidents", 1, 1)
+        metric = _metric(records, finds, accidents)
+        lonlat = np.array([r.geom for r in records], dtype=object)
+        perimeters = metric.to_metres(lonlat)
+        shapes = PolygonSet(
+            MinefieldRecord, np.array([r.id for r in records], np.int64), lonlat, perimeters
+        )
+        hazards = pool.submit(lambda: polygons.result()[0].projected(metric))
+        find_set = _point_set(
+            Finding, finding_filter(rules.finding_categories, start, end), finds, metric
+        )
+        acc_set = _point_set(
+            Accident, accident_filter(rules.accident_devices, start, end), accidents, metric
+        )
+        # The points are in memory: joining them here is faster than in PostGIS, which would
+        # fetch each candidate point's row again (bench/bench_records.py measures both).
+        f_pairs = pairs_within(session, shapes, find_set, rules.buffer_m, in_database=False)
+        a_pairs = pairs_within(session, shapes, acc_set, rules.buffer_m, in_database=False)
+        step("joined points and records", 1, 1)
+        figures = _record_figures(finds, f_pairs, n)
+        accidents_inside = np.bincount(a_pairs.polygon[a_pairs.inside], minlength=n)
+        find_out = _outside(len(finds), f_pairs)
+        acc_out = _outside(len(accidents), a_pairs)
+        nearest = pool.submit(
             lambda: [
-                _coverage(geom, area_m2, shapes)
-                for (geom, area_m2), shapes in zip(perimeters_lonlat, worked, strict=True)
+                _nearest(finds, find_out, perimeters),
+                _nearest(accidents, acc_out, perimeters),
             ]
         )
-        hazards = read_polygons(session, Hazard, APPROVED_HAZARDS, metric)
+        events = pool.submit(_outside_events, [(finds, find_out), (accidents, acc_out)])
+        projected = hazards.result()
         find_unknown = _outside_hazards(
-            session, find_set, find_out, rules.buffer_m, metric, hazards
+            session, find_set, find_out, rules.buffer_m, metric, projected
         )
-        acc_unknown = _outside_hazards(session, acc_set, acc_out, rules.buffer_m, metric, hazards)
-        del hazards
+        acc_unknown = _outside_hazards(session, acc_set, acc_out, rules.buffer_m, metric, projected)
+        del hazards, projected
         find_set.forget()  # memory: the grids are done with, the points not yet
         acc_set.forget()
         step("tested points outside records against hazards", 1, 1)
-        outside = _outside_events(
-            [(finds, find_out, find_unknown), (accidents, acc_out, acc_unknown)]
+        proposed = _proposed_areas(
+            session,
+            metric,
+            rules,
+            [(finds, find_out[find_unknown]), (accidents, acc_out[acc_unknown])],
         )
-        # The clusters need no nearest record: made while the thread may still be measuring.
-        proposed = _proposed_areas(session, metric, rules, outside, finds, accidents)
         step("clustered unknown contamination", 1, 1)
         results = []
-        for index, (record, coverage) in enumerate(zip(records, coverages.result(), strict=True)):
+        coverages = polygons.result()[1]
+        for index, (record, coverage) in enumerate(zip(records, coverages, strict=True)):
             evidence = Evidence(
                 coverage_share=coverage,
                 expected_ap=record.expected_ap,
@@ -193,11 +211,9 @@ def verify_records(
                 )
             )
             step("coverage of each record", index + 1, len(records))
-        _add_nearest(
-            outside,
-            records,
-            [find_nearest.result(), _nearest(accidents, acc_out, perimeters)],
-        )
+        outside = events.result()
+        outside.in_hazard = np.concatenate([~find_unknown, ~acc_unknown])
+        _add_nearest(outside, records, nearest.result())
     step("nearest record of each point outside", 1, 1)
     return Verification(
         start=start,
@@ -266,6 +282,27 @@ def _outside(count: int, pairs: Pairs) -> Ints:
     return np.flatnonzero(outside).astype(np.int64)
 
 
+def _polygons(
+    sibling: Session,
+    boxes: list[tuple[float, float, float, float]],
+    perimeters: list[tuple[BaseGeometry, float]],
+    end: dt.date | None,
+) -> tuple[PolygonSet, list[float]]:
+    """Return the approved hazards (in lon/lat) and each record's coverage, read in ``sibling``."""
+    hazards = read_polygons(sibling, Hazard, APPROVED_HAZARDS, None)
+    return hazards, _coverages(perimeters, worked_polygons(sibling, boxes, end))
+
+
+def _coverages(
+    perimeters: list[tuple[BaseGeometry, float]], worked: list[list[BaseGeometry]]
+) -> list[float]:
+    """Return each record's coverage; ``perimeters``: each one's (perimeter, area in m²)."""
+    return [
+        _coverage(geom, area_m2, shapes)
+        for (geom, area_m2), shapes in zip(perimeters, worked, strict=True)
+    ]
+
+
 def _coverage(geom: BaseGeometry, area_m2: float, shapes: list[BaseGeometry]) -> float:
     """Return the share of a record's area surveyed or cleared (0 to 1) by ``shapes``.
 
@@ -322,18 +359,17 @@ def _nearest(
     return np.full(len(index), -1, np.int64), np.full(len(index), np.nan)
 
 
-def _outside_events(parts: list[tuple[Points, Ints, npt.NDArray[np.bool_]]]) -> OutsideEvents:
-    """Return the findings then the accidents outside every record, without their nearest record.
+def _outside_events(parts: list[tuple[Points, Ints]]) -> OutsideEvents:
+    """Return the findings then the accidents outside every record, as the outside layer.
 
-    ``_add_nearest`` adds it. Each part: the points, the positions of those outside every
-    record, and whether each of those is outside every hazard too.
+    Each part: the points and the positions of those outside every record.
+    Whether each lies near a hazard (``in_hazard``) and its nearest record
+    (``_add_nearest``) are set afterwards.
     """
     chunks: dict[str, list[Any]] = {
-        k: []
-        for k in OutsideEvents.__dataclass_fields__
-        if k not in ("x", "y", "nearest", "distance_m")
+        k: [] for k in OutsideEvents.__dataclass_fields__ if k not in ("nearest", "distance_m")
     }
-    for (points, index, unknown), kind in zip(parts, ("finding", "accident"), strict=True):
+    for (points, index), kind in zip(parts, ("finding", "accident"), strict=True):
         chunks["kind"].append(np.full(len(index), kind, dtype=object))
         chunks["ids"].append(points.ids[index])
         chunks["category"].append(points.category[index])
@@ -341,16 +377,11 @@ def _outside_events(parts: list[tuple[Points, Ints, npt.NDArray[np.bool_]]]) -> 
         chunks["day"].append(points.day[index])
         chunks["lon"].append(points.lon[index])
         chunks["lat"].append(points.lat[index])
-        chunks["in_hazard"].append(~unknown)
-        chunks.setdefault("_x", []).append(points.x[index] if points.x is not None else [])
-        chunks.setdefault("_y", []).append(points.y[index] if points.y is not None else [])
-    x, y = np.concatenate(chunks.pop("_x")), np.concatenate(chunks.pop("_y"))
+        chunks["in_hazard"].append(np.zeros(len(index), dtype=bool))
     return OutsideEvents(
         **{k: np.concatenate(v) for k, v in chunks.items()},
         nearest=np.empty(0, dtype=object),
         distance_m=np.empty(0),
-        x=x,
-        y=y,
     )
 
 
@@ -370,26 +401,31 @@ def _add_nearest(
 
 
 def _proposed_areas(
-    session: Session,
-    metric: Metric,
-    rules: Rules,
-    outside: OutsideEvents,
-    finds: Points,
-    accidents: Points,
+    session: Session, metric: Metric, rules: Rules, unknown: list[tuple[Points, Ints]]
 ) -> list[ProposedArea]:
-    """Cluster events outside every record and hazard; return each cluster as a proposed SHA."""
-    unknown = np.flatnonzero(~outside.in_hazard)
-    if len(unknown) == 0:
+    """Cluster events outside every record and hazard; return each cluster as a proposed SHA.
+
+    ``unknown``: the findings, then the accidents, each as the points and the
+    positions of those outside every record and every hazard.
+    """
+    if sum(len(index) for _, index in unknown) == 0:
         return []
-    x, y = outside.x[unknown], outside.y[unknown]
+    (finds, find_at), (accidents, acc_at) = unknown
+    if finds.x is None or finds.y is None or accidents.x is None or accidents.y is None:
+        raise ValueError("the points are not projected")
+    x = np.concatenate([finds.x[find_at], accidents.x[acc_at]])
+    y = np.concatenate([finds.y[find_at], accidents.y[acc_at]])
+    is_find = np.arange(len(x)) < len(find_at)
+    quantity = np.concatenate([finds.quantity[find_at], accidents.quantity[acc_at]])
+    day = np.concatenate([finds.day[find_at], accidents.day[acc_at]])
     labels = dbscan(x, y, eps=rules.cluster_eps_m, min_points=rules.cluster_min_points)
     clustered = labels >= 0
     if not clustered.any():
         return []
     order = np.argsort(labels[clustered], kind="stable")  # shapely wants sorted indices
-    members_of = unknown[clustered][order]
+    members_of = np.flatnonzero(clustered)[order]
     label_of = labels[clustered][order]
-    coords = np.column_stack([outside.x[members_of], outside.y[members_of]])
+    coords = np.column_stack([x[members_of], y[members_of]])
     # The hull of a cluster's points as a line through them: the same coordinates, so the
     # same hull, without a Shapely point made for each member (a third of the time).
     if np.bincount(label_of).min() >= 2:
@@ -406,14 +442,14 @@ def _proposed_areas(
     for number, (members, area, m2, district) in enumerate(
         zip(parts, shapes, area_m2, districts, strict=True), start=1
     ):
-        is_find = outside.kind[members] == "finding"
-        days = outside.day[members]
+        found = is_find[members]
+        days = day[members]
         areas.append(
             ProposedArea(
                 number=number,
-                findings=int(np.count_nonzero(is_find)),
-                mines=int(outside.quantity[members][is_find].sum()),
-                accidents=int(np.count_nonzero(~is_find)),
+                findings=int(np.count_nonzero(found)),
+                mines=int(quantity[members][found].sum()),
+                accidents=int(np.count_nonzero(~found)),
                 first_date=dt.date.fromordinal(int(days.min())),
                 last_date=dt.date.fromordinal(int(days.max())),
                 area_m2=m2,

@@ -116,9 +116,6 @@ class OutsideEvents:
     nearest: npt.NDArray[np.object_]
     distance_m: npt.NDArray[np.float64]
     in_hazard: npt.NDArray[np.bool_]
-    #: Positions in metres (the verification's projection), for clustering.
-    x: npt.NDArray[np.float64] = field(default_factory=lambda: np.empty(0))
-    y: npt.NDArray[np.float64] = field(default_factory=lambda: np.empty(0))
 
     def __len__(self) -> int:
         return len(self.ids)
