@@ -153,7 +153,8 @@ class _Cells:
         cx = np.floor((x - x.min()) / side).astype(np.int64)
         cy = np.floor((y - y.min()) / side).astype(np.int64)
         key = cy * (int(cx.max()) + 1) + cx
-        self.order = np.argsort(key, kind="stable").astype(np.int64)
+        # A cell's points may come in any order: each is measured on its own.
+        self.order = np.argsort(key).astype(np.int64)
         sorted_key = key[self.order]
         self.start = np.flatnonzero(np.r_[True, sorted_key[1:] != sorted_key[:-1]]).astype(np.int64)
         self.count = len(self.start)

@@ -257,7 +257,7 @@ def _point_set(model: Any, where: list[Any], points: Points, metric: Metric) -> 
 def _record_figures(finds: Points, pairs: Pairs, n: int) -> dict[str, Ints]:
     """Return, for each of ``n`` records, its finding counts and mines by place and category."""
     quantity = finds.quantity[pairs.point]
-    category = finds.category[pairs.point]
+    category = finds.labels[finds.code[pairs.point]]
 
     def total(keep: npt.NDArray[np.bool_], weights: Ints | None = None) -> Ints:
         w = None if weights is None else weights[keep]
@@ -367,12 +367,16 @@ def _outside_events(parts: list[tuple[Points, Ints]]) -> OutsideEvents:
     (``_add_nearest``) are set afterwards.
     """
     chunks: dict[str, list[Any]] = {
-        k: [] for k in OutsideEvents.__dataclass_fields__ if k not in ("nearest", "distance_m")
+        k: []
+        for k in OutsideEvents.__dataclass_fields__
+        if k not in ("nearest", "distance_m", "category_labels")
     }
-    for (points, index), kind in zip(parts, ("finding", "accident"), strict=True):
-        chunks["kind"].append(np.full(len(index), kind, dtype=object))
+    labels: list[Any] = []
+    for kind, (points, index) in enumerate(parts):
+        chunks["kind_code"].append(np.full(len(index), kind, dtype=np.int8))
         chunks["ids"].append(points.ids[index])
-        chunks["category"].append(points.category[index])
+        chunks["category_code"].append(points.code[index] + len(labels))
+        labels += list(points.labels)
         chunks["quantity"].append(points.quantity[index])
         chunks["day"].append(points.day[index])
         chunks["lon"].append(points.lon[index])
@@ -380,6 +384,7 @@ def _outside_events(parts: list[tuple[Points, Ints]]) -> OutsideEvents:
         chunks["in_hazard"].append(np.zeros(len(index), dtype=bool))
     return OutsideEvents(
         **{k: np.concatenate(v) for k, v in chunks.items()},
+        category_labels=np.array(labels, dtype=object),
         nearest=np.empty(0, dtype=object),
         distance_m=np.empty(0),
     )

@@ -45,6 +45,8 @@ SUMMARY_KEYS = (
     "findings",
     "findings_outside_records",
 )
+#: The kinds of event outside the records, by ``OutsideEvents.kind_code``.
+KINDS = np.array(["finding", "accident"], dtype=object)
 RECORD_KEYS = (
     "id",
     "class",
@@ -104,11 +106,15 @@ class OutsideEvents:
     ``kind`` is "finding" or "accident"; ``nearest`` the reference of the
     nearest record and ``distance_m`` the distance to its perimeter;
     ``in_hazard`` whether the event lies within the buffer of a known hazard.
+    Kinds and categories are kept as codes (``kind_code`` a position in
+    ``KINDS``, ``category_code`` in ``category_labels``): no Python object
+    per event until a layer is written.
     """
 
-    kind: npt.NDArray[np.object_]
+    kind_code: npt.NDArray[np.int8]
     ids: npt.NDArray[np.int64]
-    category: npt.NDArray[np.object_]
+    category_code: npt.NDArray[np.int64]
+    category_labels: npt.NDArray[np.object_]
     quantity: npt.NDArray[np.int64]
     day: npt.NDArray[np.int64]
     lon: npt.NDArray[np.float64]
@@ -120,15 +126,25 @@ class OutsideEvents:
     def __len__(self) -> int:
         return len(self.ids)
 
+    @property
+    def kind(self) -> npt.NDArray[np.object_]:
+        """Return each event's kind: "finding" or "accident"."""
+        return KINDS[self.kind_code]
+
+    @property
+    def category(self) -> npt.NDArray[np.object_]:
+        """Return each event's category (of finding, or of the device of an accident)."""
+        return self.category_labels[self.category_code]
+
     def features(self) -> Iterator[Feature]:
         """Yield one feature per event, with its nearest record and the distance to it."""
         for i in range(len(self)):
             d = float(self.distance_m[i])
             yield Feature(
                 {
-                    "kind": self.kind[i],
+                    "kind": KINDS[self.kind_code[i]],
                     "event_id": int(self.ids[i]),
-                    "category": self.category[i],
+                    "category": self.category_labels[self.category_code[i]],
                     "quantity": int(self.quantity[i]),
                     "date": dt.date.fromordinal(int(self.day[i])),
                     "nearest_record": self.nearest[i],

@@ -58,12 +58,17 @@ Floats = npt.NDArray[np.float64]
 
 @dataclass
 class Points:
-    """Point events as arrays: ids, lon/lat, metres, category, quantity, date (days)."""
+    """Point events as arrays: ids, lon/lat, metres, category, quantity, date (days).
+
+    The category is kept as a code, its position in ``labels``: no Python
+    object per point.
+    """
 
     ids: npt.NDArray[np.int64]
     lon: Floats
     lat: Floats
-    category: npt.NDArray[np.object_]
+    code: npt.NDArray[np.int64]
+    labels: npt.NDArray[np.object_]
     quantity: npt.NDArray[np.int64]
     day: npt.NDArray[np.int64]
     x: Floats | None = None
@@ -71,6 +76,11 @@ class Points:
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    @property
+    def category(self) -> npt.NDArray[np.object_]:
+        """Return each point's category (a string each)."""
+        return self.labels[self.code] if len(self.code) else np.empty(0, dtype=object)
 
     def project(self, metric: Metric) -> shapely.Geometry:
         """Project into ``metric`` and return the points as an array of shapely points."""
@@ -154,7 +164,8 @@ def _points_sqlite(session: Session, query: Any, labels: Sequence[str]) -> Point
         ids=rows["id"],
         lon=rows["x"],
         lat=rows["y"],
-        category=names[rows["daycode"] & 15] if len(rows) else np.empty(0, object),
+        code=rows["daycode"] & 15,
+        labels=names,
         quantity=rows["quantity"],
         day=rows["daycode"] >> 4,
     )
@@ -229,7 +240,8 @@ def _points_copy(session: Session, query: Any, labels: Sequence[str]) -> Points:
         ids=rows["id"].astype(np.int64),
         lon=rows["x"].astype(np.float64),
         lat=rows["y"].astype(np.float64),
-        category=names[rows["code"].astype(np.int64)] if len(rows) else np.empty(0, object),
+        code=rows["code"].astype(np.int64),
+        labels=names,
         quantity=rows["quantity"].astype(np.int64),
         day=rows["day"].astype(np.int64) + 1,  # 0001-01-01 is ordinal 1
     )
