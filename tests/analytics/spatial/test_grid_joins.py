@@ -77,3 +77,11 @@ def test_near_any_is_that_of_an_strtree_over_points_for_the_points_asked(
     monkeypatch.setattr(grid, "CHUNK", 1_000)  # candidates made a thousand at a time
     some = inprocess.near_any(PointGrid(x, y), polygons, 50.0, among)
     assert some.tolist() == (expected & among).tolist()
+
+
+def test_boxes_beyond_every_strip_of_points_get_no_point() -> None:
+    points = PointGrid(np.array([0.0, 10.0, 20.0]), np.array([0.0, 5.0, 9.0]))
+    above, below = [0.0, 500.0, 30.0, 600.0], [0.0, -600.0, 30.0, -500.0]
+    box, point = points.candidates(np.array([above, below]))
+    assert (box.tolist(), point.tolist()) == ([], [])
+    assert not inprocess.near_any(points, np.array([shapely.box(0, 500, 30, 600)]), 50.0).any()

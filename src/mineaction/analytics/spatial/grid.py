@@ -82,7 +82,7 @@ class PointGrid:
         lo = np.searchsorted(self.key, base + boxes[box, 0] - slop, side="left")
         hi = np.searchsorted(self.key, base + boxes[box, 2] + slop, side="right")
         counts = np.maximum(hi - lo, 0)
-        boxes_out, points_out = [], []
+        boxes_out, points_out = [empty], [empty]  # no box may span a strip of points
         ends = np.cumsum(counts)
         limit = chunk or CHUNK
         start = 0
