@@ -34,9 +34,9 @@ thread is given plain values; the database is read in the caller's.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, TypeVar
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -85,7 +85,6 @@ Progress = Callable[[str, int, int], None]
 #: The hazards a point outside every record is tested against.
 APPROVED_HAZARDS = [Hazard.approval == "approved"]
 Ints = npt.NDArray[np.int64]
-T = TypeVar("T")
 
 
 def verify_records(
@@ -130,30 +129,22 @@ def verify_records(
     ):
         boxes = [r.geom.bounds for r in records]
         perimeters_lonlat = [(r.geom, r.area_m2) for r in records]
-        record_bounds = [(r.min_x, r.min_y, r.max_x, r.max_y) for r in records]
         if sibling is not None:
-            hazard_shapes = pool.submit(read_polygons, sibling, Hazard, APPROVED_HAZARDS, None)
+            polygons = pool.submit(_polygons, sibling, boxes, perimeters_lonlat, end)
         else:
-            hazard_shapes = _done(read_polygons(session, Hazard, APPROVED_HAZARDS, None))
-        # The projection is centred on the records and hazards (known before the points),
-        # so that the hazards are projected while the points are read.
-        shaped = pool.submit(lambda: _shaped(record_bounds, hazard_shapes.result()))
-        if sibling is not None:
-            worked = pool.submit(worked_polygons, sibling, boxes, end)
-        else:
-            worked = _done(worked_polygons(session, boxes, end))
-        coverages = pool.submit(lambda: _coverages(perimeters_lonlat, worked.result()))
+            hazard_shapes = read_polygons(session, Hazard, APPROVED_HAZARDS, None)
+            worked = worked_polygons(session, boxes, end)
+            polygons = pool.submit(lambda: (hazard_shapes, _coverages(perimeters_lonlat, worked)))
         finds = load_findings(session, rules.finding_categories, start, end)
         accidents = load_accidents(session, rules.accident_devices, start, end)
         step("read records, findings and accidents", 1, 1)
-        metric, hazards = shaped.result()
-        if metric is None:  # no record and no hazard: centred on the points
-            metric = _metric_of_points(finds, accidents)
+        metric = _metric(records, finds, accidents)
         lonlat = np.array([r.geom for r in records], dtype=object)
         perimeters = metric.to_metres(lonlat)
         shapes = PolygonSet(
             MinefieldRecord, np.array([r.id for r in records], np.int64), lonlat, perimeters
         )
+        hazards = pool.submit(lambda: polygons.result()[0].projected(metric))
         find_set = _point_set(
             Finding, finding_filter(rules.finding_categories, start, end), finds, metric
         )
@@ -176,11 +167,12 @@ def verify_records(
             ]
         )
         events = pool.submit(_outside_events, [(finds, find_out), (accidents, acc_out)])
+        projected = hazards.result()
         find_unknown = _outside_hazards(
-            session, find_set, find_out, rules.buffer_m, metric, hazards
+            session, find_set, find_out, rules.buffer_m, metric, projected
         )
-        acc_unknown = _outside_hazards(session, acc_set, acc_out, rules.buffer_m, metric, hazards)
-        del hazards
+        acc_unknown = _outside_hazards(session, acc_set, acc_out, rules.buffer_m, metric, projected)
+        del hazards, projected
         find_set.forget()  # memory: the grids are done with, the points not yet
         acc_set.forget()
         step("tested points outside records against hazards", 1, 1)
@@ -192,7 +184,8 @@ def verify_records(
         )
         step("clustered unknown contamination", 1, 1)
         results = []
-        for index, (record, coverage) in enumerate(zip(records, coverages.result(), strict=True)):
+        coverages = polygons.result()[1]
+        for index, (record, coverage) in enumerate(zip(records, coverages, strict=True)):
             evidence = Evidence(
                 coverage_share=coverage,
                 expected_ap=record.expected_ap,
@@ -238,36 +231,14 @@ def verify_records(
     )
 
 
-def _shaped(
-    records: Sequence[tuple[float | None, ...]], hazards: PolygonSet
-) -> tuple[Metric | None, PolygonSet]:
-    """Return the projection centred on the records and hazards, and the hazards projected.
-
-    Within 250 km of its centre a metre in it is a metre on the ground to
-    0.1 % (``metric.py``): the records and hazards are where the distances
-    that decide a record's class are measured.  None, with the hazards as
-    they are, when there is neither a record nor a hazard.  ``records``:
-    each record's bounds (min x, min y, max x, max y).
-    """
-    bounds = [b for b in records if None not in b]
-    hazard_bounds = shapely.bounds(hazards.lonlat) if len(hazards) else np.empty((0, 4))
-    hazard_bounds = hazard_bounds[~np.isnan(hazard_bounds).any(axis=1)]  # empty shapes
-    if len(hazard_bounds):
-        low, high = hazard_bounds.min(axis=0), hazard_bounds.max(axis=0)
-        bounds.append((low[0], low[1], high[2], high[3]))
-    if not bounds:
-        return None, hazards
-    box = np.array(bounds, dtype=np.float64)
-    lon = (box[:, 0].min() + box[:, 2].max()) / 2
-    lat = (box[:, 1].min() + box[:, 3].max()) / 2
-    metric = Metric(float(lon), float(lat))
-    return metric, hazards.projected(metric)
-
-
-def _metric_of_points(*points: Points) -> Metric:
-    """Return a projection centred on the points (when there is no record nor hazard)."""
-    lons: list[float] = []
-    lats: list[float] = []
+def _metric(records: list[MinefieldRecord], *points: Points) -> Metric:
+    """Return a projection centred on everything verified (records and points)."""
+    lons = [r.min_x for r in records if r.min_x is not None] + [
+        r.max_x for r in records if r.max_x is not None
+    ]
+    lats = [r.min_y for r in records if r.min_y is not None] + [
+        r.max_y for r in records if r.max_y is not None
+    ]
     for p in points:
         if len(p):
             lons += [float(p.lon.min()), float(p.lon.max())]
@@ -275,13 +246,6 @@ def _metric_of_points(*points: Points) -> Metric:
     if not lons:
         return Metric(0.0, 0.0)
     return Metric((min(lons) + max(lons)) / 2, (min(lats) + max(lats)) / 2)
-
-
-def _done(value: T) -> Future[T]:
-    """Return ``value`` as a finished future (read in this thread, used in the other)."""
-    future: Future[T] = Future()
-    future.set_result(value)
-    return future
 
 
 def _point_set(model: Any, where: list[Any], points: Points, metric: Metric) -> PointSet:
@@ -316,6 +280,17 @@ def _outside(count: int, pairs: Pairs) -> Ints:
     outside = np.ones(count, dtype=bool)
     outside[pairs.point] = False
     return np.flatnonzero(outside).astype(np.int64)
+
+
+def _polygons(
+    sibling: Session,
+    boxes: list[tuple[float, float, float, float]],
+    perimeters: list[tuple[BaseGeometry, float]],
+    end: dt.date | None,
+) -> tuple[PolygonSet, list[float]]:
+    """Return the approved hazards (in lon/lat) and each record's coverage, read in ``sibling``."""
+    hazards = read_polygons(sibling, Hazard, APPROVED_HAZARDS, None)
+    return hazards, _coverages(perimeters, worked_polygons(sibling, boxes, end))
 
 
 def _coverages(
