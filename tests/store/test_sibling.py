@@ -42,3 +42,8 @@ def test_a_session_that_has_written_gets_no_sibling(postgis_db: Database) -> Non
 def test_sqlite_gets_no_sibling(sqlite_db: Database) -> None:
     with sqlite_db.session() as session, sibling_session(session) as sibling:
         assert sibling is None
+
+
+def test_a_session_outside_any_transaction_gets_no_sibling(postgis_db: Database) -> None:
+    with postgis_db.reading() as session, sibling_session(session) as sibling:
+        assert sibling is None  # an exported snapshot would end with its own statement

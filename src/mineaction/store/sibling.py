@@ -30,9 +30,10 @@ _SNAPSHOT = re.compile(r"[0-9A-F]+-[0-9A-F]+-[0-9]+")
 def sibling_session(session: Session) -> Iterator[Session | None]:
     """Yield a read-only session on a second connection with ``session``'s snapshot, or None.
 
-    None on SQLite, and when ``session``'s transaction has written (after
-    flushing what it holds): its own changes would be missing from the
-    sibling's view.  The sibling's transaction is rolled back at the end.
+    None on SQLite, on a connection in autocommit (``Database.reading``),
+    and when ``session``'s transaction has written (after flushing what it
+    holds): its own changes would be missing from the sibling's view.  The
+    sibling's transaction is rolled back at the end.
     """
     bind = session.get_bind()
     if bind.dialect.name != "postgresql":
@@ -40,6 +41,9 @@ def sibling_session(session: Session) -> Iterator[Session | None]:
         return
     session.flush()
     mine = session.connection()
+    if getattr(mine.connection.dbapi_connection, "autocommit", False):
+        yield None  # each statement its own transaction: its snapshot dies with it
+        return
     if mine.exec_driver_sql("SELECT pg_current_xact_id_if_assigned()").scalar() is not None:
         yield None
         return
