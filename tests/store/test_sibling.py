@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import func, select, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from mineaction.services import organisations
 from mineaction.store.database import Database
@@ -47,3 +47,18 @@ def test_sqlite_gets_no_sibling(sqlite_db: Database) -> None:
 def test_a_session_outside_any_transaction_gets_no_sibling(postgis_db: Database) -> None:
     with postgis_db.reading() as session, sibling_session(session) as sibling:
         assert sibling is None  # an exported snapshot would end with its own statement
+
+
+def test_no_second_connection_means_no_sibling(
+    postgis_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with postgis_db.session() as session:
+        mine = _count(session)  # this session has its connection
+
+        def refused() -> None:
+            raise OperationalError("connect", {}, Exception("too many clients already"))
+
+        monkeypatch.setattr(postgis_db.engine, "connect", refused)
+        with sibling_session(session) as sibling:
+            assert sibling is None
+        assert _count(session) == mine

@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 __all__ = ["sibling_session"]
@@ -31,9 +32,10 @@ def sibling_session(session: Session) -> Iterator[Session | None]:
     """Yield a read-only session on a second connection with ``session``'s snapshot, or None.
 
     None on SQLite, on a connection in autocommit (``Database.reading``),
-    and when ``session``'s transaction has written (after flushing what it
-    holds): its own changes would be missing from the sibling's view.  The
-    sibling's transaction is rolled back at the end.
+    when ``session``'s transaction has written (after flushing what it
+    holds): its own changes would be missing from the sibling's view, and
+    when the server gives no second connection.  The sibling's transaction
+    is rolled back at the end.
     """
     bind = session.get_bind()
     if bind.dialect.name != "postgresql":
@@ -50,7 +52,12 @@ def sibling_session(session: Session) -> Iterator[Session | None]:
     snapshot = str(mine.exec_driver_sql("SELECT pg_export_snapshot()").scalar_one())
     if not _SNAPSHOT.fullmatch(snapshot):
         raise ValueError(f"unexpected snapshot name {snapshot!r}")
-    with bind.engine.connect() as raw:
+    try:
+        raw = bind.engine.connect()
+    except OperationalError:  # no second connection to be had (the server's limit)
+        yield None
+        return
+    with raw:
         other = raw.execution_options(isolation_level="REPEATABLE READ")
         other.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
         other.exec_driver_sql("SET TRANSACTION READ ONLY")
