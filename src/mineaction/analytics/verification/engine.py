@@ -23,12 +23,15 @@ points:
    (``mineaction.analytics.spatial.nearest``).
 
 A second thread takes the work that waits on nothing the caller's thread
-does next: the hazards' projection and step 4's geometry (not its query)
-while the points are projected and joined with the records; then step 5's
+does next: step 4's geometry while the points are read (on PostgreSQL
+step 4's queries and the hazards' too, in a sibling connection with the
+caller's snapshot: ``mineaction.store.sibling``), the hazards' projection
+while the points are projected and joined with the records, then step 5's
 nearest record and the outside layer while the points are tested against
 the hazards and clustered.  NumPy, Shapely, GEOS and PROJ let go of the GIL
 in their loops, so two cores share the work (bench/bench_records.py).  The
-thread is given plain values; the database is read in the caller's.
+thread is given plain values; it reads the database only through the
+sibling, never through the caller's session.
 """
 
 from __future__ import annotations

@@ -103,7 +103,7 @@ class RecordResult:
 class OutsideEvents:
     """Findings and accidents outside every record (beyond the buffer), as arrays.
 
-    ``kind`` is "finding" or "accident"; ``nearest`` the reference of the
+    Each event's kind is "finding" or "accident"; ``nearest`` the reference of the
     nearest record and ``distance_m`` the distance to its perimeter;
     ``in_hazard`` whether the event lies within the buffer of a known hazard.
     Kinds and categories are kept as codes (``kind_code`` a position in

@@ -216,6 +216,8 @@ def _runs(raw: Any, inner: str, daycode: str) -> npt.NDArray[Any] | None:
     rows = np.empty(total, dtype=_SQLITE_ROW)
     rows["id"], rows["x"], rows["y"] = ids, wkb["x"], wkb["y"]
     rows["quantity"], rows["daycode"] = quantity, code
+    if total > 1 and not (ids[1:] > ids[:-1]).all():
+        rows = rows[np.argsort(rows["id"], kind="stable")]  # by id, whatever SQLite's order
     return rows
 
 
