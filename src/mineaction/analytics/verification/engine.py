@@ -132,12 +132,13 @@ def verify_records(
     ):
         boxes = [r.geom.bounds for r in records]
         perimeters_lonlat = [(r.geom, r.area_m2) for r in records]
-        if sibling is not None:
-            polygons = pool.submit(_polygons, sibling, boxes, perimeters_lonlat, end)
-        else:
-            hazard_shapes = read_polygons(session, Hazard, APPROVED_HAZARDS, None)
-            worked = worked_polygons(session, boxes, end)
-            polygons = pool.submit(lambda: (hazard_shapes, _coverages(perimeters_lonlat, worked)))
+        if sibling is not None:  # read in the thread too
+            polygons = pool.submit(
+                lambda: _covered(_read_polygons(sibling, boxes, end), perimeters_lonlat)
+            )
+        else:  # read here, measured there
+            read = _read_polygons(session, boxes, end)
+            polygons = pool.submit(_covered, read, perimeters_lonlat)
         finds = load_findings(session, rules.finding_categories, start, end)
         accidents = load_accidents(session, rules.accident_devices, start, end)
         step("read records, findings and accidents", 1, 1)
@@ -285,25 +286,28 @@ def _outside(count: int, pairs: Pairs) -> Ints:
     return np.flatnonzero(outside).astype(np.int64)
 
 
-def _polygons(
-    sibling: Session,
-    boxes: list[tuple[float, float, float, float]],
-    perimeters: list[tuple[BaseGeometry, float]],
-    end: dt.date | None,
+def _read_polygons(
+    reader: Session, boxes: list[tuple[float, float, float, float]], end: dt.date | None
+) -> tuple[PolygonSet, list[list[BaseGeometry]]]:
+    """Return the approved hazards (in lon/lat) and the polygons worked in each record's box."""
+    return read_polygons(reader, Hazard, APPROVED_HAZARDS, None), worked_polygons(
+        reader, boxes, end
+    )
+
+
+def _covered(
+    read: tuple[PolygonSet, list[list[BaseGeometry]]], perimeters: list[tuple[BaseGeometry, float]]
 ) -> tuple[PolygonSet, list[float]]:
-    """Return the approved hazards (in lon/lat) and each record's coverage, read in ``sibling``."""
-    hazards = read_polygons(sibling, Hazard, APPROVED_HAZARDS, None)
-    return hazards, _coverages(perimeters, worked_polygons(sibling, boxes, end))
+    """Return the hazards as read and each record's coverage by the polygons worked in it.
 
-
-def _coverages(
-    perimeters: list[tuple[BaseGeometry, float]], worked: list[list[BaseGeometry]]
-) -> list[float]:
-    """Return each record's coverage; ``perimeters``: each one's (perimeter, area in m²)."""
-    return [
+    ``perimeters``: each record's (perimeter, area in m²).
+    """
+    hazards, worked = read
+    coverages = [
         _coverage(geom, area_m2, shapes)
         for (geom, area_m2), shapes in zip(perimeters, worked, strict=True)
     ]
+    return hazards, coverages
 
 
 def _coverage(geom: BaseGeometry, area_m2: float, shapes: list[BaseGeometry]) -> float:
