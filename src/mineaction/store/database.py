@@ -37,6 +37,9 @@ NO_BEGIN_OPTION = "mineaction_no_begin"
 READING_POOL = 5
 #: The execution option that makes a connection's transactions begin with SQLite's write lock.
 WRITE_LOCK_OPTION = "mineaction_write_lock"
+#: ``Session.info`` key of a ``Database.session`` whose transaction has not yet taken a
+#: connection: nothing read or written in it so far (``mineaction.store.sibling``).
+UNTOUCHED = "mineaction_untouched"
 
 
 def normalise_url(url: str) -> str:
@@ -83,6 +86,10 @@ def _sqlite_begin(conn: Connection) -> None:
         conn.exec_driver_sql("BEGIN")
 
 
+def _touched(session: Session, _transaction: Any, _connection: Connection) -> None:
+    session.info.pop(UNTOUCHED, None)  # it has a connection now, and may read or write
+
+
 def make_engine(url: str) -> Engine:
     """Create an engine for ``url``, with SQLite set to WAL and foreign keys on."""
     try:
@@ -119,7 +126,8 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = normalise_url(url)
         self.engine = make_engine(self.url)
-        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False, info={UNTOUCHED: True})
+        event.listen(self.sessions, "after_begin", _touched)
         self._reading_engine: Engine | None = None
         self._reading_lock = threading.Lock()  # worker threads making it at once
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import Future
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from mineaction.analytics.verification.spatial import Points, load_findings
 from mineaction.domain.vocab import EO_CATEGORY
 from mineaction.services import findings
 from mineaction.store.database import Database
+from mineaction.store.sibling import sibling_session
 from mineaction.store.tables import Finding
 from tests.factories import AGDAM
 
@@ -79,6 +81,15 @@ def _placed(session: Session, count: int) -> list[int]:
     return ids
 
 
+def _placed_with_a_gap(db: Database, count: int, gap: slice) -> list[int]:
+    """Create ``count`` approved findings, delete those in ``gap``; return the ids left."""
+    with db.session(actor="data officer") as session:
+        ids = _placed(session, count)
+        # Gaps in the ids: runs follow the ids present, not a range of numbers.
+        session.execute(delete(Finding).where(Finding.id.in_(ids[gap])))
+    return ids[: gap.start] + ids[gap.stop :]
+
+
 def _arrays(points: Points) -> dict[str, list[object]]:
     fields = ("ids", "lon", "lat", "category", "quantity", "day")
     return {name: getattr(points, name).tolist() for name in fields}
@@ -87,11 +98,8 @@ def _arrays(points: Points) -> dict[str, list[object]]:
 def test_sqlite_reads_in_runs_the_rows_it_reads_one_by_one(
     sqlite_db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with sqlite_db.session(actor="data officer") as session:
-        ids = _placed(session, 11)
-        # Gaps in the ids: runs follow the ids present, not a range of numbers.
-        session.execute(delete(Finding).where(Finding.id.in_(ids[2:5])))
-    monkeypatch.setattr(spatial, "RUN_ROWS", 3)  # four runs of the eight left
+    ids = _placed_with_a_gap(sqlite_db, 11, slice(2, 5))
+    monkeypatch.setattr(spatial, "RUN_ROWS", 3)  # ranges of three ids, runs of three rows
     taken: list[str] = []
     real_runs = spatial._runs
 
@@ -106,7 +114,7 @@ def test_sqlite_reads_in_runs_the_rows_it_reads_one_by_one(
         monkeypatch.setattr(spatial, "_runs", lambda *_args: None)
         one_by_one = load_findings(session, tuple(EO_CATEGORY), None, None)
     assert taken == ["runs"]
-    assert in_runs.ids.tolist() == ids[:2] + ids[5:]
+    assert in_runs.ids.tolist() == ids
     assert _arrays(in_runs) == _arrays(one_by_one)
 
 
@@ -124,3 +132,59 @@ def test_sqlite_reads_a_point_stored_with_a_z_row_by_row(sqlite_db: Database) ->
     assert got.lon.tolist()[1] == lon
     assert got.quantity.tolist() == [1, 8, 15, 22]
     assert got.category.tolist() == CATEGORIES[:4]
+
+
+def test_sqlite_shares_the_ranges_with_a_helper_on_its_own_connection(
+    sqlite_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = _placed_with_a_gap(sqlite_db, 20, slice(3, 6))
+    monkeypatch.setattr(spatial, "RUN_ROWS", 3)
+
+    class Shared(spatial.IdRanges):
+        """The helper (run first) takes the first two ranges; this thread the rest."""
+
+        quota = 2
+
+        def take(self) -> tuple[int, int] | None:
+            Shared.quota -= 1
+            return None if Shared.quota == -1 else super().take()
+
+    monkeypatch.setattr(spatial, "IdRanges", Shared)
+    connections: list[object] = []
+
+    def helper(task: Any) -> Future[Any]:
+        done: Future[Any] = Future()
+        connections.append(sibling.connection().connection.driver_connection)
+        done.set_result(task(sibling))
+        return done
+
+    with sqlite_db.session() as session, sibling_session(session) as sibling:
+        assert sibling is not None
+        shared = load_findings(session, tuple(EO_CATEGORY), None, None, helper=helper)
+        mine = session.connection().connection.driver_connection
+        monkeypatch.setattr(spatial, "_runs", lambda *_args: None)
+        one_by_one = load_findings(session, tuple(EO_CATEGORY), None, None)
+    assert Shared.quota < -1  # this thread took ranges after the helper's two
+    assert connections and connections[0] is not mine
+    assert shared.ids.tolist() == ids
+    assert _arrays(shared) == _arrays(one_by_one)
+
+
+def test_id_ranges_cover_every_id_once_in_at_most_so_many_ranges(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(spatial, "RUN_ROWS", 10)
+    monkeypatch.setattr(spatial, "MAX_RANGES", 7)
+    for least, greatest in [(1, 1), (1, 10), (1, 11), (5, 70), (-3, 2_000), (1, 0)]:
+        ranges = spatial.IdRanges(least, greatest)
+        taken = []
+        while (r := ranges.take()) is not None:
+            taken.append(r)
+        covered = [i for first, last in taken for i in range(first, last + 1)]
+        assert covered == list(range(least, greatest + 1))
+        assert len(taken) <= 7
+        assert all(last - first + 1 >= min(10, greatest - least + 1) for first, last in taken[:-1])
+    ranges = spatial.IdRanges(1, 50)  # ranges of RUN_ROWS ids, the ids being few
+    assert ranges.take() == (1, 10)
+    ranges.stop()
+    assert ranges.take() is None

@@ -111,35 +111,44 @@ def verify_records(
             hint="Give --from before --to.",
         )
     step = progress or (lambda _s, _d, _t: None)
-    records = list(
-        session.scalars(
-            select(MinefieldRecord)
-            .where(MinefieldRecord.approval == "approved")
-            .order_by(MinefieldRecord.reference)
-        )
-    )
-    n = len(records)
     # A second thread takes the work that waits on nothing this one does next: the
-    # polygons' reading (on PostgreSQL, in a sibling connection with this session's
-    # snapshot) and geometry while the points are read, projected and joined; then the
-    # nearest record of each point outside and the outside layer while the points are
-    # tested against the hazards (NumPy, Shapely, GEOS and PROJ let go of the GIL in their
-    # loops). It is given plain values, and reads the database only through the sibling.
+    # polygons' reading (in a sibling connection at this session's commit, on SQLite a
+    # share of the findings too) and geometry while the points are read, projected and
+    # joined; then the nearest record of each point outside and the outside layer while
+    # the points are tested against the hazards (NumPy, Shapely, GEOS, PROJ and SQLite
+    # let go of the GIL in their loops). It is given plain values, and reads the database
+    # only through the sibling, taken before this session reads anything (on SQLite a
+    # session that has read gets none).
     # (The pool is left first: it waits for the thread, which may be reading the sibling.)
     with (
         sibling_session(session) as sibling,
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="verify") as pool,
     ):
+        records = list(
+            session.scalars(
+                select(MinefieldRecord)
+                .where(MinefieldRecord.approval == "approved")
+                .order_by(MinefieldRecord.reference)
+            )
+        )
+        n = len(records)
         boxes = [r.geom.bounds for r in records]
         perimeters_lonlat = [(r.geom, r.area_m2) for r in records]
-        if sibling is not None:  # read in the thread too
-            polygons = pool.submit(
-                lambda: _covered(_read_polygons(sibling, boxes, end), perimeters_lonlat)
-            )
-        else:  # read here, measured there
+        if sibling is None:  # read here, measured there
             read = _read_polygons(session, boxes, end)
             polygons = pool.submit(_covered, read, perimeters_lonlat)
-        finds = load_findings(session, rules.finding_categories, start, end)
+            finds = load_findings(session, rules.finding_categories, start, end)
+        else:  # read there; then, on SQLite, a share of the findings too; then measured
+            there = sibling
+            reading = pool.submit(_read_polygons, there, boxes, end)
+            finds = load_findings(
+                session,
+                rules.finding_categories,
+                start,
+                end,
+                helper=lambda task: pool.submit(task, there),
+            )
+            polygons = pool.submit(lambda: _covered(reading.result(), perimeters_lonlat))
         accidents = load_accidents(session, rules.accident_devices, start, end)
         step("read records, findings and accidents", 1, 1)
         metric = _metric(records, finds, accidents)

@@ -14,9 +14,11 @@ metre there is a metre on the ground to better than 0.1 %.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -42,6 +44,7 @@ from mineaction.store.spatial_ddl import rtree_name
 from mineaction.store.tables import Accident, Activity, Finding, LandRelease
 
 __all__ = [
+    "Helper",
     "Metric",
     "Points",
     "accident_filter",
@@ -54,6 +57,9 @@ __all__ = [
 SEARCHING_ACTIVITIES = ("ts", "clearance_manual", "clearance_mechanical", "clearance_dogs", "bac")
 
 Floats = npt.NDArray[np.float64]
+#: Runs ``read(sibling)`` in the thread beside the caller's and returns its future: ``read``
+#: gets a session at the caller's commit on a connection of its own.
+Helper = Callable[[Callable[[Session], Any]], "Future[Any]"]
 
 
 @dataclass
@@ -101,17 +107,19 @@ def _period(column: Any, start: dt.date | None, end: dt.date | None) -> list[Any
     return clauses
 
 
-def _points(session: Session, query: Any, labels: Sequence[str]) -> Points:
+def _points(
+    session: Session, query: Any, labels: Sequence[str], helper: Helper | None = None
+) -> Points:
     """Read (id, lon, lat, category, quantity, date) rows into arrays.
 
     On PostgreSQL the rows come packed into bytea, read straight into numpy;
-    on SQLite in runs of aggregates (``_runs``).  Either way the category
-    comes as its position in ``labels`` and the date as a day number,
-    computed in SQL.
+    on SQLite in runs of aggregates (``_runs``), shared with ``helper``'s
+    thread when one is given.  Either way the category comes as its position
+    in ``labels`` and the date as a day number, computed in SQL.
     """
     if session.get_bind().dialect.name == "postgresql":
         return _points_copy(session, query, labels)
-    return _points_sqlite(session, query, labels)
+    return _points_sqlite(session, query, labels, helper)
 
 
 #: One row of ``_points_sqlite``: id, lon, lat, quantity, day number × 16 + category code.
@@ -120,8 +128,10 @@ _SQLITE_ROW = np.dtype(
 )
 #: A point's position as SQLite holds it (little-endian 2-D WKB, ``shapely.to_wkb``).
 _WKB_POINT = np.dtype([("order", "u1"), ("type", "<u4"), ("x", "<f8"), ("y", "<f8")])
-#: Rows ``_runs`` reads in one query (a few MB of text and WKB).
+#: Rows ``_runs`` reads in one query (a few MB of text and WKB), and ids in one range.
 RUN_ROWS = 65_536
+#: The most id ranges a table's read is cut into (wider ranges when the ids are spread out).
+MAX_RANGES = 4_096
 #: julianday() of a date less its proleptic Gregorian ordinal (``date.toordinal``).
 _JULIAN_OFFSET = 1721424.5
 
@@ -139,14 +149,23 @@ def _labels_sql(labels: Sequence[str]) -> str:
     return ", ".join(f"'{label}'" for label in labels)
 
 
-def _points_sqlite(session: Session, query: Any, labels: Sequence[str]) -> Points:
+def _driver(session: Session) -> Any:
+    """Return the sqlite3 connection under ``session``."""
+    return session.connection().connection.driver_connection
+
+
+def _points_sqlite(
+    session: Session, query: Any, labels: Sequence[str], helper: Helper | None
+) -> Points:
     """Read the rows of ``query`` on SQLite into arrays: id, place, quantity, day and category.
 
-    The rows come in runs of ``RUN_ROWS``, each run as one row of
-    aggregates (``_runs``): a few Python objects a run instead of five a
-    point, which halves the read of millions of points.  Should a run not
-    add up (a position stored other than as a 2-D point), the rows are read
-    one by one instead (``_row_by_row``): the same arrays, slower.
+    The table's ids are cut into ranges that this thread and ``helper``'s
+    (its own connection at the same commit: ``mineaction.store.sibling``)
+    take in turn, whichever is free, each read in runs of aggregates
+    (``_runs``): a few Python objects a run instead of five a point, and
+    SQLite works in both threads at once.  Should a run not add up (a
+    position stored other than as a 2-D point), the rows are read one by
+    one instead (``_row_by_row``): the same arrays, slower.
     """
     if len(labels) > 15:
         raise ValueError("at most 15 categories")
@@ -155,10 +174,21 @@ def _points_sqlite(session: Session, query: Any, labels: Sequence[str]) -> Point
     inner = _literal_sql(session, query)
     day = f"CAST(julianday(q.day) - {_JULIAN_OFFSET} AS INTEGER)"
     daycode = f"({day} << 4) + CASE q.cat {codes} END"
-    raw = session.connection().connection.driver_connection
-    rows = _runs(raw, inner, daycode)
+    ranges = IdRanges(*(_id_span(session, query) or (0, -1)))
+    theirs = (
+        helper(lambda other: _runs(_driver(other), inner, daycode, ranges))
+        if helper is not None
+        else None
+    )
+    try:
+        mine = _runs(_driver(session), inner, daycode, ranges)
+    except BaseException:
+        ranges.stop()  # the helper takes no more
+        raise
+    helped = [] if theirs is None else theirs.result()
+    rows = None if mine is None or helped is None else _joined(mine + helped)
     if rows is None:
-        rows = _row_by_row(raw, inner, daycode)
+        rows = _row_by_row(_driver(session), inner, daycode)
     names = np.array(list(labels), dtype=object)
     return Points(
         ids=rows["id"],
@@ -171,46 +201,112 @@ def _points_sqlite(session: Session, query: Any, labels: Sequence[str]) -> Point
     )
 
 
+def _id_span(session: Session, query: Any) -> tuple[int, int] | None:
+    """Return the least and greatest id of the table ``query`` reads (None when it is empty).
+
+    Two subqueries: SQLite answers each from the end of the primary key, but
+    ``min`` and ``max`` in one SELECT make it scan every row.
+    """
+    table = query.get_final_froms()[0]
+    least = select(func.min(table.c.id)).scalar_subquery()
+    greatest = select(func.max(table.c.id)).scalar_subquery()
+    row = session.execute(select(least, greatest)).one()
+    return None if row[0] is None else (int(row[0]), int(row[1]))
+
+
 def _row_by_row(raw: Any, inner: str, daycode: str) -> npt.NDArray[Any]:
     """Return the rows of ``inner`` by id, five numbers a row (a Python tuple each)."""
     sql = f"SELECT q.id, q.x, q.y, q.qty, {daycode} FROM ({inner}) AS q ORDER BY q.id"
     return np.fromiter(raw.execute(sql), dtype=_SQLITE_ROW)
 
 
-def _runs(raw: Any, inner: str, daycode: str) -> npt.NDArray[Any] | None:
-    """Return the rows of ``inner`` by id, read in runs of ``RUN_ROWS``; None if a run is off.
+class IdRanges:
+    """The ids from ``least`` to ``greatest`` in ranges, handed out in turn to the threads reading.
 
-    Each run is one row: its count, its last id, its points' WKB joined
-    (21 bytes a 2-D point, whose x and y are the exact doubles stored) and
-    its ids, quantities and day codes as decimal lists, which numpy parses
-    exactly.  The four aggregates see the run's rows in the same order, so
-    the n-th of each list belongs to the same row.  Anything that does not
-    add up — a point stored with a Z, a NULL the filter let through —
-    gives None, and the caller reads row by row.
+    At least ``RUN_ROWS`` ids a range, and at most ``MAX_RANGES`` ranges.
+    ``stop`` hands out no more (a reader found a run that does not add up).
+    """
+
+    def __init__(self, least: int, greatest: int) -> None:
+        self._next = least
+        self._greatest = greatest
+        self._width = max(RUN_ROWS, (greatest - least) // MAX_RANGES + 1)
+        self._lock = threading.Lock()
+
+    def take(self) -> tuple[int, int] | None:
+        """Return the next range's first and last id, or None when all are taken."""
+        with self._lock:
+            if self._next > self._greatest:
+                return None
+            first = self._next
+            self._next = first + self._width
+            return first, min(self._next - 1, self._greatest)
+
+    def stop(self) -> None:
+        """Hand out no more ranges."""
+        with self._lock:
+            self._next = self._greatest + 1
+
+
+class Run(NamedTuple):
+    """One run as SQLite gives it: the WKB of its points, their ids, quantities and codes."""
+
+    first: int  # the least id it could hold: runs are put in order by it
+    rows: int
+    wkb: bytes
+    ids: str  # decimal lists
+    quantities: str
+    codes: str
+
+
+def _runs(raw: Any, inner: str, daycode: str, ranges: IdRanges) -> list[Run] | None:
+    """Return the runs of the ranges this thread takes; None (and no more ranges) if one is off.
+
+    Each run is one row of at most ``RUN_ROWS`` rows of ``inner`` in a
+    range, by id: its count, its last id, its points' WKB joined (21 bytes a
+    2-D point, whose x and y are the exact doubles stored) and its ids,
+    quantities and day codes as decimal lists, which numpy parses exactly.
+    The four aggregates see the run's rows in the same order, so the n-th of
+    each list belongs to the same row.  Anything that does not add up — a
+    point stored with a Z, a NULL the filter let through — gives None, and
+    the caller reads row by row.
     """
     sql = (
         "SELECT count(*), max(r.id), CAST(group_concat(r.g, '') AS BLOB), "
         "group_concat(r.id), group_concat(r.qty), group_concat(r.code) FROM ("
         f"SELECT q.id AS id, q.g AS g, q.qty AS qty, {daycode} AS code FROM ({inner}) AS q "
-        f"WHERE q.id > ? ORDER BY q.id LIMIT {RUN_ROWS}) AS r"
+        f"WHERE q.id > ? AND q.id <= ? ORDER BY q.id LIMIT {RUN_ROWS}) AS r"
     )
-    blobs: list[bytes] = []
-    lists: tuple[list[str], list[str], list[str]] = ([], [], [])
-    total, last = 0, -(2**63)
-    while True:
-        count, last_id, blob, *texts = raw.execute(sql, (last,)).fetchone()
-        if count == 0:
-            break
-        if blob is None or len(blob) != count * _WKB_POINT.itemsize or None in texts:
-            return None
-        blobs.append(blob)
-        for into, listed in zip(lists, texts, strict=True):
-            into.append(listed)
-        total, last = total + count, last_id
-    wkb = np.frombuffer(b"".join(blobs), dtype=_WKB_POINT)
+    runs: list[Run] = []
+    while (taken := ranges.take()) is not None:
+        last, greatest = taken[0] - 1, taken[1]
+        while True:
+            count, last_id, blob, *texts = raw.execute(sql, (last, greatest)).fetchone()
+            if count == 0:
+                break
+            if blob is None or len(blob) != count * _WKB_POINT.itemsize or None in texts:
+                ranges.stop()
+                return None
+            runs.append(Run(last + 1, count, blob, *texts))
+            last = last_id
+    return runs
+
+
+def _joined(runs: list[Run]) -> npt.NDArray[Any] | None:
+    """Return the rows of ``runs`` (from any threads) by id; None if they do not add up."""
+    runs.sort(key=lambda run: run.first)
+    total = sum(run.rows for run in runs)
+    wkb = np.frombuffer(b"".join(run.wkb for run in runs), dtype=_WKB_POINT)
     if not ((wkb["order"] == 1).all() and (wkb["type"] == 1).all()):
         return None
-    ids, quantity, code = (np.fromstring(",".join(t), sep=",", dtype=np.int64) for t in lists)
+    ids, quantity, code = (
+        (
+            np.fromstring(",".join(texts), sep=",", dtype=np.int64)
+            for texts in zip(*((run.ids, run.quantities, run.codes) for run in runs), strict=True)
+        )
+        if runs
+        else (np.empty(0, np.int64),) * 3
+    )
     if not len(ids) == len(quantity) == len(code) == total:
         return None
     rows = np.empty(total, dtype=_SQLITE_ROW)
@@ -230,10 +326,9 @@ def _points_copy(session: Session, query: Any, labels: Sequence[str]) -> Points:
         f"(array_position(ARRAY[{codes}]::text[], q.cat::text) - 1)::int2, q.qty::int4, "
         f"(q.day - DATE '0001-01-01')::int4 FROM ({inner}) AS q"
     )
-    table = query.get_final_froms()[0]
-    least, greatest = session.execute(select(func.min(table.c.id), func.max(table.c.id))).one()
+    span = _id_span(session, query)
     fields = [("id", ">i8"), ("x", ">f8"), ("y", ">f8"), ("code", ">i2"), ("quantity", ">i4")]
-    key = None if least is None else (0, int(least), int(greatest))
+    key = None if span is None else (0, *span)
     rows = packed_rows(session, sql, [*fields, ("day", ">i4")], key=key)
     if len(rows) > 1 and not (rows["id"][1:] > rows["id"][:-1]).all():
         rows = rows[np.argsort(rows["id"], kind="stable")]  # by id, as on SQLite
@@ -274,9 +369,16 @@ def accident_filter(
 
 
 def load_findings(
-    session: Session, categories: Sequence[str], start: dt.date | None, end: dt.date | None
+    session: Session,
+    categories: Sequence[str],
+    start: dt.date | None,
+    end: dt.date | None,
+    helper: Helper | None = None,
 ) -> Points:
-    """Return approved findings of ``categories`` found in the period, with a position."""
+    """Return approved findings of ``categories`` found in the period, with a position.
+
+    On SQLite ``helper``'s thread, if given, reads part of them (``_points_sqlite``).
+    """
     query = select(
         Finding.id.label("id"),
         Finding.min_x.label("x"),
@@ -286,7 +388,7 @@ def load_findings(
         Finding.quantity.label("qty"),
         Finding.found_date.label("day"),
     ).where(*finding_filter(categories, start, end))
-    return _points(session, query, categories)
+    return _points(session, query, categories, helper)
 
 
 def load_accidents(
