@@ -58,6 +58,7 @@ from mineaction.analytics.spatial import (
     read_polygons,
 )
 from mineaction.analytics.spatial.nearest import nearest_polygons_xy
+from mineaction.analytics.spatial.pages import ordinary_pages
 from mineaction.analytics.verification.clusters import dbscan
 from mineaction.analytics.verification.result import (
     Distances,
@@ -120,7 +121,9 @@ def verify_records(
     # only through the sibling, taken before this session reads anything (on SQLite a
     # session that has read gets none).
     # (The pool is left first: it waits for the thread, which may be reading the sibling.)
+    # (Ordinary pages: numpy's huge pages cost this join more than they save; pages.py.)
     with (
+        ordinary_pages(),
         sibling_session(session) as sibling,
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="verify") as pool,
     ):
