@@ -128,9 +128,11 @@ _SQLITE_ROW = np.dtype(
 )
 #: A point's position as SQLite holds it (little-endian 2-D WKB, ``shapely.to_wkb``).
 _WKB_POINT = np.dtype([("order", "u1"), ("type", "<u4"), ("x", "<f8"), ("y", "<f8")])
-#: Rows ``_runs`` reads in one query (a few MB of text and WKB), and ids in one range.
+#: Ids in one range, so at most that many rows in one of ``_runs``'s queries (a few MB of text
+#: and WKB) while the ids are dense, as the database gives them.
 RUN_ROWS = 65_536
-#: The most id ranges a table's read is cut into (wider ranges when the ids are spread out).
+#: The most id ranges a table's read is cut into: ranges are wider (and may hold more rows)
+#: only when the ids are spread over more than RUN_ROWS × MAX_RANGES (268 million) numbers.
 MAX_RANGES = 4_096
 #: julianday() of a date less its proleptic Gregorian ordinal (``date.toordinal``).
 _JULIAN_OFFSET = 1721424.5
@@ -169,26 +171,32 @@ def _points_sqlite(
     """
     if len(labels) > 15:
         raise ValueError("at most 15 categories")
-    codes = " ".join(f"WHEN '{label}' THEN {n}" for n, label in enumerate(labels))
     _labels_sql(labels)
-    inner = _literal_sql(session, query)
-    day = f"CAST(julianday(q.day) - {_JULIAN_OFFSET} AS INTEGER)"
-    daycode = f"({day} << 4) + CASE q.cat {codes} END"
+    column = {c.name: _literal_sql(session, c.element) for c in query.selected_columns}
+    daycode = _daycode(column["day"], column["cat"], labels)
+    table = session.get_bind().dialect.identifier_preparer.format_table(
+        query.get_final_froms()[0]
+    )
+    where = _literal_sql(session, query.whereclause)
+    sql = (
+        f"SELECT count(*), CAST(group_concat({column['g']}, '') AS BLOB), "
+        f"group_concat({column['id']}), group_concat({column['qty']}), group_concat({daycode}) "
+        f"FROM {table} WHERE ({where}) AND {column['id']} >= ? AND {column['id']} <= ?"
+    )
     ranges = IdRanges(*(_id_span(session, query) or (0, -1)))
     theirs = (
-        helper(lambda other: _runs(_driver(other), inner, daycode, ranges))
-        if helper is not None
-        else None
+        helper(lambda other: _runs(_driver(other), sql, ranges)) if helper is not None else None
     )
     try:
-        mine = _runs(_driver(session), inner, daycode, ranges)
+        mine = _runs(_driver(session), sql, ranges)
     except BaseException:
         ranges.stop()  # the helper takes no more
         raise
     helped = [] if theirs is None else theirs.result()
     rows = None if mine is None or helped is None else _joined(mine + helped)
     if rows is None:
-        rows = _row_by_row(_driver(session), inner, daycode)
+        inner = _literal_sql(session, query)
+        rows = _row_by_row(_driver(session), inner, _daycode("q.day", "q.cat", labels))
     names = np.array(list(labels), dtype=object)
     return Points(
         ids=rows["id"],
@@ -212,6 +220,14 @@ def _id_span(session: Session, query: Any) -> tuple[int, int] | None:
     greatest = select(func.max(table.c.id)).scalar_subquery()
     row = session.execute(select(least, greatest)).one()
     return None if row[0] is None else (int(row[0]), int(row[1]))
+
+
+def _daycode(day: str, category: str, labels: Sequence[str]) -> str:
+    """Return SQL for the day number × 16 + the category's position in ``labels``."""
+    codes = " ".join(f"WHEN '{label}' THEN {n}" for n, label in enumerate(labels))
+    return (
+        f"(CAST(julianday({day}) - {_JULIAN_OFFSET} AS INTEGER) << 4) + CASE {category} {codes} END"
+    )
 
 
 def _row_by_row(raw: Any, inner: str, daycode: str) -> npt.NDArray[Any]:
@@ -259,36 +275,27 @@ class Run(NamedTuple):
     codes: str
 
 
-def _runs(raw: Any, inner: str, daycode: str, ranges: IdRanges) -> list[Run] | None:
+def _runs(raw: Any, sql: str, ranges: IdRanges) -> list[Run] | None:
     """Return the runs of the ranges this thread takes; None (and no more ranges) if one is off.
 
-    Each run is one row of at most ``RUN_ROWS`` rows of ``inner`` in a
-    range, by id: its count, its last id, its points' WKB joined (21 bytes a
-    2-D point, whose x and y are the exact doubles stored) and its ids,
-    quantities and day codes as decimal lists, which numpy parses exactly.
-    The four aggregates see the run's rows in the same order, so the n-th of
-    each list belongs to the same row.  Anything that does not add up — a
-    point stored with a Z, a NULL the filter let through — gives None, and
-    the caller reads row by row.
+    Each run is the one row ``sql`` gives for a range of ids (the table's
+    rows in it, read through the primary key in id order): its count, its
+    points' WKB joined (21 bytes a 2-D point, whose x and y are the exact
+    doubles stored) and its ids, quantities and day codes as decimal lists,
+    which numpy parses exactly.  The four aggregates see the rows in the
+    same order, so the n-th of each list belongs to the same row.  Anything
+    that does not add up — a point stored with a Z, a NULL the filter let
+    through — gives None, and the caller reads row by row.
     """
-    sql = (
-        "SELECT count(*), max(r.id), CAST(group_concat(r.g, '') AS BLOB), "
-        "group_concat(r.id), group_concat(r.qty), group_concat(r.code) FROM ("
-        f"SELECT q.id AS id, q.g AS g, q.qty AS qty, {daycode} AS code FROM ({inner}) AS q "
-        f"WHERE q.id > ? AND q.id <= ? ORDER BY q.id LIMIT {RUN_ROWS}) AS r"
-    )
     runs: list[Run] = []
     while (taken := ranges.take()) is not None:
-        last, greatest = taken[0] - 1, taken[1]
-        while True:
-            count, last_id, blob, *texts = raw.execute(sql, (last, greatest)).fetchone()
-            if count == 0:
-                break
-            if blob is None or len(blob) != count * _WKB_POINT.itemsize or None in texts:
-                ranges.stop()
-                return None
-            runs.append(Run(last + 1, count, blob, *texts))
-            last = last_id
+        count, blob, *texts = raw.execute(sql, taken).fetchone()
+        if count == 0:
+            continue
+        if blob is None or len(blob) != count * _WKB_POINT.itemsize or None in texts:
+            ranges.stop()
+            return None
+        runs.append(Run(taken[0], count, blob, *texts))
     return runs
 
 
