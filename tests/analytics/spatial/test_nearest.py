@@ -7,6 +7,7 @@ import pytest
 import shapely
 
 from mineaction.analytics.spatial import nearest
+from mineaction.analytics.spatial.grid import PointGrid
 from mineaction.analytics.spatial.nearest import nearest_polygons_xy, segment_distance
 
 rng = np.random.default_rng(20261130)
@@ -98,3 +99,21 @@ def test_points_inside_two_polygons_and_empty_polygons() -> None:
     assert index.tolist() == [2, 1]  # in both: the nearer centroid; the empty one is never chosen
     none = nearest_polygons_xy(np.array([1.0]), np.array([1.0]), np.array([shapely.Polygon()]))
     assert none[0].tolist() == [-1] and np.isnan(none[1]).all()
+
+
+def test_points_in_a_grids_order_from_its_origin_give_the_same_answers() -> None:
+    polygons = records(40, 30_000.0)
+    x = rng.uniform(400_000, 430_000, 6_000)
+    y = rng.uniform(4_400_000, 4_430_000, 6_000)
+    grid = PointGrid(x, y, strip=250.0)
+    # The grid's points in its order, then points outside it (some before its origin).
+    ox, oy = rng.uniform(390_000, 440_000, (2, 500))
+    oy += 4_000_000.0
+    gx, gy = np.r_[grid.xs, ox], np.r_[grid.ys, oy]
+    index, distance = nearest_polygons_xy(
+        gx, gy, polygons, cell=grid.strip, origin=(grid.x0, grid.y0)
+    )
+    plain_index, plain_distance = nearest_polygons_xy(gx, gy, polygons, cell=250.0)
+    assert (index == plain_index).all()
+    assert (bits(distance) == bits(plain_distance)).all()
+    assert (bits(distance) == bits(brute(gx, gy, polygons).min(axis=1))).all()

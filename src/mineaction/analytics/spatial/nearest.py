@@ -121,12 +121,21 @@ class _Edges:
 
 
 def nearest_polygons_xy(
-    x: Floats, y: Floats, polygons: Geoms, *, cell: float = CELL
+    x: Floats,
+    y: Floats,
+    polygons: Geoms,
+    *,
+    cell: float = CELL,
+    origin: tuple[float, float] | None = None,
 ) -> tuple[Ints, Floats]:
     """Return, for each point (x, y), the index of the nearest polygon and the distance to it.
 
     Exact: the same distance as ``shapely.distance`` (0 inside a polygon).
-    No polygon gives index -1 and distance NaN.
+    No polygon gives index -1 and distance NaN.  The cells' corners lie on
+    ``origin`` (by default the least x and y) plus multiples of ``cell``:
+    points that come mostly sorted by cell row, then by x — a
+    ``PointGrid``'s order, with strips of ``cell`` from the same origin —
+    are grouped into cells in a hundredth of the time of a shuffle.
     """
     n = len(x)
     nearest = np.full(n, -1, dtype=np.int64)
@@ -136,7 +145,7 @@ def nearest_polygons_xy(
         return nearest, distance
     polygons = polygons[kept]
     edges = _Edges(polygons)
-    cells = _Cells(x, y, cell)
+    cells = _Cells(x, y, cell, origin)
     near_cell, near_poly = _near_polygons(cells, edges, polygons)
     cell_of_pair, edge_of_pair = _cell_edges(cells, edges, near_cell, near_poly)
     best, owner, tied = _measure(cells, edges, cell_of_pair, edge_of_pair)
@@ -149,17 +158,24 @@ def nearest_polygons_xy(
 class _Cells:
     """The points grouped into square cells: each cell's points, its box, centre, half-diagonal."""
 
-    def __init__(self, x: Floats, y: Floats, side: float) -> None:
-        cx = np.floor((x - x.min()) / side).astype(np.int64)
-        cy = np.floor((y - y.min()) / side).astype(np.int64)
+    def __init__(
+        self, x: Floats, y: Floats, side: float, origin: tuple[float, float] | None
+    ) -> None:
+        x0, y0 = origin or (float(x.min()), float(y.min()))
+        cx = np.floor((x - x0) / side).astype(np.int64)
+        cy = np.floor((y - y0) / side).astype(np.int64)
+        cx -= cx.min()  # points before the origin too
+        cy -= cy.min()
         key = cy * (int(cx.max()) + 1) + cx
-        # A cell's points may come in any order: each is measured on its own.
-        self.order = np.argsort(key).astype(np.int64)
+        # A cell's points may come in any order: each is measured on its own.  A stable
+        # sort is as quick as numpy's SIMD one on shuffled keys, and takes a hundredth of
+        # its time on keys sorted already but for a few (a PointGrid's order).
+        self.order = np.argsort(key, kind="stable").astype(np.int64)
         sorted_key = key[self.order]
+        self.xs, self.ys = x[self.order], y[self.order]
         self.start = np.flatnonzero(np.r_[True, sorted_key[1:] != sorted_key[:-1]]).astype(np.int64)
         self.count = len(self.start)
         self.size = np.diff(np.r_[self.start, len(x)]).astype(np.int64)
-        self.xs, self.ys = x[self.order], y[self.order]
         # The box of each cell's points (tighter than the cell).
         self.minx = np.minimum.reduceat(self.xs, self.start)
         self.maxx = np.maximum.reduceat(self.xs, self.start)

@@ -174,9 +174,7 @@ def _points_sqlite(
     _labels_sql(labels)
     column = {c.name: _literal_sql(session, c.element) for c in query.selected_columns}
     daycode = _daycode(column["day"], column["cat"], labels)
-    table = session.get_bind().dialect.identifier_preparer.format_table(
-        query.get_final_froms()[0]
-    )
+    table = session.get_bind().dialect.identifier_preparer.format_table(query.get_final_froms()[0])
     where = _literal_sql(session, query.whereclause)
     sql = (
         f"SELECT count(*), CAST(group_concat({column['g']}, '') AS BLOB), "
