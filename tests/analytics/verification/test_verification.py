@@ -23,13 +23,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pyogrio
 import pytest
 import shapely
 from pyproj import Geod
-from sqlalchemy import update
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from mineaction.analytics.verification import (
     SUMMARY_KEYS,
@@ -347,3 +349,31 @@ def test_a_verification_sees_what_its_own_transaction_has_just_written(world: Da
         session.rollback()
     assert by_id(v)["MFR-B"]["findings_inside"] == 1
     assert v.proposed == []
+
+
+def test_a_verification_reads_the_same_with_a_sibling_as_without(
+    world: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A fresh session gets a sibling on either backend; an SQLite session that has read
+    # already gets none and reads everything itself: the answers must not differ.
+    from mineaction.analytics.verification import engine
+
+    given: list[bool] = []
+    real = engine.sibling_session
+
+    @contextmanager
+    def spied(session: Session) -> Iterator[Session | None]:
+        with real(session) as sibling:
+            given.append(sibling is not None)
+            yield sibling
+
+    monkeypatch.setattr(engine, "sibling_session", spied)
+    with world.session() as session:
+        beside = verify_records(session, start=dt.date(2021, 1, 1))
+    with world.session() as session:
+        session.execute(select(Finding.id).limit(1)).all()  # it has read
+        alone = verify_records(session, start=dt.date(2021, 1, 1))
+    assert given == [True, world.dialect == "postgresql"]
+    assert json.dumps(beside.as_dict()) == json.dumps(alone.as_dict())
+    assert beside.outside.ids.tolist() == alone.outside.ids.tolist()
+    assert beside.outside.distance_m.tolist() == alone.outside.distance_m.tolist()

@@ -9,7 +9,7 @@ points:
 
 1. records are read with their perimeters and projected to metres;
 2. mine findings and accidents of the period are read as numbers (on
-   PostgreSQL packed into bytea, on SQLite in runs of aggregates; see
+   PostgreSQL packed into bytea, on SQLite as aggregates of id ranges; see
    ``spatial.py``) and projected;
 3. one join per kind of point gives every (record, point) pair within the
    buffer and whether the point is inside; the figures of every record are
@@ -20,18 +20,20 @@ points:
 5. points outside every record are tested against every hazard, those
    outside both are clustered into proposed suspected areas, and each
    point outside gets its nearest record and the exact distance to it
-   (``mineaction.analytics.spatial.nearest``).
+   (``mineaction.analytics.spatial.nearest``, on the points in their
+   grid's order).
 
 A second thread takes the work that waits on nothing the caller's thread
-does next: step 4's geometry while the points are read (on PostgreSQL
-step 4's queries and the hazards' too, in a sibling connection with the
-caller's snapshot: ``mineaction.store.sibling``), the hazards' projection
-while the points are projected and joined with the records, then step 5's
-nearest record and the outside layer while the points are tested against
-the hazards and clustered.  NumPy, Shapely, GEOS and PROJ let go of the GIL
-in their loops, so two cores share the work (bench/bench_records.py).  The
-thread is given plain values; it reads the database only through the
-sibling, never through the caller's session.
+does next: step 4's queries and the hazards', in a sibling connection at
+the caller's commit (``mineaction.store.sibling``), then on SQLite a share
+of step 2's findings, then step 4's geometry, all while the points are
+read; the hazards' projection while the points are projected and joined
+with the records, then step 5's nearest record and the outside layer while
+the points are tested against the hazards and clustered.  NumPy, Shapely,
+GEOS, PROJ and SQLite let go of the GIL in their loops, so two cores share
+the work (bench/bench_records.py).  The thread is given plain values and
+the sibling, never the caller's session.  Without a sibling (see
+``sibling_session``) everything is read in the caller's thread.
 """
 
 from __future__ import annotations
