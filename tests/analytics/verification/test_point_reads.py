@@ -99,21 +99,21 @@ def test_sqlite_reads_in_runs_the_rows_it_reads_one_by_one(
     sqlite_db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ids = _placed_with_a_gap(sqlite_db, 11, slice(2, 5))
-    monkeypatch.setattr(spatial, "RUN_ROWS", 3)  # ranges of three ids, runs of three rows
+    monkeypatch.setattr(spatial, "RUN_ROWS", 3)  # ranges of three ids
     taken: list[str] = []
-    real_runs = spatial._runs
+    real_run = spatial._run
 
-    def runs(*args: Any) -> Any:
-        rows = real_runs(*args)
-        taken.append("runs" if rows is not None else "fallback")
-        return rows
+    def run(*args: Any) -> Any:
+        got = real_run(*args)
+        taken.append("run" if got is not None else "fallback")
+        return got
 
-    monkeypatch.setattr(spatial, "_runs", runs)
+    monkeypatch.setattr(spatial, "_run", run)
     with sqlite_db.session() as session:
         in_runs = load_findings(session, tuple(EO_CATEGORY), None, None)
-        monkeypatch.setattr(spatial, "_runs", lambda *_args: None)
+        monkeypatch.setattr(spatial, "_run", lambda *_args: None)
         one_by_one = load_findings(session, tuple(EO_CATEGORY), None, None)
-    assert taken == ["runs"]
+    assert taken == ["run"] * 4  # ids 1-3, 4-6 (one left), 7-9, 10-11
     assert in_runs.ids.tolist() == ids
     assert _arrays(in_runs) == _arrays(one_by_one)
 
@@ -134,11 +134,12 @@ def test_sqlite_reads_a_point_stored_with_a_z_row_by_row(sqlite_db: Database) ->
     assert got.category.tolist() == CATEGORIES[:4]
 
 
-def test_sqlite_shares_the_ranges_with_a_helper_on_its_own_connection(
-    sqlite_db: Database, monkeypatch: pytest.MonkeyPatch
+def test_the_ranges_are_shared_with_a_helper_on_its_own_connection(
+    db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    ids = _placed_with_a_gap(sqlite_db, 20, slice(3, 6))
-    monkeypatch.setattr(spatial, "RUN_ROWS", 3)
+    ids = _placed_with_a_gap(db, 20, slice(3, 6))
+    monkeypatch.setattr(spatial, "RUN_ROWS", 3)  # SQLite's ranges
+    monkeypatch.setattr(spatial, "PACK_RANGE", 3)  # PostgreSQL's
 
     class Shared(spatial.IdRanges):
         """The helper (run first) takes the first two ranges; this thread the rest."""
@@ -158,25 +159,23 @@ def test_sqlite_shares_the_ranges_with_a_helper_on_its_own_connection(
         done.set_result(task(sibling))
         return done
 
-    with sqlite_db.session() as session, sibling_session(session) as sibling:
+    with db.session() as session, sibling_session(session) as sibling:
         assert sibling is not None
         shared = load_findings(session, tuple(EO_CATEGORY), None, None, helper=helper)
         mine = session.connection().connection.driver_connection
-        monkeypatch.setattr(spatial, "_runs", lambda *_args: None)
-        one_by_one = load_findings(session, tuple(EO_CATEGORY), None, None)
+        alone = load_findings(session, tuple(EO_CATEGORY), None, None)
     assert Shared.quota < -1  # this thread took ranges after the helper's two
     assert connections and connections[0] is not mine
     assert shared.ids.tolist() == ids
-    assert _arrays(shared) == _arrays(one_by_one)
+    assert _arrays(shared) == _arrays(alone)
 
 
 def test_id_ranges_cover_every_id_once_in_at_most_so_many_ranges(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(spatial, "RUN_ROWS", 10)
     monkeypatch.setattr(spatial, "MAX_RANGES", 7)
     for least, greatest in [(1, 1), (1, 10), (1, 11), (5, 70), (-3, 2_000), (1, 0)]:
-        ranges = spatial.IdRanges(least, greatest)
+        ranges = spatial.IdRanges(least, greatest, 10)
         taken = []
         while (r := ranges.take()) is not None:
             taken.append(r)
@@ -184,7 +183,7 @@ def test_id_ranges_cover_every_id_once_in_at_most_so_many_ranges(
         assert covered == list(range(least, greatest + 1))
         assert len(taken) <= 7
         assert all(last - first + 1 >= min(10, greatest - least + 1) for first, last in taken[:-1])
-    ranges = spatial.IdRanges(1, 50)  # ranges of RUN_ROWS ids, the ids being few
+    ranges = spatial.IdRanges(1, 50, 10)  # ranges of the width given, the ids being few
     assert ranges.take() == (1, 10)
     ranges.stop()
     assert ranges.take() is None

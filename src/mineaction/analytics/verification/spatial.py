@@ -18,7 +18,7 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -60,6 +60,7 @@ Floats = npt.NDArray[np.float64]
 #: Runs ``read(sibling)`` in the thread beside the caller's and returns its future: ``read``
 #: gets a session at the caller's commit on a connection of its own.
 Helper = Callable[[Callable[[Session], Any]], "Future[Any]"]
+T = TypeVar("T")
 
 
 @dataclass
@@ -118,7 +119,7 @@ def _points(
     in ``labels`` and the date as a day number, computed in SQL.
     """
     if session.get_bind().dialect.name == "postgresql":
-        return _points_copy(session, query, labels)
+        return _points_copy(session, query, labels, helper)
     return _points_sqlite(session, query, labels, helper)
 
 
@@ -134,6 +135,9 @@ RUN_ROWS = 65_536
 #: The most id ranges a table's read is cut into: ranges are wider (and may hold more rows)
 #: only when the ids are spread over more than RUN_ROWS × MAX_RANGES (268 million) numbers.
 MAX_RANGES = 4_096
+#: Ids in one range read from PostgreSQL (a few MB packed; ``packed_rows`` cuts a range too
+#: wide for one bytea).
+PACK_RANGE = 262_144
 #: julianday() of a date less its proleptic Gregorian ordinal (``date.toordinal``).
 _JULIAN_OFFSET = 1721424.5
 
@@ -181,17 +185,9 @@ def _points_sqlite(
         f"group_concat({column['id']}), group_concat({column['qty']}), group_concat({daycode}) "
         f"FROM {table} WHERE ({where}) AND {column['id']} >= ? AND {column['id']} <= ?"
     )
-    ranges = IdRanges(*(_id_span(session, query) or (0, -1)))
-    theirs = (
-        helper(lambda other: _runs(_driver(other), sql, ranges)) if helper is not None else None
-    )
-    try:
-        mine = _runs(_driver(session), sql, ranges)
-    except BaseException:
-        ranges.stop()  # the helper takes no more
-        raise
-    helped = [] if theirs is None else theirs.result()
-    rows = None if mine is None or helped is None else _joined(mine + helped)
+    ranges = IdRanges(*(_id_span(session, query) or (0, -1)), RUN_ROWS)
+    runs = _in_turn(session, ranges, helper, lambda reader, ids: _run(_driver(reader), sql, ids))
+    rows = None if runs is None else _joined(runs)
     if rows is None:
         inner = _literal_sql(session, query)
         rows = _row_by_row(_driver(session), inner, _daycode("q.day", "q.cat", labels))
@@ -237,14 +233,14 @@ def _row_by_row(raw: Any, inner: str, daycode: str) -> npt.NDArray[Any]:
 class IdRanges:
     """The ids from ``least`` to ``greatest`` in ranges, handed out in turn to the threads reading.
 
-    At least ``RUN_ROWS`` ids a range, and at most ``MAX_RANGES`` ranges.
+    At least ``width`` ids a range, and at most ``MAX_RANGES`` ranges.
     ``stop`` hands out no more (a reader found a run that does not add up).
     """
 
-    def __init__(self, least: int, greatest: int) -> None:
+    def __init__(self, least: int, greatest: int, width: int) -> None:
         self._next = least
         self._greatest = greatest
-        self._width = max(RUN_ROWS, (greatest - least) // MAX_RANGES + 1)
+        self._width = max(width, (greatest - least) // MAX_RANGES + 1)
         self._lock = threading.Lock()
 
     def take(self) -> tuple[int, int] | None:
@@ -265,7 +261,6 @@ class IdRanges:
 class Run(NamedTuple):
     """One run as SQLite gives it: the WKB of its points, their ids, quantities and codes."""
 
-    first: int  # the least id it could hold: runs are put in order by it
     rows: int
     wkb: bytes
     ids: str  # decimal lists
@@ -273,33 +268,63 @@ class Run(NamedTuple):
     codes: str
 
 
-def _runs(raw: Any, sql: str, ranges: IdRanges) -> list[Run] | None:
-    """Return the runs of the ranges this thread takes; None (and no more ranges) if one is off.
+def _in_turn(
+    session: Session,
+    ranges: IdRanges,
+    helper: Helper | None,
+    read: Callable[[Session, tuple[int, int]], T | None],
+) -> list[T] | None:
+    """Return ``read(reader, ids)`` of every range, by range; None if a read gave None.
 
-    Each run is the one row ``sql`` gives for a range of ids (the table's
-    rows in it, read through the primary key in id order): its count, its
-    points' WKB joined (21 bytes a 2-D point, whose x and y are the exact
-    doubles stored) and its ids, quantities and day codes as decimal lists,
-    which numpy parses exactly.  The four aggregates see the rows in the
-    same order, so the n-th of each list belongs to the same row.  Anything
-    that does not add up — a point stored with a Z, a NULL the filter let
-    through — gives None, and the caller reads row by row.
+    This thread reads with ``session`` and ``helper``'s (if given) with its
+    sibling, each taking the next range whenever it is free.
     """
-    runs: list[Run] = []
-    while (taken := ranges.take()) is not None:
-        count, blob, *texts = raw.execute(sql, taken).fetchone()
-        if count == 0:
-            continue
-        if blob is None or len(blob) != count * _WKB_POINT.itemsize or None in texts:
-            ranges.stop()
-            return None
-        runs.append(Run(taken[0], count, blob, *texts))
-    return runs
+
+    def take(reader: Session) -> list[tuple[int, T]] | None:
+        got = []
+        while (ids := ranges.take()) is not None:
+            value = read(reader, ids)
+            if value is None:
+                ranges.stop()  # the other thread takes no more
+                return None
+            got.append((ids[0], value))
+        return got
+
+    theirs = helper(take) if helper is not None else None
+    try:
+        mine = take(session)
+    except BaseException:
+        ranges.stop()
+        raise
+    helped = [] if theirs is None else theirs.result()
+    if mine is None or helped is None:
+        return None
+    return [value for _, value in sorted(mine + helped, key=lambda got: got[0])]
+
+
+def _run(raw: Any, sql: str, ids: tuple[int, int]) -> Run | None:
+    """Return the run ``sql`` gives for a range of ids; None if it does not add up.
+
+    The run is the table's rows in the range, read through the primary key
+    in id order, as one row: its count, its points' WKB joined (21 bytes a
+    2-D point, whose x and y are the exact doubles stored) and its ids,
+    quantities and day codes as decimal lists, which numpy parses exactly.
+    The four aggregates see the rows in the same order, so the n-th of each
+    list belongs to the same row.  Anything that does not add up — a point
+    stored with a Z, a NULL the filter let through — gives None, and the
+    caller reads row by row.
+    """
+    count, blob, *texts = raw.execute(sql, ids).fetchone()
+    if count == 0:
+        return Run(0, b"", "", "", "")
+    if blob is None or len(blob) != count * _WKB_POINT.itemsize or None in texts:
+        return None
+    return Run(count, blob, *texts)
 
 
 def _joined(runs: list[Run]) -> npt.NDArray[Any] | None:
-    """Return the rows of ``runs`` (from any threads) by id; None if they do not add up."""
-    runs.sort(key=lambda run: run.first)
+    """Return the rows of ``runs`` (in id order) by id; None if they do not add up."""
+    runs = [run for run in runs if run.rows]
     total = sum(run.rows for run in runs)
     wkb = np.frombuffer(b"".join(run.wkb for run in runs), dtype=_WKB_POINT)
     if not ((wkb["order"] == 1).all() and (wkb["type"] == 1).all()):
@@ -322,8 +347,15 @@ def _joined(runs: list[Run]) -> npt.NDArray[Any] | None:
     return rows
 
 
-def _points_copy(session: Session, query: Any, labels: Sequence[str]) -> Points:
-    """Read the rows of ``query`` on PostgreSQL into arrays, packed into bytea in the database."""
+def _points_copy(
+    session: Session, query: Any, labels: Sequence[str], helper: Helper | None
+) -> Points:
+    """Read the rows of ``query`` on PostgreSQL into arrays, packed into bytea in the database.
+
+    The table's ids are cut into ranges that this connection and ``helper``'s
+    sibling (the same snapshot) take in turn: two server processes pack the
+    rows at once.
+    """
     inner = _literal_sql(session, query)
     codes = _labels_sql(labels)
     sql = (
@@ -331,10 +363,21 @@ def _points_copy(session: Session, query: Any, labels: Sequence[str]) -> Points:
         f"(array_position(ARRAY[{codes}]::text[], q.cat::text) - 1)::int2, q.qty::int4, "
         f"(q.day - DATE '0001-01-01')::int4 FROM ({inner}) AS q"
     )
-    span = _id_span(session, query)
     fields = [("id", ">i8"), ("x", ">f8"), ("y", ">f8"), ("code", ">i2"), ("quantity", ">i4")]
-    key = None if span is None else (0, *span)
-    rows = packed_rows(session, sql, [*fields, ("day", ">i4")], key=key)
+    fields.append(("day", ">i4"))
+    ranges = IdRanges(*(_id_span(session, query) or (0, -1)), PACK_RANGE)
+    parts = _in_turn(
+        session,
+        ranges,
+        helper,
+        lambda reader, ids: packed_rows(
+            reader,
+            f"{sql} WHERE q.id BETWEEN {ids[0]:d} AND {ids[1]:d}",
+            fields,
+            key=(0, *ids),
+        ),
+    )
+    rows = np.concatenate(parts) if parts else np.empty(0, dtype=np.dtype(fields))
     if len(rows) > 1 and not (rows["id"][1:] > rows["id"][:-1]).all():
         rows = rows[np.argsort(rows["id"], kind="stable")]  # by id, as on SQLite
     names = np.array(list(labels), dtype=object)
