@@ -114,9 +114,10 @@ def _points(
     """Read (id, lon, lat, category, quantity, date) rows into arrays.
 
     On PostgreSQL the rows come packed into bytea, read straight into numpy;
-    on SQLite in runs of aggregates (``_runs``), shared with ``helper``'s
-    thread when one is given.  Either way the category comes as its position
-    in ``labels`` and the date as a day number, computed in SQL.
+    on SQLite as aggregates of id ranges (``_run``).  Either way the ranges
+    are shared with ``helper``'s thread when one is given, the category
+    comes as its position in ``labels`` and the date as a day number,
+    computed in SQL.
     """
     if session.get_bind().dialect.name == "postgresql":
         return _points_copy(session, query, labels, helper)
@@ -129,8 +130,8 @@ _SQLITE_ROW = np.dtype(
 )
 #: A point's position as SQLite holds it (little-endian 2-D WKB, ``shapely.to_wkb``).
 _WKB_POINT = np.dtype([("order", "u1"), ("type", "<u4"), ("x", "<f8"), ("y", "<f8")])
-#: Ids in one range, so at most that many rows in one of ``_runs``'s queries (a few MB of text
-#: and WKB) while the ids are dense, as the database gives them.
+#: Ids in one range on SQLite, so at most that many rows in one of ``_run``'s aggregates (a few
+#: MB of text and WKB) while the ids are dense, as the database gives them.
 RUN_ROWS = 65_536
 #: The most id ranges a table's read is cut into: ranges are wider (and may hold more rows)
 #: only when the ids are spread over more than RUN_ROWS × MAX_RANGES (268 million) numbers.
@@ -167,9 +168,9 @@ def _points_sqlite(
 
     The table's ids are cut into ranges that this thread and ``helper``'s
     (its own connection at the same commit: ``mineaction.store.sibling``)
-    take in turn, whichever is free, each read in runs of aggregates
-    (``_runs``): a few Python objects a run instead of five a point, and
-    SQLite works in both threads at once.  Should a run not add up (a
+    take in turn, whichever is free, each read as one row of aggregates
+    (``_run``): a few Python objects a range instead of five a point, and
+    SQLite works in both threads at once.  Should a range not add up (a
     position stored other than as a 2-D point), the rows are read one by
     one instead (``_row_by_row``): the same arrays, slower.
     """
