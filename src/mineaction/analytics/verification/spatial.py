@@ -89,11 +89,6 @@ class Points:
         """Return each point's category (a string each)."""
         return self.labels[self.code] if len(self.code) else np.empty(0, dtype=object)
 
-    def project(self, metric: Metric) -> shapely.Geometry:
-        """Project into ``metric`` and return the points as an array of shapely points."""
-        self.x, self.y = metric.xy(self.lon, self.lat)
-        return shapely.points(self.x, self.y)
-
     def date(self, index: int) -> dt.date:
         """Return the date of event ``index``."""
         return dt.date.fromordinal(int(self.day[index]))
