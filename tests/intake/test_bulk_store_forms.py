@@ -92,21 +92,27 @@ def rtree_state(db: Database) -> tuple[list[tuple[float, ...]], list[tuple[float
     return [tuple(b) for b in boxes], [tuple(r) for r in indexed], triggers
 
 
-def test_every_finding_written_in_bulk_is_in_the_rtree(sqlite_db: Database, tmp_path: Path) -> None:
+@pytest.mark.parametrize("count", [300, 1500], ids=["filled-per-chunk", "packed-at-the-end"])
+def test_every_finding_written_in_bulk_is_in_the_rtree(
+    sqlite_db: Database, tmp_path: Path, count: int
+) -> None:
+    # 300 rows go to the R*Tree chunk by chunk; 1,500, large next to the (empty) table, are
+    # packed into it once at the end (store/rtree_pack.py), with the per-row code's rows.
     with sqlite_db.session() as s:
         setup_references(s)
-        rows = plain_rows(s, 300, seed=11)
+        rows = plain_rows(s, count, seed=11)
         rows[150:150] = odd_rows(s)  # the per-row code writes these, between two bulk runs
     report = import_file(sqlite_db, "findings", write(tmp_path / "season.csv", rows))
     assert report.created == len(rows)
     boxes, indexed, triggers = rtree_state(sqlite_db)
-    assert len(boxes) >= 300
+    assert len(boxes) >= count
     # The R*Tree keeps 32-bit floats: each box holds the point it was made for.
     assert [b[0] for b in boxes] == [r[0] for r in indexed]
     for (_, x0, x1, y0, y1), (_, rx0, rx1, ry0, ry1) in zip(boxes, indexed, strict=True):
         assert rx0 <= x0 <= x1 <= rx1 and ry0 <= y0 <= y1 <= ry1
     assert triggers == 1
-    with sqlite_db.engine.begin() as conn:  # and the trigger indexes the next row again
+    with sqlite_db.engine.begin() as conn:  # SQLite finds the tree sound, and its trigger is back
+        assert conn.execute(text("SELECT rtreecheck('rtree_findings')")).scalar_one() == "ok"
         conn.execute(
             text(
                 "INSERT INTO findings (id, found_date, category, quantity, version, approval, "

@@ -17,8 +17,10 @@ last, in the same transaction.
 Positions go straight from the parsed arrays to WKB (``points.py``), with no
 shapely object per row.  The bounding-box columns are filled here; on SQLite
 the R*Tree takes a chunk's boxes in one ``INSERT … SELECT`` (its insert
-trigger is off meanwhile, in the same transaction), on PostGIS the GiST
-index follows the rows as it always does.  The report roll-up likewise gets
+trigger is off meanwhile, in the same transaction) or, for a large import,
+is packed afresh from all its entries after the last chunk
+(``store/rtree_pack.py``); on PostGIS the GiST index follows the rows as it
+always does.  The report roll-up likewise gets
 the sums of the rows written, made from their values, in one upsert on
 SQLite after the last chunk or before the per-row code writes (its insert
 trigger off during the chunks' inserts; ``store/rollup_ddl.py``); on
@@ -45,8 +47,9 @@ from mineaction.services.findings import eo_model_id
 from mineaction.store import audit_chain, rollup_ddl
 from mineaction.store.base import utcnow
 from mineaction.store.index_rebuild import DeferredIndexes, worth_rebuilding
+from mineaction.store.rtree_pack import DeferredRTree
 from mineaction.store.sequences import next_values
-from mineaction.store.spatial_ddl import rtree_filled_after_inserts
+from mineaction.store.spatial_ddl import rtree_filled_after_inserts, rtree_name
 from mineaction.store.tables import Finding
 from mineaction.store.tables.system import AuditEntry
 
@@ -81,10 +84,12 @@ class FindingWriter:
         self._sums = rollup_ddl.WrittenSums(session.connection(), "findings")
         # A large import next to what the table holds indexes its rows after writing them.
         self._indexes = DeferredIndexes(session.connection(), "findings")
+        self._rtree: DeferredRTree | None = None
         if self.dialect.name == "sqlite":
             stored = session.connection().exec_driver_sql("SELECT count(*) FROM findings")
             if worth_rebuilding(int(stored.scalar_one()), expected_rows):
                 self._indexes.drop()
+                self._rtree = DeferredRTree(session.connection(), rtree_name("findings"))
 
     def finish(self) -> None:
         """Wait for the last ``COPY``, create again the indexes the import deferred.
@@ -94,6 +99,8 @@ class FindingWriter:
         if self._copier is not None:
             self._copier.finish()
         self.settle()
+        if self._rtree is not None:
+            self._rtree.pack()
         self._indexes.restore()
 
     def settle(self) -> None:
@@ -174,7 +181,12 @@ class FindingWriter:
                 rollup_ddl.insert_trigger_off(conn, "findings"),
             ):
                 _executemany(conn, self.findings, values, len(take))
-                fill_rtree(ids[0], ids[-1])
+                if self._rtree is None:
+                    fill_rtree(ids[0], ids[-1])
+                else:
+                    placed = points.placed
+                    x, y = points.x[placed], points.y[placed]
+                    self._rtree.add(np.asarray(ids)[placed], np.column_stack([x, x, y, y]))
                 self._sums.add(values, len(take))
             audit_chain.seal_columns(conn, audit, len(take), canonical)
             _executemany(conn, self.audit, audit, len(take))
