@@ -125,14 +125,23 @@ def seal(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
         prev = row["hash"] = link(prev, _content(row, before, after))
 
 
-def seal_columns(conn: Connection, columns: dict[str, Any], n: int, afters: Iterable[str]) -> None:
+def seal_columns(
+    conn: Connection,
+    columns: dict[str, Any],
+    n: int,
+    afters: Iterable[str],
+    *,
+    known_tail: tuple[int, str] | None = None,
+) -> None:
     """Like ``seal`` for column-wise rows (the bulk writer): ``afters`` are the JSON texts.
 
     Every row has ``before`` null and shares ``at``, ``actor``, ``action``,
     ``kind``, ``record_version`` and ``note``; ``record_id`` is a list.
     Adds the ``id``, ``prev_hash`` and ``hash`` lists to ``columns``.
+    ``known_tail`` is the chain's last entry (id, hash) when the caller knows it
+    (its own last seal, nothing written since); else it is read.
     """
-    last_id, prev = tail(conn)
+    last_id, prev = known_tail if known_tail is not None else tail(conn)
     ids = next_ids(conn, last_id, n)
     prevs: list[str] = []
     hashes: list[str] = []

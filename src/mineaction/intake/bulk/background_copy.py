@@ -1,15 +1,17 @@
-"""PostgreSQL takes one chunk's ``COPY`` while the import reads and checks the next.
+"""The store takes one chunk while the import reads and checks the next.
 
-The server's work for a chunk (its indexes, the GiST index, the foreign-key
-checks) is most of a PostgreSQL import's time; the client's (parsing and
-checking the next chunk, building its audit rows) need not wait for it.  So
-the writer hands each chunk's ``COPY`` to a thread and returns.
+On PostgreSQL the server's work for a chunk's ``COPY`` (its indexes, the
+GiST index, the foreign-key checks) is most of an import's time; on SQLite
+the library's work for a chunk's INSERTs (B-trees, pages, the write-ahead
+log) runs with Python's lock released.  Neither need wait for the client's
+work on the next chunk (parsing and checking it, building its audit rows),
+so the writer hands each chunk's statements to a thread and returns.
 
 The connection stays the import's own: before any other statement runs on
-it (a lookup, the per-row code's flush, the next chunk's ids), the import
-waits for the ``COPY`` in flight to end, through SQLAlchemy's
+it (a lookup, the per-row code's flush, the roll-up's sums), the import
+waits for the chunk in flight to be written, through SQLAlchemy's
 ``before_cursor_execute`` event on that connection; ``finish`` waits before
-the commit.  A ``COPY`` that fails raises its error in the importing thread
+the commit.  A write that fails raises its error in the importing thread
 at that point (wrapped by SQLAlchemy as the error of the statement that
 waited), and the transaction rolls back as it always did.
 """

@@ -1,12 +1,14 @@
 """Writing clean findings in bulk, with the history rows the ORM would have written.
 
-The rows go into the import's own transaction: SQLite through multi-row
-INSERTs that SQLAlchemy compiles for the table (values passed through the
-columns' own bind processors, so they are stored exactly as the ORM stores
-them), PostgreSQL through ``COPY … FROM STDIN`` in a thread while the import goes on
-with the next chunk (``background_copy.py``).  Ids are taken as the ORM
-would get them (the next rowid on SQLite, the table's sequence on
-PostgreSQL), so both paths number the records alike.  Every record gets the
+The rows go into the import's own transaction, in a thread while the import
+goes on with the next chunk (``background_copy.py``): SQLite through
+multi-row INSERTs that SQLAlchemy compiles for the table (values passed
+through the columns' own bind processors, so they are stored exactly as the
+ORM stores them; a value every row shares bound once per statement),
+PostgreSQL through ``COPY … FROM STDIN``.  Ids are taken as the ORM would
+get them (the next rowid on SQLite, the table's sequence on PostgreSQL), so
+both paths number the records alike; on SQLite the writer counts on from
+its own last id and audit entry until the per-row code writes.  Every record gets the
 audit row that ``store/history.py`` writes for an insert (``audit.py``),
 chained to the entry before it as ``store/audit_chain.py`` describes (the
 chain is locked before the first row is written, so concurrent writers wait
@@ -30,6 +32,7 @@ PostgreSQL its statement trigger sums each COPY at once.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from itertools import chain
 from typing import Any
 
@@ -77,9 +80,12 @@ class FindingWriter:
             conn = session.connection()
             self._cache_size = int(conn.exec_driver_sql("PRAGMA cache_size").scalar_one())
             conn.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
-        self._copier: BackgroundCopy | None = None
-        if self.dialect.name == "postgresql":  # the server takes a chunk while the next is made
-            self._copier = BackgroundCopy(session.connection())
+        # The store takes a chunk in a thread while the next is read and checked.
+        self._copier = BackgroundCopy(session.connection())
+        # SQLite: the next finding id and the audit chain's last entry, while only this
+        # writer writes (None: ask the database).
+        self._next_id: int | None = None
+        self._chain: tuple[int, str] | None = None
         # SQLite: the roll-up takes all chunks' sums at once (PostgreSQL's trigger sums a COPY).
         self._sums = rollup_ddl.WrittenSums(session.connection(), "findings")
         # A large import next to what the table holds indexes its rows after writing them.
@@ -96,8 +102,7 @@ class FindingWriter:
 
         Call when every row is written, before the commit.
         """
-        if self._copier is not None:
-            self._copier.finish()
+        self._copier.finish()
         self.settle()
         if self._rtree is not None:
             self._rtree.pack()
@@ -110,11 +115,11 @@ class FindingWriter:
         roll-up as the rows before it left it.
         """
         self._sums.write()
+        self._next_id = self._chain = None  # the per-row code takes ids and extends the chain
 
     def close(self) -> None:
         """Let the last ``COPY`` end; give the connection back its own page cache size (SQLite)."""
-        if self._copier is not None:
-            self._copier.close()
+        self._copier.close()
         if self._cache_size is not None:
             self.session.connection().exec_driver_sql(f"PRAGMA cache_size = {self._cache_size}")
 
@@ -164,33 +169,37 @@ class FindingWriter:
         audit, canonical = finding_audit_rows(
             values, points.wkt(), session_info=self.session.info, now=now
         )
-        if self._copier is not None:
+        n = len(take)
+        if self.dialect.name == "postgresql":
             values["geom"] = points.ewkb_hex()
-            audit_chain.seal_columns(conn, audit, len(take), canonical)
-            n = len(take)
+            audit_chain.seal_columns(conn, audit, n, canonical)
 
-            def copy_chunk() -> None:
+            def write_chunk() -> None:
                 _copy(conn, self.findings, values, n)
                 _copy(conn, self.audit, audit, n)
 
-            self._copier.start(copy_chunk)
         else:
             values["geom"] = points.wkb()
-            with (
-                rtree_filled_after_inserts(conn, "findings") as fill_rtree,
-                rollup_ddl.insert_trigger_off(conn, "findings"),
-            ):
-                _executemany(conn, self.findings, values, len(take))
-                if self._rtree is None:
-                    fill_rtree(ids[0], ids[-1])
-                else:
-                    placed = points.placed
-                    x, y = points.x[placed], points.y[placed]
-                    self._rtree.add(np.asarray(ids)[placed], np.column_stack([x, x, y, y]))
-                self._sums.add(values, len(take))
-            audit_chain.seal_columns(conn, audit, len(take), canonical)
-            _executemany(conn, self.audit, audit, len(take))
-        return len(take)
+            audit_chain.seal_columns(conn, audit, n, canonical, known_tail=self._chain)
+            self._chain = (audit["id"][-1], audit["hash"][-1])
+            self._sums.add(values, n)
+            if self._rtree is not None:
+                placed = points.placed
+                x, y = points.x[placed], points.y[placed]
+                self._rtree.add(np.asarray(ids)[placed], np.column_stack([x, x, y, y]))
+
+            def write_chunk() -> None:
+                with (
+                    rtree_filled_after_inserts(conn, "findings") as fill_rtree,
+                    rollup_ddl.insert_trigger_off(conn, "findings"),
+                ):
+                    _executemany(conn, self.findings, values, n)
+                    if self._rtree is None:
+                        fill_rtree(ids[0], ids[-1])
+                _executemany(conn, self.audit, audit, n)
+
+        self._copier.start(write_chunk)
+        return n
 
     def _model_ids(self, parsed: ParsedFindings, pick: list[int]) -> list[int | None]:
         """Return each row's catalogue entry, adding new models as the service does."""
@@ -209,8 +218,12 @@ class FindingWriter:
     def _next_ids(self, conn: Connection, n: int) -> list[int]:
         if self.dialect.name == "postgresql":
             return next_values(conn, "findings", "id", n)
-        start = int(conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM findings").scalar_one())
-        return list(range(start + 1, start + 1 + n))
+        start = self._next_id
+        if start is None:
+            last = conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM findings").scalar_one()
+            start = int(last) + 1
+        self._next_id = start + n
+        return list(range(start, start + n))
 
 
 #: Columns the writer hands over in the store's own form: WKB or hex EWKB, JSON text.
@@ -223,28 +236,56 @@ def _executemany(conn: Connection, table: Table, values: dict[str, Any], n: int)
     Hundreds of rows per statement, not one: with triggers on a table (the
     R*Tree's, the audit log's) SQLite opens a statement journal for every
     statement, and one per row made that dominate (bench/ measured it).
+    A value shared by every row (a constant in ``values``) is bound once per
+    statement as a numbered parameter that each row's tuple names, not once
+    per row: binding was most of what Python spent on the inserts.
     """
     dialect = conn.dialect
     stmt = insert(table).values({name: bindparam(name) for name in values})
     compiled = stmt.compile(dialect=dialect)
     order = list(compiled.positiontup or [])
-    prepared = []
+    shared: list[Any] = []
+    columns: list[list[Any]] = []
+    slots: list[str] = []  # each column's parameter in a row's tuple: "{s}" shared, "{v}" per row
     for name in order:
         value = values[name]
         process: Callable[[Any], Any] | None = None
         if name not in READY_COLUMNS and not isinstance(table.c[name].type, Float):
             process = table.c[name].type._cached_bind_processor(dialect)
         if isinstance(value, list):
-            prepared.append(_processed(process, value) if process else value)
+            columns.append(_processed(process, value) if process else value)
+            slots.append(f"v{len(columns) - 1}")
         else:
-            prepared.append([process(value) if process else value] * n)
-    flat = list(chain.from_iterable(zip(*prepared, strict=True)))
-    head, _values, group = str(compiled).rpartition(" VALUES ")
-    step = max(1, min(ROWS_PER_STATEMENT, MAX_PARAMETERS // len(order))) * len(order)
-    for start in range(0, len(flat), step):
-        part = flat[start : start + step]
-        sql = f"{head} VALUES {', '.join([group] * (len(part) // len(order)))}"
-        conn.exec_driver_sql(sql, tuple(part))
+            shared.append(process(value) if process else value)
+            slots.append(f"s{len(shared) - 1}")
+    flat = list(chain.from_iterable(zip(*columns, strict=True))) if columns else []
+    width = len(columns)
+    head = str(compiled).rpartition(" VALUES ")[0]
+    per_statement = max(1, min(ROWS_PER_STATEMENT, (MAX_PARAMETERS - len(shared)) // max(width, 1)))
+    for start in range(0, n, per_statement):
+        rows = min(per_statement, n - start)
+        part = flat[start * width : (start + rows) * width]
+        conn.exec_driver_sql(
+            _numbered_values(head, slots, len(shared), width, rows), (*shared, *part)
+        )
+
+
+@lru_cache(maxsize=32)
+def _numbered_values_text(slots: tuple[str, ...], shared: int, width: int, rows: int) -> str:
+    groups = []
+    for row in range(rows):
+        base = shared + row * width + 1
+        names = [
+            f"?{int(slot[1:]) + 1}" if slot[0] == "s" else f"?{base + int(slot[1:])}"
+            for slot in slots
+        ]
+        groups.append(f"({', '.join(names)})")
+    return ", ".join(groups)
+
+
+def _numbered_values(head: str, slots: list[str], shared: int, width: int, rows: int) -> str:
+    """Return ``head VALUES (…), (…)`` for ``rows`` rows: shared values first, then row by row."""
+    return f"{head} VALUES {_numbered_values_text(tuple(slots), shared, width, rows)}"
 
 
 def _processed(process: Callable[[Any], Any], values: list[Any]) -> list[Any]:
