@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection, Engine
 from mineaction.store.rtree_pack import (
     MAX_CELLS,
     DeferredRTree,
+    pack_table,
     replace_entries,
     rounded_down,
     rounded_up,
@@ -186,3 +187,20 @@ def test_a_deferred_tree_keeps_the_newer_box_of_a_row_changed_meanwhile(engine: 
         assert stored[changed] == (2.0, 2.0, 2.0, 2.0)
         x = boxes[9]
         assert stored[int(ids[9])][0] <= x[0] <= stored[int(ids[9])][1]
+
+
+def test_a_table_packs_its_boxed_rows_with_their_whole_ids(engine: Engine) -> None:
+    big = 2**62 + 1  # an id a float would round
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "CREATE TABLE spots (id INTEGER PRIMARY KEY, min_x, max_x, min_y, max_y)"
+        )
+        conn.exec_driver_sql(
+            f"INSERT INTO spots VALUES (1, 46.5, 46.5, 39.75, 39.75), ({big}, 47, 47.5, 40, 40.5), "
+            "(3, NULL, NULL, NULL, NULL)"
+        )
+        pack_table(conn, "spots", "packed")
+    with engine.connect() as conn:
+        assert _check(conn, "packed") == "ok"
+        stored = conn.exec_driver_sql("SELECT * FROM packed ORDER BY id").all()
+    assert stored == [(1, 46.5, 46.5, 39.75, 39.75), (big, 47.0, 47.5, 40.0, 40.5)]

@@ -31,9 +31,10 @@ Everything happens in the caller's transaction: a rollback restores the tree.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
+from typing import Any
 
 import numpy as np
 from sqlalchemy.engine import Connection
@@ -251,13 +252,36 @@ def _replace(conn: Connection, rtree: str, ids: np.ndarray, packed: np.ndarray) 
     cursor.close()
 
 
+def pack_table(conn: Connection, table: str, rtree: str) -> None:
+    """Make the boxes of ``table``'s rows (its ``min_x`` … ``max_y`` columns) all ``rtree`` holds.
+
+    Rows without a box are left out, as the insert trigger leaves them out.
+    A table without boxed rows leaves the tree as it is.
+    """
+    result = conn.exec_driver_sql(
+        f"SELECT id, min_x, max_x, min_y, max_y FROM {table} WHERE min_x IS NOT NULL"
+    )
+    parts = [_ids_and_boxes(rows) for rows in result.partitions(ROWID_BATCH)]  # rows, a batch
+    if parts:
+        ids, boxes = zip(*parts, strict=True)
+        replace_entries(conn, rtree, np.concatenate(ids), np.concatenate(boxes))
+
+
 def entries(conn: Connection, rtree: str) -> tuple[np.ndarray, np.ndarray]:
     """Return the ids and boxes ``rtree`` holds now (boxes as min x, max x, min y, max y)."""
     rows = conn.exec_driver_sql(f"SELECT id, min_x, max_x, min_y, max_y FROM {rtree}").all()
-    if not rows:
-        return np.empty(0, dtype=np.int64), np.empty((0, 4), dtype=np.float64)
-    table = np.array(rows, dtype=np.float64)
-    return table[:, 0].astype(np.int64), table[:, 1:]
+    return _ids_and_boxes(rows)
+
+
+#: A row of (id, min x, max x, min y, max y), the id kept whole.
+_ROW = np.dtype([("id", "i8"), ("min_x", "f8"), ("max_x", "f8"), ("min_y", "f8"), ("max_y", "f8")])
+
+
+def _ids_and_boxes(rows: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
+    """Return the ids and the boxes of rows of (id, min x, max x, min y, max y)."""
+    table = np.array([tuple(r) for r in rows], dtype=_ROW)
+    boxes = np.column_stack([table[k] for k in ("min_x", "max_x", "min_y", "max_y")])
+    return table["id"], boxes.reshape(-1, 4)
 
 
 @dataclass

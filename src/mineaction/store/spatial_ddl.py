@@ -15,6 +15,8 @@ from contextlib import contextmanager
 
 from sqlalchemy.engine import Connection
 
+from mineaction.store import rtree_pack
+
 
 def rtree_name(table: str) -> str:
     """Return the name of the R*Tree that indexes ``table`` on SQLite."""
@@ -38,7 +40,11 @@ def _sqlite_rtree(conn: Connection, table: str) -> None:
         f"CREATE TRIGGER IF NOT EXISTS {rt}_del AFTER DELETE ON {table} BEGIN "
         f"DELETE FROM {rt} WHERE id = OLD.id; END"
     )
-    # Rows written before the R*Tree existed (upgrades) are indexed once.
+    # Rows written before the R*Tree existed (upgrades) or while its triggers were off (a
+    # restore) are indexed once: an empty tree is packed from them all at once.
+    if conn.exec_driver_sql(f"SELECT 1 FROM {rt} LIMIT 1").first() is None:
+        rtree_pack.pack_table(conn, table, rt)
+        return
     conn.exec_driver_sql(
         f"INSERT OR IGNORE INTO {rt} SELECT id, min_x, max_x, min_y, max_y FROM {table} "
         f"WHERE min_x IS NOT NULL"
