@@ -98,7 +98,7 @@ class FindingWriter:
                 self._rtree = DeferredRTree(session.connection(), rtree_name("findings"))
 
     def finish(self) -> None:
-        """Wait for the last ``COPY``, create again the indexes the import deferred.
+        """Wait for the last chunk's write; pack the R*Tree and create the indexes it deferred.
 
         Call when every row is written, before the commit.
         """
@@ -118,7 +118,7 @@ class FindingWriter:
         self._next_id = self._chain = None  # the per-row code takes ids and extends the chain
 
     def close(self) -> None:
-        """Let the last ``COPY`` end; give the connection back its own page cache size (SQLite)."""
+        """Let the last chunk's write end; give the connection back its page cache size (SQLite)."""
         self._copier.close()
         if self._cache_size is not None:
             self.session.connection().exec_driver_sql(f"PRAGMA cache_size = {self._cache_size}")
@@ -246,7 +246,7 @@ def _executemany(conn: Connection, table: Table, values: dict[str, Any], n: int)
     order = list(compiled.positiontup or [])
     shared: list[Any] = []
     columns: list[list[Any]] = []
-    slots: list[str] = []  # each column's parameter in a row's tuple: "{s}" shared, "{v}" per row
+    slots: list[str] = []  # each column's parameter in a row's tuple: "sK" shared, "vK" per row
     for name in order:
         value = values[name]
         process: Callable[[Any], Any] | None = None
