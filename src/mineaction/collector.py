@@ -13,28 +13,26 @@ the last pause ends, and only if it was running when the first began.
 from __future__ import annotations
 
 import gc
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 
-_lock = threading.Lock()
-_pauses = 0
-_was_enabled = False
+from mineaction.shared_setting import SharedSetting
 
 
-@contextmanager
-def paused() -> Iterator[None]:
+def _pause() -> bool:
+    """Turn the automatic collector off; return whether it was on."""
+    was = gc.isenabled()
+    gc.disable()
+    return was
+
+
+def _resume(was: bool) -> None:
+    if was:
+        gc.enable()
+
+
+_pauses = SharedSetting(_pause, _resume)
+
+
+def paused() -> AbstractContextManager[None]:
     """Keep the automatic collector off inside the block (explicit ``gc.collect`` still works)."""
-    global _pauses, _was_enabled
-    with _lock:
-        if _pauses == 0:
-            _was_enabled = gc.isenabled()
-            gc.disable()
-        _pauses += 1
-    try:
-        yield
-    finally:
-        with _lock:
-            _pauses -= 1
-            if _pauses == 0 and _was_enabled:
-                gc.enable()
+    return _pauses.held()

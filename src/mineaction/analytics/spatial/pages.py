@@ -17,17 +17,13 @@ share one switch: the advice comes back when the last block ends.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 
 import numpy as np
 
-__all__ = ["ordinary_pages"]
+from mineaction.shared_setting import SharedSetting
 
-_lock = threading.Lock()
-_active = 0
-_before = True
+__all__ = ["ordinary_pages"]
 
 
 def _switch(on: bool) -> bool:
@@ -37,18 +33,9 @@ def _switch(on: bool) -> bool:
     return bool(setter(on)) if setter is not None else True
 
 
-@contextmanager
-def ordinary_pages() -> Iterator[None]:
+_pages = SharedSetting(lambda: _switch(False), _switch)
+
+
+def ordinary_pages() -> AbstractContextManager[None]:
     """Leave numpy's arrays on ordinary pages until the block (and any other at once) ends."""
-    global _active, _before
-    with _lock:
-        if _active == 0:
-            _before = _switch(False)
-        _active += 1
-    try:
-        yield
-    finally:
-        with _lock:
-            _active -= 1
-            if _active == 0:
-                _switch(_before)
+    return _pages.held()

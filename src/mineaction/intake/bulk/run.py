@@ -34,6 +34,7 @@ from mineaction.intake.kinds import Context, Kind
 from mineaction.intake.pipeline import MAX_PROBLEMS, ImportRefused, ImportReport, _import_row
 from mineaction.intake.readers.base import Chunk, ColumnChunk, SourceRow, Table
 from mineaction.services.country import configured_country
+from mineaction.shared_setting import quick_handoffs
 from mineaction.store.database import Database
 
 #: Rows parsed and written together; memory grows with it, not with the file.
@@ -71,6 +72,7 @@ def import_table(
         try:
             with (
                 _collections_between_chunks() as collect,
+                quick_handoffs(),  # the writer's thread takes Python's lock back at once
                 read_ahead(table.chunks(chunk_rows)) as chunks,
             ):
                 for chunk in chunks:
