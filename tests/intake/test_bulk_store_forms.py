@@ -20,7 +20,7 @@ import pytest
 import shapely
 from sqlalchemy import text
 
-from mineaction.intake.bulk import import_table
+from mineaction.intake.bulk import import_table, writer
 from mineaction.intake.bulk.audit import snapshot_texts
 from mineaction.intake.bulk.points import Points
 from mineaction.intake.kinds import get_kind
@@ -29,6 +29,7 @@ from mineaction.intake.readers import open_table
 from mineaction.store import rollup_ddl
 from mineaction.store.database import Database
 from mineaction.store.index_rebuild import DeferredIndexes
+from mineaction.store.rtree_pack import DeferredRTree
 from tests.intake.test_bulk import odd_rows, plain_rows, setup_references, write
 
 
@@ -122,6 +123,55 @@ def test_every_finding_written_in_bulk_is_in_the_rtree(
             )
         )
     assert rtree_state(sqlite_db)[1][-1][0] == 100000
+
+
+def test_past_the_packing_cap_the_rtree_takes_the_kept_rows_and_a_row_changed_meanwhile(
+    sqlite_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A large import keeps the boxes it writes to pack the R*Tree at the end, but only up to
+    # MAX_PACKED_ROWS (memory); past it the kept rows go to the tree by id range, and must not
+    # clash with a kept row the per-row code moved meanwhile (its trigger indexed it already).
+    monkeypatch.setattr(writer, "MAX_PACKED_ROWS", 500)
+    abandoned: list[int] = []
+    keep = DeferredRTree.abandon
+
+    def abandon(self: DeferredRTree) -> list[tuple[int, int]]:
+        abandoned.append(self.count)
+        return keep(self)
+
+    monkeypatch.setattr(DeferredRTree, "abandon", abandon)
+    with sqlite_db.session() as s:
+        setup_references(s)
+        rows = plain_rows(s, 1100, seed=14)
+    first = [[f"P-{i}", *row[1:]] for i, row in enumerate(rows)]
+    first[1][0] = ""  # no id of its own: an export names it findings-N
+    import_file(
+        sqlite_db, "findings", write(tmp_path / "first.csv", first[:1]), approval="submitted"
+    )
+    with sqlite_db.engine.connect() as conn:
+        moved_id = conn.execute(text("SELECT max(id) FROM findings")).scalar_one() + 1
+    moved = [f"findings-{moved_id}", *first[1][1:]]
+    moved[7], moved[8] = first[2][7], first[2][8]  # another point of the same kind of place
+    moved[3] = first[2][3]
+    season = [*first[1:300], moved, *first[300:]]
+    kind, table = get_kind("findings"), open_table(write(tmp_path / "season.csv", season))
+    report = import_table(
+        sqlite_db, kind, table, approval="submitted", dry_run=False, actor="im-officer",
+        note="import findings season.csv", chunk_rows=200,
+    )  # fmt: skip
+    assert (report.created, report.updated) == (len(season) - 1, 1)
+    assert abandoned == [399]  # two chunks kept (the moved row went row by row), then the cap
+    boxes, indexed, triggers = rtree_state(sqlite_db)
+    assert len(boxes) == len(rows) and triggers == 1
+    assert [b[0] for b in boxes] == [r[0] for r in indexed]
+    for (_, x0, x1, y0, y1), (_, rx0, rx1, ry0, ry1) in zip(boxes, indexed, strict=True):
+        assert rx0 <= x0 <= x1 <= rx1 and ry0 <= y0 <= y1 <= ry1
+    with sqlite_db.engine.connect() as conn:
+        assert conn.execute(text("SELECT rtreecheck('rtree_findings')")).scalar_one() == "ok"
+        where = conn.execute(
+            text("SELECT min_x, min_y FROM findings WHERE id = :id"), {"id": moved_id}
+        ).one()
+    assert tuple(where) == (float(first[2][7]), float(first[2][8]))
 
 
 def test_a_refused_import_leaves_the_rtree_and_its_trigger_as_they_were(

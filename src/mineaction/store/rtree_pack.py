@@ -258,19 +258,25 @@ def pack_table(conn: Connection, table: str, rtree: str) -> None:
     Rows without a box are left out, as the insert trigger leaves them out.
     A table without boxed rows leaves the tree as it is.
     """
-    result = conn.exec_driver_sql(
-        f"SELECT id, min_x, max_x, min_y, max_y FROM {table} WHERE min_x IS NOT NULL"
+    ids, boxes = _read_boxes(
+        conn, f"SELECT id, min_x, max_x, min_y, max_y FROM {table} WHERE min_x IS NOT NULL"
     )
-    parts = [_ids_and_boxes(rows) for rows in result.partitions(ROWID_BATCH)]  # rows, a batch
-    if parts:
-        ids, boxes = zip(*parts, strict=True)
-        replace_entries(conn, rtree, np.concatenate(ids), np.concatenate(boxes))
+    if len(ids):
+        replace_entries(conn, rtree, ids, boxes)
 
 
 def entries(conn: Connection, rtree: str) -> tuple[np.ndarray, np.ndarray]:
     """Return the ids and boxes ``rtree`` holds now (boxes as min x, max x, min y, max y)."""
-    rows = conn.exec_driver_sql(f"SELECT id, min_x, max_x, min_y, max_y FROM {rtree}").all()
-    return _ids_and_boxes(rows)
+    return _read_boxes(conn, f"SELECT id, min_x, max_x, min_y, max_y FROM {rtree}")
+
+
+def _read_boxes(conn: Connection, sql: str) -> tuple[np.ndarray, np.ndarray]:
+    """Return the ids and boxes ``sql`` selects, read a batch of rows at a time (memory)."""
+    parts = [_ids_and_boxes(rows) for rows in conn.exec_driver_sql(sql).partitions(ROWID_BATCH)]
+    if not parts:
+        return np.empty(0, dtype=np.int64), np.empty((0, 4), dtype=np.float64)
+    ids, boxes = zip(*parts, strict=True)
+    return np.concatenate(ids), np.concatenate(boxes)
 
 
 #: A row of (id, min x, max x, min y, max y), the id kept whole.
@@ -300,10 +306,24 @@ class DeferredRTree:
     _ids: list[np.ndarray] = field(default_factory=list)
     _boxes: list[np.ndarray] = field(default_factory=list)
 
+    @property
+    def count(self) -> int:
+        """Return how many rows wait to be packed."""
+        return sum(len(ids) for ids in self._ids)
+
     def add(self, ids: np.ndarray, boxes: np.ndarray) -> None:
         """Remember rows added to the table without the tree (their boxes as it keeps them)."""
         self._ids.append(np.asarray(ids, dtype=np.int64))
         self._boxes.append(outward(boxes))
+
+    def abandon(self) -> list[tuple[int, int]]:
+        """Forget the rows added; return the first and last id of each ``add`` (none empty).
+
+        For a caller that will put them in the tree itself after all, by id range.
+        """
+        spans = [(int(ids.min()), int(ids.max())) for ids in self._ids if len(ids)]
+        self._ids, self._boxes = [], []
+        return spans
 
     def pack(self) -> None:
         """Build the tree from what it holds and the rows added; forget them."""

@@ -62,22 +62,23 @@ def create_rtree_insert_trigger(conn: Connection, table: str) -> None:
 
 
 @contextmanager
-def rtree_filled_after_inserts(
-    conn: Connection, table: str
-) -> Iterator[Callable[[int, int], None]]:
+def rtree_filled_after_inserts(conn: Connection, table: str) -> Iterator[Callable[..., None]]:
     """Within the block, rows inserted into ``table`` go to its R*Tree only when asked (SQLite).
 
     The insert trigger is dropped for the block and created again after it,
     in the same transaction, so a crash or a rollback leaves it as it was.
     The block calls ``fill(first_id, last_id)`` after inserting rows with ids
     in that range: they go to the R*Tree in one statement instead of one
-    trigger call each.
+    trigger call each.  ``fill(first_id, last_id, indexed_ok=True)`` leaves
+    out rows the tree holds already (rows changed since they were inserted,
+    which the update trigger indexed).
     """
     rt = rtree_name(table)
 
-    def fill(first: int, last: int) -> None:
+    def fill(first: int, last: int, *, indexed_ok: bool = False) -> None:
+        verb = "INSERT OR IGNORE" if indexed_ok else "INSERT"
         conn.exec_driver_sql(
-            f"INSERT INTO {rt} SELECT id, min_x, max_x, min_y, max_y FROM {table} "
+            f"{verb} INTO {rt} SELECT id, min_x, max_x, min_y, max_y FROM {table} "
             "WHERE id BETWEEN ? AND ? AND min_x IS NOT NULL",
             (first, last),
         )

@@ -59,6 +59,10 @@ from mineaction.store.tables.system import AuditEntry
 #: Rows per INSERT statement on SQLite, and the most parameters a statement may have.
 ROWS_PER_STATEMENT = 500
 MAX_PARAMETERS = 32_766
+#: Rows whose boxes a large import keeps to pack the R*Tree at the end (about 24 bytes each,
+#: and as much again while packing); past it the tree takes them chunk by chunk, so that
+#: memory stays bounded whatever the size of the file.
+MAX_PACKED_ROWS = 2_000_000
 #: SQLite page cache of the importing connection, in KiB.
 SQLITE_CACHE_KIB = 128 * 1024
 
@@ -183,10 +187,16 @@ class FindingWriter:
             audit_chain.seal_columns(conn, audit, n, canonical, known_tail=self._chain)
             self._chain = (audit["id"][-1], audit["hash"][-1])
             self._sums.add(values, n)
+            # Rows written earlier and kept for packing, put in the tree now: too many to keep.
+            late: list[tuple[int, int]] = []
+            if self._rtree is not None and self._rtree.count + n > MAX_PACKED_ROWS:
+                late, self._rtree = self._rtree.abandon(), None
             if self._rtree is not None:
                 placed = points.placed
                 x, y = points.x[placed], points.y[placed]
                 self._rtree.add(np.asarray(ids)[placed], np.column_stack([x, x, y, y]))
+            # What this chunk's job puts in the tree (decided now: the job runs later).
+            fill_own = self._rtree is None
 
             def write_chunk() -> None:
                 with (
@@ -194,7 +204,9 @@ class FindingWriter:
                     rollup_ddl.insert_trigger_off(conn, "findings"),
                 ):
                     _executemany(conn, self.findings, values, n)
-                    if self._rtree is None:
+                    for first, last in late:  # the per-row code may have moved some since
+                        fill_rtree(first, last, indexed_ok=True)
+                    if fill_own:
                         fill_rtree(ids[0], ids[-1])
                 _executemany(conn, self.audit, audit, n)
 
