@@ -13,7 +13,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -24,7 +26,7 @@ from mineaction.intake.bulk import import_table, writer
 from mineaction.intake.bulk.audit import snapshot_texts
 from mineaction.intake.bulk.points import Points
 from mineaction.intake.kinds import get_kind
-from mineaction.intake.pipeline import ImportRefused, import_file
+from mineaction.intake.pipeline import ImportRefused, ImportReport, import_file
 from mineaction.intake.readers import open_table
 from mineaction.store import rollup_ddl
 from mineaction.store.database import Database
@@ -125,6 +127,38 @@ def test_every_finding_written_in_bulk_is_in_the_rtree(
     assert rtree_state(sqlite_db)[1][-1][0] == 100000
 
 
+def season_changing_a_bulk_row(
+    db: Database,
+    tmp_path: Path,
+    rows: list[list[Any]],
+    *,
+    prefix: str,
+    at: int,
+    change: Callable[[list[Any]], None],
+) -> tuple[Path, int]:
+    """Store ``rows[0]``; write a season of the other rows with, at ``at``, a row naming the
+    season's first (which the bulk path writes) by its export id, changed by ``change``.
+
+    Returns the season's file and the id its first row will get.
+    """
+    first = [[f"{prefix}-{i}", *row[1:]] for i, row in enumerate(rows)]
+    first[1][0] = ""  # no id of its own: an export names it findings-N
+    import_file(db, "findings", write(tmp_path / "first.csv", first[:1]), approval="submitted")
+    with db.engine.connect() as conn:
+        next_id = int(conn.execute(text("SELECT max(id) FROM findings")).scalar_one()) + 1
+    changed = [f"findings-{next_id}", *first[1][1:]]
+    change(changed)
+    return write(tmp_path / "season.csv", [*first[1:at], changed, *first[at:]]), next_id
+
+
+def import_season(db: Database, season: Path, chunk_rows: int) -> ImportReport:
+    """Import ``season`` through the bulk path in chunks of ``chunk_rows``, as submitted."""
+    return import_table(
+        db, get_kind("findings"), open_table(season), approval="submitted", dry_run=False,
+        actor="im-officer", note="import findings season.csv", chunk_rows=chunk_rows,
+    )  # fmt: skip
+
+
 def test_past_the_packing_cap_the_rtree_takes_the_kept_rows_and_a_row_changed_meanwhile(
     sqlite_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -143,23 +177,15 @@ def test_past_the_packing_cap_the_rtree_takes_the_kept_rows_and_a_row_changed_me
     with sqlite_db.session() as s:
         setup_references(s)
         rows = plain_rows(s, 1100, seed=14)
-    first = [[f"P-{i}", *row[1:]] for i, row in enumerate(rows)]
-    first[1][0] = ""  # no id of its own: an export names it findings-N
-    import_file(
-        sqlite_db, "findings", write(tmp_path / "first.csv", first[:1]), approval="submitted"
+
+    def move(row: list[Any]) -> None:  # to another row's point, in its district
+        row[3], row[7], row[8] = rows[2][3], rows[2][7], rows[2][8]
+
+    season, moved_id = season_changing_a_bulk_row(
+        sqlite_db, tmp_path, rows, prefix="P", at=300, change=move
     )
-    with sqlite_db.engine.connect() as conn:
-        moved_id = conn.execute(text("SELECT max(id) FROM findings")).scalar_one() + 1
-    moved = [f"findings-{moved_id}", *first[1][1:]]
-    moved[7], moved[8] = first[2][7], first[2][8]  # another point of the same kind of place
-    moved[3] = first[2][3]
-    season = [*first[1:300], moved, *first[300:]]
-    kind, table = get_kind("findings"), open_table(write(tmp_path / "season.csv", season))
-    report = import_table(
-        sqlite_db, kind, table, approval="submitted", dry_run=False, actor="im-officer",
-        note="import findings season.csv", chunk_rows=200,
-    )  # fmt: skip
-    assert (report.created, report.updated) == (len(season) - 1, 1)
+    report = import_season(sqlite_db, season, chunk_rows=200)
+    assert (report.created, report.updated) == (len(rows) - 1, 1)
     assert abandoned == [399]  # two chunks kept (the moved row went row by row), then the cap
     boxes, indexed, triggers = rtree_state(sqlite_db)
     assert len(boxes) == len(rows) and triggers == 1
@@ -171,7 +197,7 @@ def test_past_the_packing_cap_the_rtree_takes_the_kept_rows_and_a_row_changed_me
         where = conn.execute(
             text("SELECT min_x, min_y FROM findings WHERE id = :id"), {"id": moved_id}
         ).one()
-    assert tuple(where) == (float(first[2][7]), float(first[2][8]))
+    assert tuple(where) == (float(rows[2][7]), float(rows[2][8]))
 
 
 def test_a_refused_import_leaves_the_rtree_and_its_trigger_as_they_were(
@@ -274,27 +300,20 @@ def test_the_rollup_is_exact_when_the_per_row_code_changes_a_row_written_in_bulk
     with db.session() as s:
         setup_references(s)
         rows = plain_rows(s, 140, seed=31)
-    first = [[f"S-{i}", *row[1:]] for i, row in enumerate(rows)]
-    first[1][0] = ""  # no id of its own: an export names it findings-N
-    import_file(db, "findings", write(tmp_path / "first.csv", first[:1]), approval="submitted")
-    with db.engine.connect() as conn:
-        next_id = conn.execute(text("SELECT max(id) FROM findings")).scalar_one() + 1
-    changed = [f"findings-{next_id}", *first[1][1:]]
-    changed[6] = int(changed[6]) + 7
-    season = [*first[1:80], changed, *first[80:]]
-    kind, table = get_kind("findings"), open_table(write(tmp_path / "season.csv", season))
-    report = import_table(
-        db, kind, table, approval="submitted", dry_run=False, actor="im-officer",
-        note="import findings season.csv", chunk_rows=30,
-    )  # fmt: skip
-    assert (report.created, report.updated) == (len(season) - 1, 1)
+
+    def add_seven(row: list[Any]) -> None:
+        row[6] = int(row[6]) + 7
+
+    season, _ = season_changing_a_bulk_row(db, tmp_path, rows, prefix="S", at=80, change=add_seven)
+    report = import_season(db, season, chunk_rows=30)
+    assert (report.created, report.updated) == (len(rows) - 1, 1)
     with db.engine.begin() as conn:
         assert set(rollup_ddl.differences(conn).values()) == {0}
         totals = conn.execute(
             text("SELECT sum(items), sum(records) FROM finding_rollup WHERE dimension = 'operator'")
         ).one()
-    expected = sum(int(r[6]) for r in first) + 7
-    assert tuple(totals) == (expected, len(first))
+    expected = sum(int(r[6]) for r in rows) + 7
+    assert tuple(totals) == (expected, len(rows))
 
 
 def test_copy_text_stores_what_psycopg_write_row_stores(postgis_db: Database) -> None:
