@@ -258,18 +258,20 @@ def _executemany(conn: Connection, table: Table, values: dict[str, Any], n: int)
     order = list(compiled.positiontup or [])
     shared: list[Any] = []
     columns: list[list[Any]] = []
-    slots: list[str] = []  # each column's parameter in a row's tuple: "sK" shared, "vK" per row
+    # Each column's parameter in a row's tuple: (True, k) the k-th shared value, (False, k)
+    # the row's k-th own value.
+    slots: list[tuple[bool, int]] = []
     for name in order:
         value = values[name]
         process: Callable[[Any], Any] | None = None
         if name not in READY_COLUMNS and not isinstance(table.c[name].type, Float):
             process = table.c[name].type._cached_bind_processor(dialect)
         if isinstance(value, list):
+            slots.append((False, len(columns)))
             columns.append(_processed(process, value) if process else value)
-            slots.append(f"v{len(columns) - 1}")
         else:
+            slots.append((True, len(shared)))
             shared.append(process(value) if process else value)
-            slots.append(f"s{len(shared) - 1}")
     flat = list(chain.from_iterable(zip(*columns, strict=True))) if columns else []
     width = len(columns)
     head = str(compiled).rpartition(" VALUES ")[0]
@@ -277,27 +279,21 @@ def _executemany(conn: Connection, table: Table, values: dict[str, Any], n: int)
     for start in range(0, n, per_statement):
         rows = min(per_statement, n - start)
         part = flat[start * width : (start + rows) * width]
-        conn.exec_driver_sql(
-            _numbered_values(head, slots, len(shared), width, rows), (*shared, *part)
-        )
+        sql = _numbered_values(head, tuple(slots), len(shared), width, rows)
+        conn.exec_driver_sql(sql, (*shared, *part))
 
 
 @lru_cache(maxsize=32)
-def _numbered_values_text(slots: tuple[str, ...], shared: int, width: int, rows: int) -> str:
+def _numbered_values(
+    head: str, slots: tuple[tuple[bool, int], ...], shared: int, width: int, rows: int
+) -> str:
+    """Return ``head VALUES (…), (…)`` for ``rows`` rows: shared values first, then row by row."""
     groups = []
     for row in range(rows):
-        base = shared + row * width + 1
-        names = [
-            f"?{int(slot[1:]) + 1}" if slot[0] == "s" else f"?{base + int(slot[1:])}"
-            for slot in slots
-        ]
+        base = shared + row * width + 1  # the number of this row's first own value
+        names = [f"?{k + 1}" if is_shared else f"?{base + k}" for is_shared, k in slots]
         groups.append(f"({', '.join(names)})")
-    return ", ".join(groups)
-
-
-def _numbered_values(head: str, slots: list[str], shared: int, width: int, rows: int) -> str:
-    """Return ``head VALUES (…), (…)`` for ``rows`` rows: shared values first, then row by row."""
-    return f"{head} VALUES {_numbered_values_text(tuple(slots), shared, width, rows)}"
+    return f"{head} VALUES {', '.join(groups)}"
 
 
 def _processed(process: Callable[[Any], Any], values: list[Any]) -> list[Any]:
