@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -352,3 +353,26 @@ def test_copy_text_stores_what_psycopg_write_row_stores(postgis_db: Database) ->
     assert by_text == by_rows
     assert by_rows[1][1] == "tab\there" and by_rows[2][1] == "back\\slash\nnew line\r"
     assert by_rows[0][4] == dt.date(2024, 2, 29) and by_rows[1][3] == 0.1 + 0.2
+
+
+def test_shared_values_are_bound_once_and_only_they_are_numbered() -> None:
+    # Columns a (own), b (shared), c (own), d (shared), e (own): the same column
+    # order as a table's INSERT, shared values between the rows' own ones.
+    slots = ((False, 0), (True, 0), (False, 1), (True, 1), (False, 2))
+    rows = 4
+    sql = writer._values_clause("INSERT INTO t (a, b, c, d, e)", slots, rows)
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE t (a, b, c, d, e)")
+    own = [[f"a{r}", f"c{r}", f"e{r}"] for r in range(rows)]
+    first = [own[0][0], "B", own[0][1], "D", own[0][2]]
+    conn.execute(sql, (*first, *[v for row in own[1:] for v in row]))
+    stored = conn.execute("SELECT a, b, c, d, e FROM t ORDER BY rowid").fetchall()
+    assert stored == [(f"a{r}", "B", f"c{r}", "D", f"e{r}") for r in range(rows)]
+    # Two numbered names (the shared values), one per row each; the rest plain.
+    numbered = [
+        token
+        for token in sql.replace(",", " ").replace(")", " ").split()
+        if token[:2] in {"?2", "?4"}
+    ]
+    assert numbered == ["?2", "?4"] * rows
+    assert sql.count("?") == 5 * rows

@@ -249,8 +249,8 @@ def _executemany(conn: Connection, table: Table, values: dict[str, Any], n: int)
     R*Tree's, the audit log's) SQLite opens a statement journal for every
     statement, and one per row made that dominate (bench/ measured it).
     A value shared by every row (a constant in ``values``) is bound once per
-    statement as a numbered parameter that each row's tuple names, not once
-    per row: binding was most of what Python spent on the inserts.
+    statement as a numbered parameter that every row names, not once per
+    row: binding was most of what Python spent on the inserts.
     """
     dialect = conn.dialect
     stmt = insert(table).values({name: bindparam(name) for name in values})
@@ -279,20 +279,32 @@ def _executemany(conn: Connection, table: Table, values: dict[str, Any], n: int)
     for start in range(0, n, per_statement):
         rows = min(per_statement, n - start)
         part = flat[start * width : (start + rows) * width]
-        sql = _numbered_values(head, tuple(slots), len(shared), width, rows)
-        conn.exec_driver_sql(sql, (*shared, *part))
+        sql = _values_clause(head, tuple(slots), rows)
+        # The first row's parameters in column order, shared ones included; then the rest's own.
+        first = [shared[k] if is_shared else part[k] for is_shared, k in slots]
+        conn.exec_driver_sql(sql, (*first, *part[width:]))
 
 
 @lru_cache(maxsize=32)
-def _numbered_values(
-    head: str, slots: tuple[tuple[bool, int], ...], shared: int, width: int, rows: int
-) -> str:
-    """Return ``head VALUES (…), (…)`` for ``rows`` rows: shared values first, then row by row."""
-    groups = []
-    for row in range(rows):
-        base = shared + row * width + 1  # the number of this row's first own value
-        names = [f"?{k + 1}" if is_shared else f"?{base + k}" for is_shared, k in slots]
-        groups.append(f"({', '.join(names)})")
+def _values_clause(head: str, slots: tuple[tuple[bool, int], ...], rows: int) -> str:
+    """Return ``head VALUES (…), (…)`` for ``rows`` rows, a shared value named by its number.
+
+    A row's own value is a plain ``?`` (the next number); a shared value is
+    ``?N``, N being the number its place in the first row gives it.  Only the
+    shared values are numbered: SQLite looks each ``?N`` up in a list of the
+    numbered parameters as it compiles the statement, so numbering all of
+    them (thousands a statement) made compiling quadratic (160 ms for 500
+    rows of 26 columns), and SQLite compiles again after every chunk's
+    trigger change.
+    """
+    first_row = []
+    number: dict[int, str] = {}
+    for place, (is_shared, k) in enumerate(slots, start=1):
+        if is_shared:
+            number[k] = f"?{place}"
+        first_row.append(number[k] if is_shared else "?")
+    later = ", ".join(number[k] if is_shared else "?" for is_shared, k in slots)
+    groups = [f"({', '.join(first_row)})", *[f"({later})"] * (rows - 1)]
     return f"{head} VALUES {', '.join(groups)}"
 
 
