@@ -292,12 +292,15 @@ def test_deferred_indexes_are_gone_until_restored_and_back_after_a_rollback(
     assert findings_indexes(sqlite_db) == indexes
 
 
+@pytest.mark.parametrize("compact_at", [rollup_ddl.WrittenSums.COMPACT_AT, 1])
 def test_the_rollup_is_exact_when_the_per_row_code_changes_a_row_written_in_bulk(
-    db: Database, tmp_path: Path
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, compact_at: int
 ) -> None:
     # The roll-up takes the bulk rows' sums once, at the end; a row the per-row code writes
     # in between (here an export id naming a finding of the first chunk, a new quantity)
-    # must still leave it as a fresh sum of the records makes it.
+    # must still leave it as a fresh sum of the records makes it.  With ``compact_at`` 1
+    # the sums kept are summed together again as chunks come, not only at the end.
+    monkeypatch.setattr(rollup_ddl.WrittenSums, "COMPACT_AT", compact_at)
     with db.session() as s:
         setup_references(s)
         rows = plain_rows(s, 140, seed=31)
