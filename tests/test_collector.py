@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import threading
+import weakref
 from collections.abc import Iterator
 
 import pytest
@@ -54,3 +55,27 @@ def test_a_collector_that_was_off_stays_off_and_an_error_still_ends_the_pause() 
     with pytest.raises(ValueError), collector.paused():
         raise ValueError("boom")
     assert gc.isenabled()
+
+
+def test_objects_from_before_the_freeze_stay_out_of_collections_until_the_last_block_ends() -> None:
+    class Node:
+        def __init__(self) -> None:
+            self.me = self  # a cycle: only a collection frees it
+
+    gc.collect()
+    before = Node()
+    with collector.frozen():
+        assert gc.get_freeze_count() > 0
+        with collector.frozen():  # nested: the outer block keeps them frozen
+            pass
+        assert gc.get_freeze_count() > 0
+        made = Node()
+        kept, freed = weakref.ref(before), weakref.ref(made)
+        del before, made
+        gc.collect()
+        # The cycle made inside the block is freed; the one from before is not walked.
+        assert freed() is None
+        assert kept() is not None
+    assert gc.get_freeze_count() == 0
+    gc.collect()
+    assert kept() is None

@@ -8,6 +8,11 @@ reference cycles, so nothing is lost by collecting afterwards instead.
 
 Pauses nest and may overlap between threads: the collector runs again when
 the last pause ends, and only if it was running when the first began.
+
+A long job that collects by hand (the bulk import, once per chunk) can also
+set the objects that already exist aside (``frozen``): a full collection
+then walks only what the job made, not the whole process again (0.2 s for
+the 190,000 objects of an import's process, four times per million rows).
 """
 
 from __future__ import annotations
@@ -36,3 +41,22 @@ _pauses = SharedSetting(_pause, _resume)
 def paused() -> AbstractContextManager[None]:
     """Keep the automatic collector off inside the block (explicit ``gc.collect`` still works)."""
     return _pauses.held()
+
+
+def _freeze() -> None:
+    gc.freeze()
+
+
+def _unfreeze(_: None) -> None:
+    gc.unfreeze()
+
+
+_freezes = SharedSetting(_freeze, _unfreeze)
+
+
+def frozen() -> AbstractContextManager[None]:
+    """Keep the objects that exist when the first block begins out of every collection.
+
+    They go back to the oldest generation when the last block ends.
+    """
+    return _freezes.held()

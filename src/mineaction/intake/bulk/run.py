@@ -176,7 +176,8 @@ def _collections_between_chunks() -> Iterator[Callable[[], int]]:
     long-lived ones) many times per chunk, about a seventh of the CPU time of
     an import (bench/bench_import.py).  After each chunk the young
     generations are collected, and every ``FULL_COLLECTION_CHUNKS`` chunks all
-    of them, so cycles never pile up for long.
+    of them, so cycles never pile up for long.  The objects the process held
+    before the import are kept out of these collections (``collector.frozen``).
     """
     chunks = 0
 
@@ -185,5 +186,5 @@ def _collections_between_chunks() -> Iterator[Callable[[], int]]:
         chunks += 1
         return gc.collect(2 if chunks % FULL_COLLECTION_CHUNKS == 0 else 1)
 
-    with collector.paused():
+    with collector.paused(), collector.frozen():
         yield collect
