@@ -72,6 +72,11 @@ def test_audit_snapshots_are_the_text_json_dumps_writes() -> None:
         "hazard_id": None,
         "model": ["50% charge"] * n,  # the same text in every row, with a % sign
         "activity_id": [None] * n,
+        # What Arrow does not write: Python does, as json.dumps would.
+        "remark": [rng.choice(["bell\x07", "del\x7f", "ok", None]) for _ in range(n)],
+        "cleared": [rng.choice([True, False, None]) for _ in range(n)],
+        "serial": [rng.choice([2**70, -(2**63), 5, None]) for _ in range(n)],
+        "depth": [rng.choice([0.1, 1e-7, 12.0, None]) for _ in range(n)],
     }
     keys = list(columns)
     got = snapshot_texts(columns, keys, n)

@@ -3,8 +3,11 @@
 Every record the bulk path writes gets the row the ORM's history hook would
 have written: action "create", version 1, ``before`` null and ``after`` the
 whole record as ``history.snapshot`` makes it.  The ``after`` text is built
-column by column from a template instead of by a ``json.dumps`` per row; it
-is exactly the text ``json.dumps`` (SQLAlchemy's JSON type) stores.  The
+column by column instead of by a ``json.dumps`` per row: each column's values
+encoded as JSON at once (whole numbers, dates and plain ASCII texts by Arrow;
+anything else, or a text to escape, by Python), then joined row by row with
+the keys between them by Arrow, outside Python's lock.  It is exactly the text
+``json.dumps`` (SQLAlchemy's JSON type) stores.  The
 same encoded values also give each entry's canonical text (sorted keys, no
 spaces), which the audit chain hashes (``store/audit_chain.py``).
 
@@ -18,8 +21,11 @@ import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
 from json.encoder import encode_basestring_ascii
-from typing import Any
+from typing import Any, TypeAlias
 
+import numpy as np
+import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.compute as pc  # type: ignore[import-untyped]
 from sqlalchemy import inspect
 
 from mineaction.store.history import NOT_IN_HISTORY, to_json_value
@@ -58,53 +64,83 @@ def finding_audit_rows(
         "record_id": values["id"],
         "record_version": 1,
         "before": JSON_NULL,
-        "after": _objects(encoded, SNAPSHOT_KEYS, ", ", ": "),
+        "after": _objects(encoded, SNAPSHOT_KEYS, ", ", ": ", n),
         "note": session_info.get("note"),
     }
-    return columns, _objects(encoded, sorted(SNAPSHOT_KEYS), ",", ":")
+    return columns, _objects(encoded, sorted(SNAPSHOT_KEYS), ",", ":", n)
 
 
 def snapshot_texts(columns: Mapping[str, Any], keys: Sequence[str], n: int) -> list[str]:
     """Return ``n`` JSON objects with ``keys`` in order, as ``json.dumps`` writes them."""
-    return _objects({k: _json_column(columns[k], n) for k in keys}, keys, ", ", ": ")
+    return _objects({k: _json_column(columns[k], n) for k in keys}, keys, ", ", ": ", n)
+
+
+#: A column's JSON texts: one text for every row, or each row's text.
+Encoded: TypeAlias = "str | pa.Array"
 
 
 def _objects(
-    encoded: Mapping[str, list[str]], keys: Sequence[str], comma: str, colon: str
+    encoded: Mapping[str, Encoded], keys: Sequence[str], comma: str, colon: str, n: int
 ) -> list[str]:
     """Return one JSON object per row from each key's encoded values, keys in ``keys`` order.
 
-    A key with the same text in every row (a constant, a column of nulls) is
-    written into the template once instead of into each row.
+    The text between two columns that vary (keys, punctuation, the values
+    every row shares) is written once; Arrow joins it with the columns, row
+    by row, outside Python's lock.
     """
-    n = len(encoded[keys[0]]) if keys else 0
-    parts, columns = [], []
-    for k in keys:
-        values = encoded[k]
-        head = f"{encode_basestring_ascii(k)}{colon}"
-        if n and values.count(values[0]) == n:
-            parts.append(head + values[0].replace("%", "%%"))
+    parts: list[Encoded] = []
+    literal = "{"
+    for i, k in enumerate(keys):
+        literal += f"{comma if i else ''}{encode_basestring_ascii(k)}{colon}"
+        value = encoded[k]
+        if isinstance(value, str):
+            literal += value
         else:
-            parts.append(head + "%s")
-            columns.append(values)
-    template = "{" + comma.join(parts) + "}"
-    if not columns:
-        return [template % ()] * n
-    return [template % row for row in zip(*columns, strict=True)]
+            parts += [literal, value]
+            literal = ""
+    literal += "}"
+    if not parts:
+        return [literal] * n
+    return pc.binary_join_element_wise(*parts, literal, "").to_pylist()
 
 
-def _json_column(value: Any, n: int) -> list[str]:
-    """Return each value of a column as JSON text (one value: the same text ``n`` times)."""
+def _json_column(value: Any, n: int) -> Encoded:
+    """Return a column's values as JSON text: one text for all rows, or an Arrow array of texts."""
     if not isinstance(value, list):
-        return [json.dumps(to_json_value(value))] * n
+        return json.dumps(to_json_value(value))
     kinds = set(map(type, value))
-    if kinds <= {int, type(None)}:
-        return [JSON_NULL if v is None else int.__repr__(v) for v in value]
-    if kinds <= {str, type(None)}:
-        return [JSON_NULL if v is None else encode_basestring_ascii(v) for v in value]
-    if kinds <= {dt.date, type(None)}:
-        memo: dict[Any, str] = {None: JSON_NULL}
-        return [
-            memo[v] if v in memo else memo.setdefault(v, json.dumps(v.isoformat())) for v in value
-        ]
-    return [json.dumps(to_json_value(v)) for v in value]
+    try:
+        if kinds <= {int, type(None)}:
+            return _or_null(pc.cast(pa.array(value, type=pa.int64()), pa.string()))
+        if kinds <= {str, type(None)}:
+            texts = pa.array(value, type=pa.string())
+            if not _escaped(texts):
+                return _or_null(_quoted(texts))
+            return pa.array([JSON_NULL if v is None else encode_basestring_ascii(v) for v in value])
+        if kinds <= {dt.date, type(None)}:
+            return _or_null(_quoted(pc.cast(pa.array(value, type=pa.date32()), pa.string())))
+    except OverflowError:  # a whole number past 64 bits: written by Python below
+        pass
+    return pa.array([json.dumps(to_json_value(v)) for v in value], type=pa.string())
+
+
+def _escaped(texts: pa.Array) -> bool:
+    """Whether ``encode_basestring_ascii`` writes any character of ``texts`` other than as is.
+
+    A quote, a backslash, a control character or anything outside ASCII (and
+    DEL, to be safe): one look at the UTF-8 bytes of all the texts at once.
+    """
+    offsets = np.frombuffer(texts.buffers()[1], dtype=np.int32)[texts.offset :][: len(texts) + 1]
+    data = texts.buffers()[2]
+    if data is None or offsets[-1] == offsets[0]:
+        return False
+    raw = np.frombuffer(data, dtype=np.uint8)[offsets[0] : offsets[-1]]
+    return bool(((raw < 0x20) | (raw > 0x7E) | (raw == 0x22) | (raw == 0x5C)).any())
+
+
+def _quoted(texts: pa.Array) -> pa.Array:
+    return pc.binary_join_element_wise('"', texts, '"', "")
+
+
+def _or_null(texts: pa.Array) -> pa.Array:
+    return pc.fill_null(texts, JSON_NULL)
