@@ -12,6 +12,7 @@ import are word for word those of the per-row path.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from operator import itemgetter, methodcaller
 from typing import Any
@@ -70,17 +71,14 @@ def parse_findings(
 
     source_id = cells.texts(column("id"))
     found_date = cells.dates(column("date"))
-    clean &= _flags(isinstance(d, dt.date) and d <= today for d in found_date)
+    clean &= _passing(found_date, lambda d: isinstance(d, dt.date) and d <= today)
     precision = [p or "day" for p in cells.codes(column("date_precision"))]
-    clean &= _flags(p in DATE_PRECISION for p in precision)
+    clean &= _passing(precision, DATE_PRECISION.__contains__)
     category = cells.codes(column("category"))
-    clean &= _flags(c is not None and c in EO_CATEGORY for c in category)
+    clean &= _passing(category, lambda c: c is not None and c in EO_CATEGORY)
     model = cells.texts(column("model"))
     quantity = cells.wholes(column("quantity"))
-    clean &= _flags(
-        q is not None and q is not BAD and 1 <= q <= MAX_QUANTITY  # type: ignore[operator]
-        for q in quantity
-    )
+    clean &= _passing(quantity, lambda q: q is not None and q is not BAD and 1 <= q <= MAX_QUANTITY)
     lon = cells.numbers(column("lon"))
     lat = cells.numbers(column("lat"))
     if not isinstance(rows, ColumnChunk):
@@ -182,6 +180,21 @@ def _joined(cells: list[Any]) -> str:
 
 def _flags(values: Any) -> Bools:
     return np.fromiter(values, dtype=bool)
+
+
+def _passing(values: list[Any], ok: Callable[[Any], bool]) -> Bools:
+    """Mark the rows whose value passes ``ok``, asked once per distinct value.
+
+    A parsed column holds few distinct values of one type (and None or
+    ``BAD``), so a set of them is cheaper than a call per row.
+    """
+    try:
+        failing = {v for v in set(values) if not ok(v)}
+    except TypeError:  # a value that cannot go in a set
+        return _flags(ok(v) for v in values)
+    if not failing:
+        return np.ones(len(values), dtype=bool)
+    return _flags(v not in failing for v in values)
 
 
 def _take_file_points(rows: list[SourceRow], lon: list[Any], lat: list[Any]) -> None:
