@@ -43,15 +43,7 @@ def paused() -> AbstractContextManager[None]:
     return _pauses.held()
 
 
-def _freeze() -> None:
-    gc.freeze()
-
-
-def _unfreeze(_: None) -> None:
-    gc.unfreeze()
-
-
-_freezes = SharedSetting(_freeze, _unfreeze)
+_freezes = SharedSetting(gc.freeze, lambda _: gc.unfreeze())
 
 
 def frozen() -> AbstractContextManager[None]:
