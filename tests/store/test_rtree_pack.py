@@ -20,6 +20,8 @@ from sqlalchemy.engine import Connection, Engine
 
 from mineaction.store.rtree_pack import (
     MAX_CELLS,
+    PAIRS_PER_STATEMENT,
+    ROWID_BATCH,
     DeferredRTree,
     pack_table,
     replace_entries,
@@ -72,7 +74,9 @@ def _hits(conn: Connection, name: str, box: tuple[float, float, float, float]) -
 
 
 #: Entries, and the depth of a packed tree holding them (0: the root is the only node).
-DEPTHS = {0: 0, 1: 0, MAX_CELLS: 0, MAX_CELLS + 1: 1, 2_000: 1, 40_000: 2}
+#: Also around the rows of one INSERT and of one batch of the rowid table.
+DEPTHS = {0: 0, 1: 0, MAX_CELLS: 0, MAX_CELLS + 1: 1, 2 * PAIRS_PER_STATEMENT: 1, 2_000: 1}
+DEPTHS |= {40_000: 2, ROWID_BATCH + 1: 2}
 
 
 @pytest.mark.parametrize("n", list(DEPTHS))

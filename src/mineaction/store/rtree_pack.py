@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import pairwise
+from itertools import chain, pairwise
 from typing import Any
 
 import numpy as np
@@ -47,6 +47,8 @@ NODE_HEADER = 4
 CELL = np.dtype([("id", ">i8"), ("box", ">f4", (4,))])
 #: Entries of the rowid table handed to SQLite at a time (memory, not speed).
 ROWID_BATCH = 65_536
+#: Rows of two values in one INSERT (SQLite before 3.32 takes at most 999 parameters).
+PAIRS_PER_STATEMENT = 499
 #: SQLite's factors for rounding a coordinate off a float (``RNDTOWARDS``, ``RNDAWAY``).
 TOWARDS_ZERO = 1.0 - 1.0 / 8388608.0
 AWAY_FROM_ZERO = 1.0 + 1.0 / 8388608.0
@@ -210,7 +212,8 @@ def replace_entries(conn: Connection, rtree: str, ids: np.ndarray, boxes: np.nda
 
 def _replace(conn: Connection, rtree: str, ids: np.ndarray, packed: np.ndarray) -> None:
     """``replace_entries`` with the boxes already rounded (``outward``)."""
-    if len(np.unique(ids)) != len(ids):
+    in_order = np.sort(ids)  # not np.unique: its hashing took a second for a million ids
+    if np.any(in_order[1:] == in_order[:-1]):
         raise ValueError(f"{rtree}: an id appears twice among the entries to pack")
     size = node_size(conn, rtree)
     if (size - NODE_HEADER) // CELL.itemsize < MAX_CELLS:
@@ -227,16 +230,14 @@ def _replace(conn: Connection, rtree: str, ids: np.ndarray, packed: np.ndarray) 
     for depth, level in enumerate(levels):
         root = depth == len(levels) - 1
         blobs = _blobs(level, size, depth if root else None)
-        cursor.executemany(
-            f"INSERT INTO {rtree}_node (nodeno, data) VALUES (?, ?)",
-            zip(numbers[depth].tolist(), blobs, strict=True),
-        )
+        _insert_pairs(cursor, f"{rtree}_node (nodeno, data)", numbers[depth].tolist(), list(blobs))
         if depth:  # the nodes below this level have these parents
-            counts = np.diff(level.starts)
-            parents = np.repeat(numbers[depth], counts)
-            cursor.executemany(
-                f"INSERT INTO {rtree}_parent (nodeno, parentnode) VALUES (?, ?)",
-                zip(level.cells["id"].tolist(), parents.tolist(), strict=True),
+            parents = np.repeat(numbers[depth], np.diff(level.starts))
+            _insert_pairs(
+                cursor,
+                f"{rtree}_parent (nodeno, parentnode)",
+                level.cells["id"].tolist(),
+                parents.tolist(),
             )
     leaves = levels[0]
     leaf_of = np.repeat(numbers[0], np.diff(leaves.starts))
@@ -245,11 +246,32 @@ def _replace(conn: Connection, rtree: str, ids: np.ndarray, packed: np.ndarray) 
     entry_ids, leaf_of = entry_ids[by_id], leaf_of[by_id]
     for start in range(0, len(entry_ids), ROWID_BATCH):  # a batch of Python ints at a time
         part = slice(start, start + ROWID_BATCH)
-        cursor.executemany(
-            f"INSERT INTO {rtree}_rowid (rowid, nodeno) VALUES (?, ?)",
-            zip(entry_ids[part].tolist(), leaf_of[part].tolist(), strict=True),
+        _insert_pairs(
+            cursor,
+            f"{rtree}_rowid (rowid, nodeno)",
+            entry_ids[part].tolist(),
+            leaf_of[part].tolist(),
         )
     cursor.close()
+
+
+def _insert_pairs(cursor: Any, target: str, first: list[Any], second: list[Any]) -> None:
+    """Insert rows of two values into ``target`` (``table (a, b)``), many rows a statement.
+
+    One statement per row made the rowid table, a row per entry, cost more
+    than packing the tree (bench/bench_import.py).
+    """
+    flat = list(chain.from_iterable(zip(first, second, strict=True)))
+    full = f"INSERT INTO {target} VALUES {', '.join(['(?, ?)'] * PAIRS_PER_STATEMENT)}"
+    whole = len(first) - len(first) % PAIRS_PER_STATEMENT
+    step = 2 * PAIRS_PER_STATEMENT
+    for start in range(0, 2 * whole, step):
+        cursor.execute(full, flat[start : start + step])
+    if whole < len(first):
+        rest = len(first) - whole
+        cursor.execute(
+            f"INSERT INTO {target} VALUES {', '.join(['(?, ?)'] * rest)}", flat[2 * whole :]
+        )
 
 
 def pack_table(conn: Connection, table: str, rtree: str) -> None:
