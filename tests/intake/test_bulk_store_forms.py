@@ -364,23 +364,22 @@ def test_copy_text_stores_what_psycopg_write_row_stores(postgis_db: Database) ->
 
 
 def test_shared_values_are_bound_once_and_only_they_are_numbered() -> None:
-    # Columns a (own), b (shared), c (own), d (shared), e (own): the same column
-    # order as a table's INSERT, shared values between the rows' own ones.
-    slots = ((False, 0), (True, 0), (False, 1), (True, 1), (False, 2))
+    # Shared columns b and d first, then the rows' own a, c and e.
     rows = 4
-    sql = writer._values_clause("INSERT INTO t (a, b, c, d, e)", slots, rows)
+    sql = writer._values_clause("INSERT INTO t (b, d, a, c, e)", 2, 3, rows)
     conn = sqlite3.connect(":memory:")
     conn.execute("CREATE TABLE t (a, b, c, d, e)")
     own = [[f"a{r}", f"c{r}", f"e{r}"] for r in range(rows)]
-    first = [own[0][0], "B", own[0][1], "D", own[0][2]]
-    conn.execute(sql, (*first, *[v for row in own[1:] for v in row]))
+    conn.execute(sql, ["B", "D", *[v for row in own for v in row]])
     stored = conn.execute("SELECT a, b, c, d, e FROM t ORDER BY rowid").fetchall()
     assert stored == [(f"a{r}", "B", f"c{r}", "D", f"e{r}") for r in range(rows)]
     # Two numbered names (the shared values), one per row each; the rest plain.
-    numbered = [
-        token
-        for token in sql.replace(",", " ").replace(")", " ").split()
-        if token[:2] in {"?2", "?4"}
-    ]
-    assert numbered == ["?2", "?4"] * rows
-    assert sql.count("?") == 5 * rows
+    tokens = sql.replace(",", " ").replace("(", " ").replace(")", " ").split()
+    assert [t for t in tokens if t.startswith("?") and t != "?"] == ["?1", "?2"] * rows
+    assert tokens.count("?") == 3 * rows
+
+
+def test_a_column_of_nulls_is_told_from_one_with_values() -> None:
+    assert writer._all_none([None, None, None])
+    assert not writer._all_none([None, None, 0])
+    assert not writer._all_none(["", None])
