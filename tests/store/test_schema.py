@@ -35,6 +35,28 @@ def test_the_migrations_build_exactly_the_tables_the_code_declares(db: Database)
         assert compare_metadata(context, Base.metadata) == []
 
 
+@pytest.mark.parametrize("column", ["activity_id", "hazard_id"])
+def test_findings_by_activity_or_hazard_are_found_through_an_index_of_the_linked_rows(
+    db: Database, column: str
+) -> None:
+    name = f"ix_findings_{column}"
+    query = f"SELECT id FROM findings WHERE {column} = 7"
+    with db.engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            definition = conn.exec_driver_sql(
+                "SELECT indexdef FROM pg_indexes WHERE indexname = %s", (name,)
+            ).scalar_one()
+            conn.exec_driver_sql("SET LOCAL enable_seqscan = off")  # a few rows: it would scan
+            plan = " ".join(str(r[0]) for r in conn.exec_driver_sql(f"EXPLAIN {query}"))
+        else:
+            definition = conn.exec_driver_sql(
+                "SELECT sql FROM sqlite_master WHERE name = ?", (name,)
+            ).scalar_one()
+            plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {query}"))
+    assert f"{column} IS NOT NULL" in definition  # the rows without a link are left out
+    assert name in plan
+
+
 def test_sqlite_runs_in_wal_mode_with_foreign_keys(sqlite_db: Database) -> None:
     with sqlite_db.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"

@@ -5,7 +5,17 @@ from __future__ import annotations
 import datetime as dt
 
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mineaction.store.base import Base, Record, Spatial
@@ -187,6 +197,18 @@ class Finding(Record, Spatial, Base):
     __tablename__ = "findings"
     __kind__ = "findings"
     __spatial__ = "geom"
+    # Many finds name no activity (spot tasks, public reports) and imported ones no hazard:
+    # those two indexes hold only the rows that do. A lookup by either (``= ?``, as the
+    # foreign-key checks make) still uses them; nothing asks for the rows without one.
+    __table_args__ = tuple(
+        Index(
+            f"ix_findings_{column}",
+            column,
+            sqlite_where=text(f"{column} IS NOT NULL"),
+            postgresql_where=text(f"{column} IS NOT NULL"),
+        )
+        for column in ("activity_id", "hazard_id")
+    )
 
     found_date: Mapped[dt.date] = mapped_column(Date, nullable=False, index=True)
     date_precision: Mapped[str] = mapped_column(String(8), nullable=False, server_default="day")
@@ -197,8 +219,8 @@ class Finding(Record, Spatial, Base):
     depth_cm: Mapped[int | None] = mapped_column(Integer)
     disposal: Mapped[str | None] = mapped_column(String(32))
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
-    activity_id: Mapped[int | None] = mapped_column(ForeignKey("activities.id"), index=True)
-    hazard_id: Mapped[int | None] = mapped_column(ForeignKey("hazards.id"), index=True)
+    activity_id: Mapped[int | None] = mapped_column(ForeignKey("activities.id"))
+    hazard_id: Mapped[int | None] = mapped_column(ForeignKey("hazards.id"))
     admin_area_id: Mapped[int | None] = mapped_column(ForeignKey("admin_areas.id"), index=True)
     geom: Mapped[BaseGeometry | None] = mapped_column(Geometry("POINT"))
 
