@@ -257,7 +257,7 @@ def _executemany(conn: Connection, table: Table, values: dict[str, Any], n: int)
     shared values and then the rows' own, taken straight from the columns.
     """
     dialect = conn.dialect
-    names: list[str] = []  # the shared columns' names, then the rest's
+    shared_names: list[str] = []
     own_names: list[str] = []
     shared: list[Any] = []
     columns: list[list[Any]] = []
@@ -271,10 +271,10 @@ def _executemany(conn: Connection, table: Table, values: dict[str, Any], n: int)
             own_names.append(name)
             columns.append(_processed(process, value) if process else value)
         else:
-            names.append(name)
+            shared_names.append(name)
             shared.append(process(value) if process else value)
     quote = dialect.identifier_preparer.quote
-    head = f"INSERT INTO {quote(table.name)} ({', '.join(map(quote, names + own_names))})"
+    head = f"INSERT INTO {quote(table.name)} ({', '.join(map(quote, shared_names + own_names))})"
     width = len(columns)
     per_statement = max(1, min(ROWS_PER_STATEMENT, (MAX_PARAMETERS - len(shared)) // max(width, 1)))
     rows_of = zip(*columns, strict=True) if columns else repeat((), n)
