@@ -218,7 +218,9 @@ def child_import(url: str, csv_path: str, path: str = "bulk") -> None:
 
     db = Database(url)
     started, cpu = time.perf_counter(), time.process_time()
-    report = import_file(db, "findings", Path(csv_path), actor="bench", bulk=path == "bulk")
+    report = import_file(  # as ``mineaction import`` calls it
+        db, "findings", Path(csv_path), actor="bench", bulk=path == "bulk", take_database=True
+    )
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     peak = peak_rss_bytes()
     print(

@@ -33,6 +33,7 @@ from mineaction.intake.kinds import get_kind
 from mineaction.intake.pipeline import ImportRefused, ImportReport, import_file
 from mineaction.intake.readers import open_table
 from mineaction.services.country import current_country
+from mineaction.store import load_journal
 from mineaction.store.database import Database
 from mineaction.store.tables import Activity, AdminArea, AuditEntry, EOModel, Finding
 from tests.conftest import fresh_database
@@ -252,9 +253,11 @@ def test_importing_the_same_file_again_changes_nothing_and_a_change_is_refused(
     assert problems_of(bulk, changed, bulk=True) == problems_of(per_row, changed, bulk=False)
 
 
+@pytest.mark.parametrize("take_database", [False, True], ids=["shared", "taken"])
 def test_a_bad_row_in_the_last_chunk_leaves_the_database_unchanged(
-    db: Database, tmp_path: Path
+    db: Database, tmp_path: Path, take_database: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(load_journal, "MIN_ROWS", 100)  # taken: a rollback journal on SQLite
     with db.session() as s:
         setup_references(s)
         rows = plain_rows(s, 130, seed=4)
@@ -263,6 +266,14 @@ def test_a_bad_row_in_the_last_chunk_leaves_the_database_unchanged(
     before = stored(db)
     kind, table = get_kind("findings"), open_table(path)
     seen: list[int] = []
+    file = db.sqlite_path()
+    journal = file.with_name(file.name + "-journal") if file else None
+    journaled: set[bool] = set()
+
+    def look(_source: str, done: int, _total: int) -> None:
+        seen.append(done)
+        journaled.add(journal is not None and journal.exists())
+
     with pytest.raises(ImportRefused) as refused:
         import_table(
             db,
@@ -272,14 +283,55 @@ def test_a_bad_row_in_the_last_chunk_leaves_the_database_unchanged(
             dry_run=False,
             actor="im-officer",
             note="import findings last.csv",
-            progress=lambda _source, done, _total: seen.append(done),
+            progress=look,
             chunk_rows=50,
+            take_database=take_database,
         )
     assert seen == [50, 100, 130]  # two chunks were written before the bad row was met
     report: ImportReport = refused.value.report
     assert [(p.row, p.field) for p in report.problems] == [(len(rows) + 1, "category")]
     assert report.created == 129
     assert stored(db) == before
+    assert journaled == {take_database and file is not None}
+    if file is not None:  # rolled back, and in WAL mode again
+        assert file.read_bytes()[18:20] == b"\x02\x02" and journal and not journal.exists()
+
+
+@pytest.fixture
+def sqlite_twin(
+    sqlite_db: Database, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[Database]:
+    """A second fresh SQLite database."""
+    (tmp_path / "twin").mkdir()
+    yield from fresh_database("sqlite", tmp_path / "twin", request)
+
+
+def test_a_large_import_with_the_file_alone_writes_it_once_and_stores_the_same(
+    sqlite_db: Database, sqlite_twin: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alone = sqlite_twin
+    for each in (sqlite_db, alone):
+        with each.session(actor="setup") as s:
+            setup_references(s)
+    with sqlite_db.session() as s:
+        rows = plain_rows(s, 150, seed=5)
+        rows[70:70] = odd_rows(s)
+    path = write(tmp_path / "large.csv", rows)
+    monkeypatch.setattr(load_journal, "MIN_ROWS", 100)  # "large": the file counts as such
+    file = alone.sqlite_path()
+    assert file is not None
+    journals: list[tuple[bool, bool]] = []
+
+    def look(_source: str, _done: int, _total: int) -> None:
+        wal, journal = (file.with_name(file.name + end) for end in ("-wal", "-journal"))
+        journals.append((wal.exists(), journal.exists()))
+
+    import_file(sqlite_db, "findings", path)
+    report = import_file(alone, "findings", path, take_database=True, progress=look)
+    assert report.created == len(rows)
+    assert journals and set(journals) == {(False, True)}  # a rollback journal, no WAL
+    assert file.read_bytes()[18:20] == b"\x02\x02"  # back in WAL mode
+    assert stored(alone) == stored(sqlite_db)
 
 
 MEMORY_SCRIPT = textwrap.dedent(

@@ -88,6 +88,7 @@ def import_(
                 crs=crs,
                 progress=progress,
                 mapping=mapper,
+                take_database=True,  # a large import writes once when it has the file alone
             )
     except ImportRefused as refused:
         _print_problems(refused.report.problems, refused.report.problem_count)

@@ -127,12 +127,16 @@ def import_file(
     progress: Callable[[str, int, int], None] | None = None,
     mapping: RowMapper | None = None,
     bulk: bool = True,
+    take_database: bool = False,
 ) -> ImportReport:
     """Import ``path`` as records of ``kind_name``; raise ImportRefused when any row is bad.
 
     With ``mapping``, every row is first turned into canonical columns by it; a
     mapping that names a ``country`` has positions checked against that country.
-    Kinds the bulk path knows go through it (same result, faster) unless ``bulk`` is False.
+    Kinds the bulk path knows go through it (same result, faster) unless ``bulk`` is False;
+    there ``take_database`` lets a large import into an SQLite file that no one else
+    has open write it through a rollback journal (``store/load_journal.py``): the
+    command line's choice, never a server's, whose readers it would hold up.
     """
     kind = get_kind(kind_name)
     check_kind = getattr(mapping, "check_kind", None)  # a mapping made for another kind
@@ -158,6 +162,7 @@ def import_file(
             actor=actor,
             note=note,
             progress=progress,
+            take_database=take_database,
         )
     with db.session(actor=actor, note=note, dry_run=dry_run) as session:
         if mapping:

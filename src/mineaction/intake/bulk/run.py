@@ -36,6 +36,7 @@ from mineaction.intake.readers.base import Chunk, ColumnChunk, SourceRow, Table
 from mineaction.services.country import configured_country
 from mineaction.shared_setting import quick_handoffs
 from mineaction.store.database import Database
+from mineaction.store.load_journal import written_once
 
 #: Rows parsed and written together; memory grows with it, not with the file.
 CHUNK_ROWS = 25_000
@@ -58,15 +59,49 @@ def import_table(
     note: str,
     progress: Callable[[str, int, int], None] | None = None,
     chunk_rows: int = CHUNK_ROWS,
+    take_database: bool = False,
 ) -> ImportReport:
     """Import the rows of ``table`` as ``kind``, all or nothing; raise ImportRefused on problems.
 
     ``progress(source, rows read, rows expected)`` is called after every chunk.
+    With ``take_database``, a large import into an SQLite file no one else has
+    open is written through a rollback journal (``store/load_journal.py``).
     """
     report = ImportReport(kind=kind.name, source=table.source, dry_run=dry_run)
     total = table.count_hint() or 0
+    with written_once(db, total if take_database else 0):
+        _import(
+            db,
+            kind,
+            table,
+            report,
+            approval=approval,
+            actor=actor,
+            note=note,
+            progress=progress,
+            chunk_rows=chunk_rows,
+            total=total,
+        )
+    report.written = not dry_run
+    return report
+
+
+def _import(
+    db: Database,
+    kind: Kind,
+    table: Table,
+    report: ImportReport,
+    *,
+    approval: str,
+    actor: str,
+    note: str,
+    progress: Callable[[str, int, int], None] | None,
+    chunk_rows: int,
+    total: int,
+) -> None:
+    """Check and write the rows in one transaction (``import_table``)."""
     today = dt.date.today()
-    with db.session(actor=actor, note=note, dry_run=dry_run) as session:
+    with db.session(actor=actor, note=note, dry_run=report.dry_run) as session:
         ctx = Context(session=session, approval=approval, country=configured_country(session))
         run = _Run(kind, ctx, table, report, expected_rows=total)
         try:
@@ -92,8 +127,6 @@ def import_table(
             )
         if report.problem_count:
             raise ImportRefused(report)
-    report.written = not dry_run
-    return report
 
 
 class _Run:
