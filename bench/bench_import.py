@@ -16,7 +16,9 @@ dates over four years.  Then, in the same run:
 
 and reports seconds, rows/s, peak memory and the ratio of each import to the
 pyogrio write.  With ``--repeats N`` every measurement is repeated and the
-median reported.
+median reported.  Every measurement starts with the disk settled (``os.sync``):
+the gigabyte a run leaves for the kernel to write back would otherwise be
+written during the next run, and counted in its time.
 
     python bench/bench_import.py --rows 100000                 # a quick run
     python bench/bench_import.py --output bench/results/import-1m.json
@@ -149,6 +151,7 @@ def generate(path: Path, rows: int, seed: int) -> dict[str, np.ndarray]:
 def pyogrio_write(columns: dict[str, Any], target: Path) -> tuple[float, float]:
     """Write the rows as points with their columns to a GeoPackage; return wall and CPU s."""
     target.unlink(missing_ok=True)
+    os.sync()
     started, cpu = time.perf_counter(), time.process_time()
     wkb = shapely.to_wkb(shapely.points(columns["lon"], columns["lat"]))
     fields = [h for h in HEADER if h not in ("lon", "lat")]
@@ -162,6 +165,7 @@ def pyogrio_write(columns: dict[str, Any], target: Path) -> tuple[float, float]:
 def gdal_convert(csv_path: Path, target: Path) -> tuple[float, float]:
     """Read the CSV with GDAL (lon/lat as the point), write a GeoPackage; return wall, CPU s."""
     target.unlink(missing_ok=True)
+    os.sync()
     started, cpu = time.perf_counter(), time.process_time()
     meta, _fids, geometry, field_data = pyogrio.raw.read(
         str(csv_path), X_POSSIBLE_NAMES="lon", Y_POSSIBLE_NAMES="lat", KEEP_GEOM_COLUMNS="NO"
@@ -243,6 +247,7 @@ def run_import(
         url = make_url(server).set(database=name).render_as_string(hide_password=False)
     try:
         prepare(url)
+        os.sync()
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
         out = subprocess.run(
             [sys.executable, __file__, "--child-import", url, str(csv_path), path],

@@ -14,6 +14,7 @@ import datetime as dt
 import json
 import random
 import sqlite3
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,7 @@ from mineaction.intake.pipeline import ImportRefused, ImportReport, import_file
 from mineaction.intake.readers import open_table
 from mineaction.store import rollup_ddl
 from mineaction.store.database import Database
-from mineaction.store.index_rebuild import DeferredIndexes
+from mineaction.store.index_rebuild import DeferredIndexes, few_valued
 from mineaction.store.rtree_pack import DeferredRTree
 from tests.intake.test_bulk import odd_rows, plain_rows, setup_references, write
 
@@ -236,29 +237,42 @@ def findings_indexes(db: Database) -> list[tuple[str, str]]:
 def test_a_large_import_into_an_empty_table_indexes_every_row_it_wrote(
     sqlite_db: Database, tmp_path: Path
 ) -> None:
-    # Large next to the (empty) table: its indexes are dropped and built after the rows.
+    # Large next to the (empty) table: its many-valued indexes (the date) are dropped and
+    # built after the rows, its few-valued ones (the category) kept up to date meanwhile.
     with sqlite_db.session() as s:
         setup_references(s)
         rows = plain_rows(s, 1500, seed=21)
     indexes = findings_indexes(sqlite_db)
     assert len(indexes) >= 8
-    import_file(sqlite_db, "findings", write(tmp_path / "season.csv", rows))
+    dropped: list[str] = []
+    drop = DeferredIndexes.drop
+
+    def spy(self: DeferredIndexes, keep: Any = None) -> None:
+        drop(self, keep)
+        dropped.extend(self.statements)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(DeferredIndexes, "drop", spy)
+        import_file(sqlite_db, "findings", write(tmp_path / "season.csv", rows))
+    assert any("found_date" in sql for sql in dropped)
+    assert not any("category" in sql or "approval" in sql for sql in dropped)
     assert findings_indexes(sqlite_db) == indexes
     with sqlite_db.engine.connect() as conn:
         assert conn.execute(text("PRAGMA integrity_check")).scalar_one() == "ok"
-        # Counted through the category index, against the file's own rows.
-        by_index = dict(
-            conn.execute(
-                text(
-                    "SELECT category, count(*) FROM findings INDEXED BY ix_findings_category "
-                    "GROUP BY category"
-                )
-            ).all()
+        # Counted through each index, against the file's own rows.
+        by_category, by_date = (
+            dict(
+                conn.execute(
+                    text(
+                        f"SELECT {column}, count(*) FROM findings INDEXED BY ix_findings_{column} "
+                        f"GROUP BY {column}"
+                    )
+                ).all()
+            )
+            for column in ("category", "found_date")
         )
-    expected: dict[str, int] = {}
-    for row in rows:
-        expected[row[4]] = expected.get(row[4], 0) + 1
-    assert by_index == expected
+    assert by_category == dict(Counter(row[4] for row in rows))
+    assert by_date == dict(Counter(row[1] for row in rows))
 
 
 def test_a_refused_large_import_leaves_the_indexes_as_they_were(
@@ -295,6 +309,29 @@ def test_deferred_indexes_are_gone_until_restored_and_back_after_a_rollback(
         deferred.drop()
         deferred.restore()
     assert findings_indexes(sqlite_db) == indexes
+
+
+def test_indexes_whose_keys_take_few_values_are_kept(sqlite_db: Database) -> None:
+    rows = {
+        "category": ["uxo", "ap_mine"] * 50,
+        "found_date": [f"2024-01-{day:02d}" for day in range(1, 29)] * 3 + ["2024-02-01"] * 16,
+        "approval": "approved",
+        "organisation_id": list(range(100)),
+    }
+    with sqlite_db.engine.connect() as conn, conn.begin() as tx:
+        deferred = DeferredIndexes(conn, "findings")
+        deferred.drop(keep=few_valued(rows, limit=29))
+        left = set(
+            conn.execute(
+                text(
+                    "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'findings'"
+                )
+            ).scalars()
+        )
+        tx.rollback()
+    kept = {name.removeprefix("ix_findings_") for name in left if name.startswith("ix_")}
+    # 2 categories, 1 state and 29 dates are few; 100 operators, and columns not given, are not
+    assert kept == {"category", "approval", "found_date"}
 
 
 @pytest.mark.parametrize("compact_at", [rollup_ddl.WrittenSums.COMPACT_AT, 1])

@@ -7,6 +7,18 @@ what the table already holds (bench/bench_import.py measured it).  The
 indexes are dropped and created again inside the writer's transaction: DDL is
 transactional in SQLite, so a rollback or a crash leaves them as they were.
 
+Not every index gains.  When the batch's keys take few values (an approval
+state, a category, an operator, a district), each new row, whose rowid is
+larger than any before it, goes at the end of its key's run: a handful of
+places in the tree, whose pages stay in the cache, so keeping the index up
+to date costs little, and it is done as the rows go in, beside the work that
+prepares the next ones; rebuilding it would sort every row again at the end,
+when nothing else runs.  So ``few_valued`` lets the caller keep those.
+A million findings imported 10 % faster for it (bench/bench_import.py:
+keeping five such indexes saved 2.4 s of rebuilding and cost 1.2 s more
+writing; kept as well, the date index, 1,460 values, cost 2 s more than its
+rebuild).
+
 Only indexes declared with ``CREATE INDEX`` are dropped; the primary key and
 UNIQUE constraints (SQLite's automatic indexes) stay, so uniqueness is still
 checked row by row and lookups by those keys stay fast during the batch.
@@ -14,7 +26,9 @@ checked row by row and lookups by those keys stay fast during the batch.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.engine import Connection
 
@@ -22,6 +36,8 @@ from sqlalchemy.engine import Connection
 MIN_ROWS = 1_000
 #: A batch at least this fraction of the rows already in the table rebuilds them.
 MIN_SHARE = 0.5
+#: An index whose key takes at most this many values among the rows is kept up to date.
+MAX_LIVE_KEYS = 100
 
 
 def worth_rebuilding(existing_rows: int, batch_rows: int) -> bool:
@@ -43,8 +59,11 @@ class DeferredIndexes:
     table: str
     statements: list[str] = field(default_factory=list)
 
-    def drop(self) -> None:
-        """Drop the table's ``CREATE INDEX`` indexes, remembering how to create them (SQLite)."""
+    def drop(self, keep: Callable[[tuple[str, ...]], bool] | None = None) -> None:
+        """Drop the table's ``CREATE INDEX`` indexes, remembering how to create them (SQLite).
+
+        ``keep(columns)`` (the index's key columns) says which to leave in place.
+        """
         if self.conn.dialect.name != "sqlite" or self.statements:
             return
         rows = self.conn.exec_driver_sql(
@@ -53,11 +72,39 @@ class DeferredIndexes:
             (self.table,),
         ).all()
         for name, sql in rows:
+            if keep is not None and keep(self._columns(name)):
+                continue
             self.conn.exec_driver_sql(f'DROP INDEX "{name}"')
             self.statements.append(str(sql))
+
+    def _columns(self, index: str) -> tuple[str, ...]:
+        info = self.conn.exec_driver_sql(f'PRAGMA index_info("{index}")').all()
+        return tuple(str(row[2]) for row in sorted(info))  # seqno, cid, name
 
     def restore(self) -> None:
         """Create the dropped indexes again, as they were declared."""
         statements, self.statements = self.statements, []
         for sql in statements:
             self.conn.exec_driver_sql(sql)
+
+
+def few_valued(
+    values: Mapping[str, Any], limit: int = MAX_LIVE_KEYS
+) -> Callable[[tuple[str, ...]], bool]:
+    """Return ``keep`` for ``DeferredIndexes.drop``: True for a key of at most ``limit`` values.
+
+    ``values`` maps columns to the rows' values (a list, or one value all rows
+    share); a key with a column missing from it (an expression) is not kept.
+
+    >>> keep = few_valued({"kind": ["a", "b", "a"], "day": [1, 2, 3], "state": "ok"}, limit=2)
+    >>> keep(("kind",)), keep(("day",)), keep(("state",)), keep(("kind", "day")), keep(("x",))
+    (True, False, True, False, False)
+    """
+
+    def keep(columns: tuple[str, ...]) -> bool:
+        if not columns or any(c not in values for c in columns):
+            return False
+        lists = [values[c] for c in columns if isinstance(values[c], list)]
+        return not lists or len(set(zip(*lists, strict=True))) <= limit
+
+    return keep

@@ -13,9 +13,10 @@ audit row that ``store/history.py`` writes for an insert (``audit.py``),
 chained to the entry before it as ``store/audit_chain.py`` describes (the
 chain is locked before the first row is written, so concurrent writers wait
 instead of forking it).
-A large import on SQLite (``store/index_rebuild.py``) drops the findings'
-secondary indexes before its first row and creates them again after its
-last, in the same transaction.
+A large import on SQLite (``store/index_rebuild.py``) drops those of the
+findings' secondary indexes whose keys take many values among its first
+rows before writing them, and creates them again after its last, in the
+same transaction.
 Positions go straight from the parsed arrays to WKB (``points.py``), with no
 shapely object per row.  The bounding-box columns are filled here; on SQLite
 the R*Tree takes a chunk's boxes in one ``INSERT … SELECT`` (its insert
@@ -49,7 +50,7 @@ from mineaction.intake.bulk.points import Points
 from mineaction.services.findings import eo_model_id
 from mineaction.store import audit_chain, rollup_ddl
 from mineaction.store.base import utcnow
-from mineaction.store.index_rebuild import DeferredIndexes, worth_rebuilding
+from mineaction.store.index_rebuild import DeferredIndexes, few_valued, worth_rebuilding
 from mineaction.store.rtree_pack import DeferredRTree
 from mineaction.store.sequences import next_values
 from mineaction.store.spatial_ddl import rtree_filled_after_inserts, rtree_name
@@ -65,6 +66,9 @@ MAX_PARAMETERS = 32_766
 MAX_PACKED_ROWS = 2_000_000
 #: SQLite page cache of the importing connection, in KiB.
 SQLITE_CACHE_KIB = 128 * 1024
+#: Rows of a write large enough to judge which indexes a large import rebuilds at the end
+#: (``index_rebuild.few_valued``); until one comes, every index is kept up to date.
+JUDGE_ROWS = 1_000
 
 
 class FindingWriter:
@@ -92,13 +96,15 @@ class FindingWriter:
         self._chain: tuple[int, str] | None = None
         # SQLite: the roll-up takes all chunks' sums at once (PostgreSQL's trigger sums a COPY).
         self._sums = rollup_ddl.WrittenSums(session.connection(), "findings")
-        # A large import next to what the table holds indexes its rows after writing them.
+        # A large import next to what the table holds indexes its rows after writing them
+        # (those indexes whose keys take many values: decided on the first rows written).
         self._indexes = DeferredIndexes(session.connection(), "findings")
+        self._deferring = False
         self._rtree: DeferredRTree | None = None
         if self.dialect.name == "sqlite":
             stored = session.connection().exec_driver_sql("SELECT count(*) FROM findings")
             if worth_rebuilding(int(stored.scalar_one()), expected_rows):
-                self._indexes.drop()
+                self._deferring = True
                 self._rtree = DeferredRTree(session.connection(), rtree_name("findings"))
 
     def finish(self) -> None:
@@ -174,6 +180,9 @@ class FindingWriter:
             values, points.wkt(), session_info=self.session.info, now=now
         )
         n = len(take)
+        if self._deferring and n >= JUDGE_ROWS:
+            self._indexes.drop(keep=few_valued(values))
+            self._deferring = False
         if self.dialect.name == "postgresql":
             values["geom"] = points.ewkb_hex()
             audit_chain.seal_columns(conn, audit, n, canonical)
