@@ -13,6 +13,9 @@ from __future__ import annotations
 from sqlalchemy.engine import Connection
 
 SUFFIXES = ("ins", "del", "upd", "truncate")
+#: The transaction-local setting that names a roll-up whose insert trigger a bulk writer
+#: stands in for (PostgreSQL: ``SELECT set_config(OFF_SETTING, table, true)``).
+OFF_SETTING = "mineaction.rollup_insert_off"
 
 
 def sqlite_insert_trigger(conn: Connection, table: str, source: str, body: str) -> None:
@@ -56,10 +59,13 @@ def pg_statement_triggers(
 ) -> None:
     """Create the PostgreSQL statement triggers (``new_rows``/``old_rows``) and a TRUNCATE one.
 
-    A TRUNCATE of the source empties the roll-up.
+    A TRUNCATE of the source empties the roll-up.  The insert trigger does
+    nothing while the transaction's ``OFF_SETTING`` names the roll-up: a
+    bulk writer adds the rows it inserts itself then (``rollup_ddl``).
     """
+    off = f"IF current_setting('{OFF_SETTING}', true) = '{table}' THEN RETURN NULL; END IF"
     bodies = {
-        "ins": (insert, "INSERT", "REFERENCING NEW TABLE AS new_rows "),
+        "ins": (f"{off}; {insert}", "INSERT", "REFERENCING NEW TABLE AS new_rows "),
         "del": (delete, "DELETE", "REFERENCING OLD TABLE AS old_rows "),
         "upd": (update, "UPDATE", "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows "),
         "truncate": (f"DELETE FROM {table}", "TRUNCATE", ""),

@@ -23,11 +23,10 @@ the R*Tree takes a chunk's boxes in one ``INSERT … SELECT`` (its insert
 trigger is off meanwhile, in the same transaction) or, for a large import,
 is packed afresh from all its entries after the last chunk
 (``store/rtree_pack.py``); on PostGIS the GiST index follows the rows as it
-always does.  The report roll-up likewise gets
-the sums of the rows written, made from their values, in one upsert on
-SQLite after the last chunk or before the per-row code writes (its insert
-trigger off during the chunks' inserts; ``store/rollup_ddl.py``); on
-PostgreSQL its statement trigger sums each COPY at once.
+always does.  The report roll-up gets the sums of the rows written, made
+from their values, in one upsert after the last chunk or before the per-row
+code writes (its insert trigger off during the chunks' inserts, on both
+databases; ``store/rollup_ddl.py``).
 """
 
 from __future__ import annotations
@@ -183,19 +182,20 @@ class FindingWriter:
         if self._deferring and n >= JUDGE_ROWS:
             self._indexes.drop(keep=few_valued(values))
             self._deferring = False
+        self._sums.add(values, n)
         if self.dialect.name == "postgresql":
             values["geom"] = points.ewkb_hex()
             audit_chain.seal_columns(conn, audit, n, canonical)
 
             def write_chunk() -> None:
-                _copy(conn, self.findings, values, n)
+                with rollup_ddl.insert_trigger_off(conn, "findings"):
+                    _copy(conn, self.findings, values, n)
                 _copy(conn, self.audit, audit, n)
 
         else:
             values["geom"] = points.wkb()
             audit_chain.seal_columns(conn, audit, n, canonical, known_tail=self._chain)
             self._chain = (audit["id"][-1], audit["hash"][-1])
-            self._sums.add(values, n)
             # Rows written earlier and kept for packing, put in the tree now: too many to keep.
             late: list[tuple[int, int]] = []
             if self._rtree is not None and self._rtree.count + n > MAX_PACKED_ROWS:
