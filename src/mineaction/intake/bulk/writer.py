@@ -93,7 +93,7 @@ class FindingWriter:
         # writer writes (None: ask the database).
         self._next_id: int | None = None
         self._chain: tuple[int, str] | None = None
-        # SQLite: the roll-up takes all chunks' sums at once (PostgreSQL's trigger sums a COPY).
+        # The roll-up takes all chunks' sums at once, its insert trigger off for their rows.
         self._sums = rollup_ddl.WrittenSums(session.connection(), "findings")
         # A large import next to what the table holds indexes its rows after writing them
         # (those indexes whose keys take many values: decided on the first rows written).
