@@ -156,3 +156,25 @@ def test_a_load_killed_midway_is_rolled_back_by_the_next_connection(
         again.dispose()
     assert header_mode(path) == "wal"
     assert not journal.exists()
+
+
+def test_a_reader_holding_the_file_at_the_end_leaves_the_switch_back_to_the_next_connection(
+    sqlite_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = sqlite_db.sqlite_path()
+    assert path is not None
+    monkeypatch.setattr(load_journal, "BACK_TO_WAL_WAIT_MS", 50)
+    reader = sqlite3.connect(path, isolation_level=None)  # a desktop GIS, say
+    try:
+        with written_once(sqlite_db, load_journal.MIN_ROWS) as switched:
+            assert switched
+            add_operator(sqlite_db, "LOAD")
+            reader.execute("BEGIN")
+            assert reader.execute("SELECT code FROM organisations").fetchall() == [("LOAD",)]
+        assert header_mode(path) == "rollback"  # the reader's read is still open
+        reader.execute("COMMIT")
+    finally:
+        reader.close()
+    sqlite_db.dispose()
+    assert operators(sqlite_db) == ["LOAD"]  # a new connection asks for WAL, and gets it
+    assert header_mode(path) == "wal"

@@ -31,6 +31,10 @@ from mineaction.store.database import SQLITE_BUSY_TIMEOUT_MS, Database
 
 #: Loads smaller than this keep the WAL: a checkpoint of their pages is quick.
 MIN_ROWS = 100_000
+#: How long the end of a load waits to put the file back in WAL mode, in ms.  A program
+#: that opened the file meanwhile and holds a read open (a desktop GIS) keeps it from
+#: switching; then the next connection of mineaction switches it, as every one asks for WAL.
+BACK_TO_WAL_WAIT_MS = 2_000
 
 
 @contextmanager
@@ -49,7 +53,7 @@ def written_once(db: Database, expected_rows: int) -> Iterator[bool]:
         yield switched
     finally:
         if switched:
-            _set_journal(db, "wal", synchronous="NORMAL", wait_ms=SQLITE_BUSY_TIMEOUT_MS)
+            _set_journal(db, "wal", synchronous="NORMAL", wait_ms=BACK_TO_WAL_WAIT_MS)
 
 
 def _set_journal(db: Database, mode: str, *, synchronous: str, wait_ms: int) -> bool:
