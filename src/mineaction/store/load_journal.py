@@ -15,10 +15,12 @@ readers go on reading what was there before.  When the switch does happen,
 a program that opens the database during the load waits for it as for a
 second writer (the busy timeout, then "database is locked"), the price of
 the speed; the file goes back to WAL mode when the load ends, committed or
-rolled back.  Meanwhile the journal is synced in full (``synchronous =
-FULL``): with a rollback journal, NORMAL could let a power cut at the wrong
-moment damage the file.  A crash leaves a hot journal, which the next
-connection plays back: the load is rolled back as any failed transaction is.
+rolled back (or, if such a program still holds a read open then, at the
+next connection of mineaction, as every one asks for WAL).  Meanwhile the
+journal is synced in full (``synchronous = FULL``): with a rollback journal,
+NORMAL could let a power cut at the wrong moment damage the file.  A crash
+leaves a hot journal, which the next connection plays back: the load is
+rolled back as any failed transaction is.
 """
 
 from __future__ import annotations
