@@ -208,3 +208,31 @@ def test_a_table_packs_its_boxed_rows_with_their_whole_ids(engine: Engine) -> No
         assert _check(conn, "packed") == "ok"
         stored = conn.exec_driver_sql("SELECT * FROM packed ORDER BY id").all()
     assert stored == [(1, 46.5, 46.5, 39.75, 39.75), (big, 47.0, 47.5, 40.0, 40.5)]
+
+
+def test_work_beside_the_layout_runs_on_the_connection_and_its_error_is_raised(
+    engine: Engine,
+) -> None:
+    def side_table(conn: Connection) -> None:
+        conn.exec_driver_sql("CREATE TABLE side AS SELECT 42 AS answer")
+
+    with engine.begin() as conn:
+        DeferredRTree(conn, "packed").pack(meanwhile=lambda: side_table(conn))  # nothing to pack
+        deferred = DeferredRTree(conn, "packed")
+        deferred.add(*_boxes(3_000, seed=9))
+        ran: list[int] = []
+        deferred.pack(meanwhile=lambda: ran.append(conn.exec_driver_sql("SELECT 1").scalar_one()))
+        assert ran == [1]
+        assert conn.exec_driver_sql("SELECT answer FROM side").scalar_one() == 42
+        assert _check(conn, "packed") == "ok"
+        assert conn.exec_driver_sql("SELECT count(*) FROM packed").scalar_one() == 3_000
+
+    def fails() -> None:
+        raise RuntimeError("the index could not be built")
+
+    with pytest.raises(RuntimeError, match="could not be built"), engine.begin() as conn:
+        deferred = DeferredRTree(conn, "packed")
+        deferred.add(np.array([900_001]), np.array([[45.0, 45.0, 40.0, 40.0]]))
+        deferred.pack(meanwhile=fails)
+    with engine.connect() as conn:  # rolled back: the tree as the first transaction left it
+        assert conn.exec_driver_sql("SELECT count(*) FROM packed").scalar_one() == 3_000

@@ -31,7 +31,9 @@ Everything happens in the caller's transaction: a rollback restores the tree.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import chain, pairwise
 from typing import Any
@@ -212,20 +214,36 @@ def replace_entries(conn: Connection, rtree: str, ids: np.ndarray, boxes: np.nda
 
 def _replace(conn: Connection, rtree: str, ids: np.ndarray, packed: np.ndarray) -> None:
     """``replace_entries`` with the boxes already rounded (``outward``)."""
+    _write(conn, rtree, _laid_out(rtree, ids, packed))
+
+
+#: A tree laid out: its levels from the leaves up, and the node numbers of each level.
+_Layout = tuple[list[_Level], list[np.ndarray]]
+
+
+def _laid_out(rtree: str, ids: np.ndarray, packed: np.ndarray) -> _Layout:
+    """Return the tree holding ``ids`` (no level for no entry), laid out; no SQL."""
     in_order = np.sort(ids)  # not np.unique: its hashing took a second for a million ids
     if np.any(in_order[1:] == in_order[:-1]):
         raise ValueError(f"{rtree}: an id appears twice among the entries to pack")
+    if not len(ids):
+        return [], []
+    levels = _levels(ids, packed)
+    return levels, _numbered(levels)
+
+
+def _write(conn: Connection, rtree: str, layout: _Layout) -> None:
+    """Make the shadow tables hold the tree of ``layout`` (``_laid_out``) and nothing else."""
+    levels, numbers = layout
     size = node_size(conn, rtree)
     if (size - NODE_HEADER) // CELL.itemsize < MAX_CELLS:
         raise ValueError(f"{rtree}: nodes of {size} bytes hold fewer than {MAX_CELLS} cells")
     for shadow in ("node", "rowid", "parent"):
         conn.exec_driver_sql(f"DELETE FROM {rtree}_{shadow}")
-    if not len(ids):
+    if not levels:
         empty = bytes(size)
         conn.exec_driver_sql(f"INSERT INTO {rtree}_node (nodeno, data) VALUES (1, ?)", (empty,))
         return
-    levels = _levels(ids, packed)
-    numbers = _numbered(levels)
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     for depth, level in enumerate(levels):
         root = depth == len(levels) - 1
@@ -347,9 +365,18 @@ class DeferredRTree:
         self._ids, self._boxes = [], []
         return spans
 
-    def pack(self) -> None:
-        """Build the tree from what it holds and the rows added; forget them."""
+    def pack(self, meanwhile: Callable[[], None] | None = None) -> None:
+        """Build the tree from what it holds and the rows added; forget them.
+
+        ``meanwhile`` (other statements on the connection: the index rebuild)
+        runs in a thread of its own once the tree's entries are read, while
+        NumPy lays the tree out: SQLite and NumPy both let go of Python's
+        lock, so the two take the time of the longer.  The tree is written
+        after it; its error, if any, is raised here.
+        """
         if not self._ids:
+            if meanwhile is not None:
+                meanwhile()
             return
         added_ids = np.concatenate(self._ids)
         added_boxes = np.concatenate(self._boxes)
@@ -359,4 +386,30 @@ class DeferredRTree:
             fresh = ~np.isin(added_ids, held_ids)
             added_ids = np.concatenate([held_ids, added_ids[fresh]])
             added_boxes = np.concatenate([outward(held_boxes), added_boxes[fresh]])
-        _replace(self.conn, self.rtree, added_ids, added_boxes)
+        with _beside(meanwhile):
+            layout = _laid_out(self.rtree, added_ids, added_boxes)
+        _write(self.conn, self.rtree, layout)
+
+
+@contextmanager
+def _beside(job: Callable[[], None] | None) -> Iterator[None]:
+    """Run ``job`` in a thread during the block; wait for it at the end, raising its error."""
+    if job is None:
+        yield
+        return
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            job()
+        except BaseException as exc:  # raised again in the caller's thread
+            failed.append(exc)
+
+    thread = threading.Thread(target=run, name="beside-rtree-layout", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        thread.join()
+    if failed:
+        raise failed[0]

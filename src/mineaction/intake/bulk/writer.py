@@ -113,9 +113,11 @@ class FindingWriter:
         """
         self._copier.finish()
         self.settle()
-        if self._rtree is not None:
-            self._rtree.pack()
-        self._indexes.restore()
+        if self._rtree is None:
+            self._indexes.restore()
+            return
+        # SQLite builds the indexes in a thread while NumPy lays out the tree.
+        self._rtree.pack(meanwhile=self._indexes.restore)
 
     def settle(self) -> None:
         """Add the roll-up sums of the rows written so far (SQLite), before any other write.
