@@ -298,9 +298,7 @@ def test_a_bad_row_in_the_last_chunk_leaves_the_database_unchanged(
 
 
 @pytest.fixture
-def sqlite_twin(
-    sqlite_db: Database, tmp_path: Path, request: pytest.FixtureRequest
-) -> Iterator[Database]:
+def sqlite_twin(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Database]:
     """A second fresh SQLite database."""
     (tmp_path / "twin").mkdir()
     yield from fresh_database("sqlite", tmp_path / "twin", request)
