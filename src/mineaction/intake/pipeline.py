@@ -135,8 +135,10 @@ def import_file(
     mapping that names a ``country`` has positions checked against that country.
     Kinds the bulk path knows go through it (same result, faster) unless ``bulk`` is False;
     there ``take_database`` lets a large import into an SQLite file that no one else
-    has open write it through a rollback journal (``store/load_journal.py``): the
-    command line's choice, never a server's, whose readers it would hold up.
+    has open write it through a rollback journal (``store/load_journal.py``), and one
+    into a PostgreSQL database no other program is connected to make the findings'
+    indexes and foreign keys after the rows (``store/table_alone.py``): the command
+    line's choice, never a server's, whose readers it would hold up.
     """
     kind = get_kind(kind_name)
     check_kind = getattr(mapping, "check_kind", None)  # a mapping made for another kind

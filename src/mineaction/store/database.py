@@ -40,6 +40,9 @@ WRITE_LOCK_OPTION = "mineaction_write_lock"
 #: ``Session.info`` key of a ``Database.session`` whose transaction has not yet taken a
 #: connection: nothing read or written in it so far (``mineaction.store.sibling``).
 UNTOUCHED = "mineaction_untouched"
+#: The server process of each PostgreSQL connection this process holds open, by the
+#: connection's ``id`` (``own_backends``).
+_OWN_BACKENDS: dict[int, int] = {}
 
 
 def normalise_url(url: str) -> str:
@@ -113,7 +116,29 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "begin", _sqlite_begin)
     else:
         engine = create_engine(parsed, pool_pre_ping=True)
+        _track_backends(engine)
     return engine
+
+
+def own_backends() -> frozenset[int]:
+    """Return the server process ids of the PostgreSQL connections this process holds open.
+
+    Every engine ``Database`` makes is counted, in use or idle in its pool: what
+    ``pg_stat_activity`` lists beside them is another program's.
+    """
+    return frozenset(_OWN_BACKENDS.values())
+
+
+def _track_backends(engine: Engine) -> None:
+    def opened(dbapi_conn: Any, _record: Any) -> None:
+        _OWN_BACKENDS[id(dbapi_conn)] = dbapi_conn.info.backend_pid
+
+    def closed(dbapi_conn: Any, *_args: Any) -> None:  # a broken one has no pid to ask
+        _OWN_BACKENDS.pop(id(dbapi_conn), None)
+
+    event.listen(engine, "connect", opened)
+    event.listen(engine, "close", closed)
+    event.listen(engine, "close_detached", closed)
 
 
 class _DryRun(Exception):
@@ -228,6 +253,7 @@ class Database:
                 max_overflow=READING_POOL,
                 connect_args={} if "options" in url.query else refuse_writes,
             )
+            _track_backends(self._reading_engine)
         else:  # no round trips to save: the same connections, without BEGIN
             self._reading_engine = self.engine.execution_options(**{NO_BEGIN_OPTION: True})
         return self._reading_engine

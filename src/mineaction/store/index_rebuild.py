@@ -1,11 +1,14 @@
-"""Secondary indexes built once after a large batch of inserts, instead of row by row (SQLite).
+"""Secondary indexes built once after a large batch of inserts, instead of row by row.
 
 Inserting many rows into a table keeps each of its B-tree indexes up to date
 with one random insert per row; building an index afresh sorts the whole
 column once, which costs a fraction of that when the batch is large next to
 what the table already holds (bench/bench_import.py measured it).  The
 indexes are dropped and created again inside the writer's transaction: DDL is
-transactional in SQLite, so a rollback or a crash leaves them as they were.
+transactional in SQLite and PostgreSQL, so a rollback or a crash leaves them
+as they were.  SQLite's readers keep reading the indexes of their snapshot; on
+PostgreSQL dropping an index holds the table until the commit, so there it is
+done only with the table to itself (``store/table_alone.py``).
 
 Not every index gains.  When the batch's keys take few values (an approval
 state, a category, an operator, a district), each new row, whose rowid is
@@ -19,9 +22,10 @@ keeping five such indexes saved 2.4 s of rebuilding and cost 1.2 s more
 writing; kept as well, the date index, 1,460 values, cost 2 s more than its
 rebuild).
 
-Only indexes declared with ``CREATE INDEX`` are dropped; the primary key and
-UNIQUE constraints (SQLite's automatic indexes) stay, so uniqueness is still
-checked row by row and lookups by those keys stay fast during the batch.
+Only indexes declared with ``CREATE INDEX`` are dropped (on PostgreSQL the
+GiST index too); the primary key and UNIQUE constraints (SQLite's automatic
+indexes) stay, so uniqueness is still checked row by row and lookups by those
+keys stay fast during the batch.
 """
 
 from __future__ import annotations
@@ -60,25 +64,35 @@ class DeferredIndexes:
     statements: list[str] = field(default_factory=list)
 
     def drop(self, keep: Callable[[tuple[str, ...]], bool] | None = None) -> None:
-        """Drop the table's ``CREATE INDEX`` indexes, remembering how to create them (SQLite).
+        """Drop the table's ``CREATE INDEX`` indexes, remembering how to create them.
 
-        ``keep(columns)`` (the index's key columns) says which to leave in place.
+        ``keep(columns)`` (the index's key columns; none for an expression)
+        says which to leave in place.
         """
-        if self.conn.dialect.name != "sqlite" or self.statements:
+        if self.statements:
             return
+        for name, sql, columns in self._declared():
+            if keep is not None and keep(columns):
+                continue
+            self.conn.exec_driver_sql(f'DROP INDEX "{name}"')
+            self.statements.append(sql)
+
+    def _declared(self) -> list[tuple[str, str, tuple[str, ...]]]:
+        """Return the name, definition and key columns of each index ``drop`` may drop."""
+        if self.conn.dialect.name == "postgresql":
+            rows = self.conn.exec_driver_sql(_PG_INDEXES, {"table": self.table}).all()
+            return [(str(name), str(sql), tuple(columns)) for name, sql, columns in rows]
         rows = self.conn.exec_driver_sql(
             "SELECT name, sql FROM sqlite_master "
             "WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL ORDER BY name",
             (self.table,),
         ).all()
-        for name, sql in rows:
-            if keep is not None and keep(self._columns(name)):
-                continue
-            self.conn.exec_driver_sql(f'DROP INDEX "{name}"')
-            self.statements.append(str(sql))
+        return [(str(name), str(sql), self._sqlite_columns(name)) for name, sql in rows]
 
-    def _columns(self, index: str) -> tuple[str, ...]:
+    def _sqlite_columns(self, index: str) -> tuple[str, ...]:
         info = self.conn.exec_driver_sql(f'PRAGMA index_info("{index}")').all()
+        if any(row[1] < 0 for row in info):  # an expression: cid -2
+            return ()
         return tuple(str(row[2]) for row in sorted(info))  # seqno, cid, name
 
     def restore(self) -> None:
@@ -86,6 +100,21 @@ class DeferredIndexes:
         statements, self.statements = self.statements, []
         for sql in statements:
             self.conn.exec_driver_sql(sql)
+
+
+#: The indexes of a PostgreSQL table that are neither its primary key nor UNIQUE: name,
+#: definition, and key columns (none if the key holds an expression).
+_PG_INDEXES = """
+SELECT c.relname, pg_get_indexdef(i.indexrelid),
+       CASE WHEN 0 = ANY (i.indkey::int2[]) THEN ARRAY[]::text[] ELSE ARRAY(
+           SELECT a.attname::text
+           FROM unnest(i.indkey::int2[]) WITH ORDINALITY AS k (attnum, n)
+           JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+           ORDER BY k.n) END
+FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+WHERE i.indrelid = CAST(%(table)s AS regclass) AND NOT i.indisprimary AND NOT i.indisunique
+ORDER BY c.relname
+"""
 
 
 def few_valued(

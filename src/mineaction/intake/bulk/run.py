@@ -65,7 +65,9 @@ def import_table(
 
     ``progress(source, rows read, rows expected)`` is called after every chunk.
     With ``take_database``, a large import into an SQLite file no one else has
-    open is written through a rollback journal (``store/load_journal.py``).
+    open is written through a rollback journal (``store/load_journal.py``), and
+    one into a PostgreSQL database no other program is connected to holds the
+    table until it commits (``store/table_alone.py``).
     """
     report = ImportReport(kind=kind.name, source=table.source, dry_run=dry_run)
     total = table.count_hint() or 0
@@ -81,6 +83,7 @@ def import_table(
             progress=progress,
             chunk_rows=chunk_rows,
             total=total,
+            take_database=take_database,
         )
     report.written = not dry_run
     return report
@@ -98,12 +101,13 @@ def _import(
     progress: Callable[[str, int, int], None] | None,
     chunk_rows: int,
     total: int,
+    take_database: bool,
 ) -> None:
     """Check and write the rows in one transaction (``import_table``)."""
     today = dt.date.today()
     with db.session(actor=actor, note=note, dry_run=report.dry_run) as session:
         ctx = Context(session=session, approval=approval, country=configured_country(session))
-        run = _Run(kind, ctx, table, report, expected_rows=total)
+        run = _Run(kind, ctx, table, report, expected_rows=total, alone=take_database)
         try:
             with (
                 _collections_between_chunks() as collect,
@@ -133,14 +137,23 @@ class _Run:
     """The state of one bulk import: ids seen so far, lookups, the writer, the report."""
 
     def __init__(
-        self, kind: Kind, ctx: Context, table: Table, report: ImportReport, *, expected_rows: int
+        self,
+        kind: Kind,
+        ctx: Context,
+        table: Table,
+        report: ImportReport,
+        *,
+        expected_rows: int,
+        alone: bool,
     ) -> None:
         self.kind = kind
         self.ctx = ctx
         self.source = table.source
         self.report = report
         self.lookups = Lookups(ctx)
-        self.writer = FindingWriter(ctx.session, approval=ctx.approval, expected_rows=expected_rows)
+        self.writer = FindingWriter(
+            ctx.session, approval=ctx.approval, expected_rows=expected_rows, alone=alone
+        )
         self.seen: set[str] = set()
         self.stored_before = self.lookups.max_finding_id() > 0
 
