@@ -30,6 +30,7 @@ from mineaction.intake.bulk.points import Points
 from mineaction.intake.kinds import get_kind
 from mineaction.intake.pipeline import ImportRefused, ImportReport, import_file
 from mineaction.intake.readers import open_table
+from mineaction.services.audit import verify_chain
 from mineaction.store import rollup_ddl
 from mineaction.store.database import Database
 from mineaction.store.index_rebuild import DeferredIndexes, few_valued
@@ -360,6 +361,11 @@ def test_the_rollup_is_exact_when_the_per_row_code_changes_a_row_written_in_bulk
         ).one()
     expected = sum(int(r[6]) for r in rows) + 7
     assert tuple(totals) == (expected, len(rows))
+    # The chain runs on through the chunks and the per-row change between them (the
+    # writer keeps its tail between its own chunks, and reads it again after that change).
+    chain = verify_chain(db)
+    assert chain.intact, chain.reason
+    assert chain.entries >= len(rows) + 1
 
 
 def test_copy_text_stores_what_psycopg_write_row_stores(postgis_db: Database) -> None:

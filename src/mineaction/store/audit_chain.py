@@ -132,6 +132,7 @@ def seal_columns(
     afters: Iterable[str],
     *,
     known_tail: tuple[int, str] | None = None,
+    ids: list[int] | None = None,
 ) -> None:
     """Like ``seal`` for column-wise rows (the bulk writer): ``afters`` are the JSON texts.
 
@@ -139,10 +140,12 @@ def seal_columns(
     ``kind``, ``record_version`` and ``note``; ``record_id`` is a list.
     Adds the ``id``, ``prev_hash`` and ``hash`` lists to ``columns``.
     ``known_tail`` is the chain's last entry (id, hash) when the caller knows it
-    (its own last seal, nothing written since); else it is read.
+    (its own last seal, nothing written since); else it is read.  ``ids`` are
+    the entries' ids when the caller took them (``next_ids``); else they are taken.
     """
     last_id, prev = known_tail if known_tail is not None else tail(conn)
-    ids = next_ids(conn, last_id, n)
+    if ids is None:
+        ids = next_ids(conn, last_id, n)
     prevs: list[str] = []
     hashes: list[str] = []
     shared = (

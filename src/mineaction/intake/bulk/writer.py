@@ -6,9 +6,11 @@ multi-row INSERTs that SQLAlchemy compiles for the table (values passed
 through the columns' own bind processors, so they are stored exactly as the
 ORM stores them; a value every row shares bound once per statement),
 PostgreSQL through ``COPY … FROM STDIN``.  Ids are taken as the ORM would
-get them (the next rowid on SQLite, the table's sequence on PostgreSQL), so
-both paths number the records alike; on SQLite the writer counts on from
-its own last id and audit entry until the per-row code writes.  Every record gets the
+get them (the next rowid on SQLite, the table's sequence on PostgreSQL,
+taken there on a connection of their own so as not to wait for the chunk in
+flight), so both paths number the records alike; the writer counts on from
+its own last audit entry (and on SQLite its last id) until the per-row code
+writes.  Every record gets the
 audit row that ``store/history.py`` writes for an insert (``audit.py``),
 chained to the entry before it as ``store/audit_chain.py`` describes (the
 chain is locked before the first row is written, so concurrent writers wait
@@ -96,10 +98,11 @@ class FindingWriter:
             conn.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
         # The store takes a chunk in a thread while the next is read and checked.
         self._copier = BackgroundCopy(session.connection())
-        # SQLite: the next finding id and the audit chain's last entry, while only this
-        # writer writes (None: ask the database).
+        # SQLite: the next finding id; both: the audit chain's last entry, while only this
+        # writer writes (None: ask the database).  PostgreSQL: where ids are taken.
         self._next_id: int | None = None
         self._chain: tuple[int, str] | None = None
+        self._sequence_conn: Connection | None = None
         # The roll-up takes all chunks' sums at once, its insert trigger off for their rows.
         self._sums = rollup_ddl.WrittenSums(session.connection(), "findings")
         # A large import next to what the table holds indexes its rows after writing them
@@ -140,9 +143,26 @@ class FindingWriter:
         self._sums.write()
         self._next_id = self._chain = None  # the per-row code takes ids and extends the chain
 
+    def _sequences(self) -> Connection:
+        """Return the connection that takes ids from PostgreSQL's sequences (opened once).
+
+        Not the import's own: a statement there waits for the chunk in flight, and
+        the next chunk's ids are needed before its rows can be prepared.  A value
+        taken from a sequence is taken for good, whichever transaction took it
+        (a rollback leaves a gap either way), so the ids are the ones the import's
+        connection would have got.
+        """
+        if self._sequence_conn is None:
+            engine = self.session.get_bind().engine
+            self._sequence_conn = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        return self._sequence_conn
+
     def close(self) -> None:
         """Let the last chunk's write end; give the connection back its page cache size (SQLite)."""
         self._copier.close()
+        if self._sequence_conn is not None:
+            self._sequence_conn.close()
+            self._sequence_conn = None
         if self._cache_size is not None:
             self.session.connection().exec_driver_sql(f"PRAGMA cache_size = {self._cache_size}")
 
@@ -204,7 +224,13 @@ class FindingWriter:
         self._sums.add(values, n)
         if self.dialect.name == "postgresql":
             values["geom"] = points.ewkb_hex()
-            audit_chain.seal_columns(conn, audit, n, canonical)
+            # The ids from the side connection, the tail as this writer left it: no statement
+            # on the import's connection, which would wait for the chunk in flight.
+            audit_ids = next_values(self._sequences(), "audit_log", "id", n)
+            audit_chain.seal_columns(
+                conn, audit, n, canonical, known_tail=self._chain, ids=audit_ids
+            )
+            self._chain = (audit["id"][-1], audit["hash"][-1])
 
             def write_chunk() -> None:
                 with rollup_ddl.insert_trigger_off(conn, "findings"):
@@ -257,7 +283,7 @@ class FindingWriter:
 
     def _next_ids(self, conn: Connection, n: int) -> list[int]:
         if self.dialect.name == "postgresql":
-            return next_values(conn, "findings", "id", n)
+            return next_values(self._sequences(), "findings", "id", n)
         start = self._next_id
         if start is None:
             last = conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM findings").scalar_one()
