@@ -12,6 +12,11 @@ were.
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import textwrap
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -48,6 +53,27 @@ def findings_keys(db: Database) -> tuple[list[tuple[str, str]], list[tuple[str, 
             )
         ).all()
     return [(str(a), str(b)) for a, b in indexes], [(str(a), str(b)) for a, b in keys]
+
+
+def wait_until_closed(db: Database, pids: set[int] | None = None) -> None:
+    """Wait until the server processes ``pids`` (default: all) connected to ``db`` are gone.
+
+    A server process ends a moment after its client closes the connection.
+    """
+    url = make_url(db.url).set(drivername="postgresql", database="postgres")
+    with psycopg.connect(url.render_as_string(hide_password=False), autocommit=True) as conn:
+        for _ in range(200):
+            left = {
+                pid
+                for (pid,) in conn.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = %s",
+                    (make_url(db.url).database,),
+                )
+            }
+            if not (left if pids is None else left & pids):
+                return
+            time.sleep(0.05)
+    raise AssertionError(f"connections {left} to {db.url} stayed open")
 
 
 def another_program(db: Database) -> psycopg.Connection:
@@ -116,7 +142,7 @@ def test_alone_the_import_makes_indexes_and_keys_after_the_rows(
         )
         # The rows are found through the indexes made after them.
         conn.execute(text("SET enable_seqscan = off"))
-        by_date = dict(
+        by_date: dict[str, int] = dict(
             conn.execute(text("SELECT found_date::text, count(*) FROM findings GROUP BY 1")).all()
         )
         near = conn.execute(
@@ -142,6 +168,47 @@ def test_a_refused_import_alone_leaves_indexes_and_keys_as_they_were(
     with pytest.raises(ImportRefused):
         import_file(postgis_db, "findings", path, take_database=True)
     assert dropped  # they were dropped, and the rollback put them back
+    assert findings_keys(postgis_db) == before
+    with postgis_db.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM findings")).scalar_one() == 0
+
+
+KILLED_IMPORT = textwrap.dedent(
+    """
+    import os, signal, sys
+    from pathlib import Path
+    from mineaction.intake.bulk import writer
+    from mineaction.intake.pipeline import import_file
+    from mineaction.store.database import Database
+    from mineaction.store.index_rebuild import DeferredIndexes
+
+    def killed(self):  # every row written, indexes and keys dropped, none made again
+        assert self.statements and "gix_findings_geom" in " ".join(self.statements)
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    writer.MIN_ALONE_ROWS = 1_000
+    DeferredIndexes.restore = killed
+    import_file(Database(sys.argv[1]), "findings", Path(sys.argv[2]), take_database=True)
+    """
+)
+
+
+def test_an_import_killed_while_holding_the_table_leaves_it_as_it_was(
+    postgis_db: Database, season: tuple[Path, list[list[Any]]]
+) -> None:
+    path, _ = season
+    before = findings_keys(postgis_db)
+    postgis_db.dispose()  # the import is to be the only program connected
+    wait_until_closed(postgis_db)
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLED_IMPORT, postgis_db.url, str(path)],
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    # The server rolls the dead client's transaction back: the drops with the rows.
     assert findings_keys(postgis_db) == before
     with postgis_db.engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM findings")).scalar_one() == 0
@@ -183,15 +250,7 @@ def test_nobody_else_counts_other_programs_not_this_process_pools(
         with another_program(postgis_db) as other:
             assert not nobody_else(conn)
             pid = other.info.backend_pid
-        # Its server process ends a moment after the program closes the connection.
-        for _ in range(100):
-            conn.execute(text("SELECT pg_stat_clear_snapshot()"))
-            listed = conn.execute(
-                text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}
-            ).scalar_one()
-            if not listed:
-                break
-            time.sleep(0.05)
+        wait_until_closed(postgis_db, {pid})
         assert nobody_else(conn)
 
 
