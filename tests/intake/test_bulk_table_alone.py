@@ -27,8 +27,8 @@ import pytest
 from sqlalchemy import make_url, text
 from sqlalchemy.exc import IntegrityError
 
-from mineaction.intake.bulk import writer
 from mineaction.intake.pipeline import ImportRefused, import_file
+from mineaction.store import load_journal
 from mineaction.store.database import Database, own_backends
 from mineaction.store.index_rebuild import DeferredIndexes
 from mineaction.store.table_alone import DeferredForeignKeys, nobody_else
@@ -89,7 +89,7 @@ def season(postgis_db: Database, tmp_path: Path) -> Iterator[tuple[Path, list[li
         setup_references(s)
         rows = plain_rows(s, ROWS, seed=31)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(writer, "MIN_ALONE_ROWS", 1_000)
+        patch.setattr(load_journal, "MIN_ROWS", 1_000)
         yield write(tmp_path / "season.csv", rows), rows
 
 
@@ -177,8 +177,8 @@ KILLED_IMPORT = textwrap.dedent(
     """
     import os, signal, sys
     from pathlib import Path
-    from mineaction.intake.bulk import writer
     from mineaction.intake.pipeline import import_file
+    from mineaction.store import load_journal
     from mineaction.store.database import Database
     from mineaction.store.index_rebuild import DeferredIndexes
 
@@ -186,7 +186,7 @@ KILLED_IMPORT = textwrap.dedent(
         assert self.statements and "gix_findings_geom" in " ".join(self.statements)
         os.kill(os.getpid(), signal.SIGKILL)
 
-    writer.MIN_ALONE_ROWS = 1_000
+    load_journal.MIN_ROWS = 1_000
     DeferredIndexes.restore = killed
     import_file(Database(sys.argv[1]), "findings", Path(sys.argv[2]), take_database=True)
     """

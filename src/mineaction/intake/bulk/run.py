@@ -35,6 +35,7 @@ from mineaction.intake.pipeline import MAX_PROBLEMS, ImportRefused, ImportReport
 from mineaction.intake.readers.base import Chunk, ColumnChunk, SourceRow, Table
 from mineaction.services.country import configured_country
 from mineaction.shared_setting import quick_handoffs
+from mineaction.store import load_journal
 from mineaction.store.database import Database
 from mineaction.store.load_journal import written_once
 
@@ -107,7 +108,9 @@ def _import(
     today = dt.date.today()
     with db.session(actor=actor, note=note, dry_run=report.dry_run) as session:
         ctx = Context(session=session, approval=approval, country=configured_country(session))
-        run = _Run(kind, ctx, table, report, expected_rows=total, alone=take_database)
+        # A large command-line import, as for the SQLite journal: it may hold the table.
+        alone = take_database and total >= load_journal.MIN_ROWS
+        run = _Run(kind, ctx, table, report, expected_rows=total, alone=alone)
         try:
             with (
                 _collections_between_chunks() as collect,

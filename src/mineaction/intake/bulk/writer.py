@@ -19,7 +19,8 @@ A large import on SQLite (``store/index_rebuild.py``) drops those of the
 findings' secondary indexes whose keys take many values among its first
 rows before writing them, and creates them again after its last, in the
 same transaction.  On PostgreSQL, a large import that may hold the table
-(``alone``: the command line's, with no other program connected) drops its
+(``alone``: a large one from the command line, with no other program
+connected) drops its
 secondary indexes and foreign keys likewise (``store/table_alone.py``).
 Positions go straight from the parsed arrays to WKB (``points.py``), with no
 shapely object per row.  The bounding-box columns are filled here; on SQLite
@@ -73,8 +74,6 @@ SQLITE_CACHE_KIB = 128 * 1024
 #: Rows of a write large enough to judge which indexes a large import rebuilds at the end
 #: (``index_rebuild.few_valued``); until one comes, every index is kept up to date.
 JUDGE_ROWS = 1_000
-#: Rows a PostgreSQL import must expect before it holds the table (``store/table_alone.py``).
-MIN_ALONE_ROWS = 100_000
 
 
 class FindingWriter:
@@ -112,7 +111,7 @@ class FindingWriter:
         self._keys = DeferredForeignKeys(session.connection(), "findings")
         self._deferring = False
         self._rtree: DeferredRTree | None = None
-        if self.dialect.name == "sqlite" or (alone and expected_rows >= MIN_ALONE_ROWS):
+        if self.dialect.name == "sqlite" or alone:
             stored = session.connection().exec_driver_sql("SELECT count(*) FROM findings")
             self._deferring = worth_rebuilding(int(stored.scalar_one()), expected_rows)
         if self._deferring and self.dialect.name == "postgresql":
@@ -222,15 +221,16 @@ class FindingWriter:
             self._keys.drop()
             self._deferring = False
         self._sums.add(values, n)
+        # The chain goes on from this writer's own last entry; on PostgreSQL the entries'
+        # ids come from the side connection: no statement on the import's connection,
+        # which would wait for the chunk in flight.
+        audit_ids = None
+        if self.dialect.name == "postgresql":
+            audit_ids = next_values(self._sequences(), "audit_log", "id", n)
+        audit_chain.seal_columns(conn, audit, n, canonical, known_tail=self._chain, ids=audit_ids)
+        self._chain = (audit["id"][-1], audit["hash"][-1])
         if self.dialect.name == "postgresql":
             values["geom"] = points.ewkb_hex()
-            # The ids from the side connection, the tail as this writer left it: no statement
-            # on the import's connection, which would wait for the chunk in flight.
-            audit_ids = next_values(self._sequences(), "audit_log", "id", n)
-            audit_chain.seal_columns(
-                conn, audit, n, canonical, known_tail=self._chain, ids=audit_ids
-            )
-            self._chain = (audit["id"][-1], audit["hash"][-1])
 
             def write_chunk() -> None:
                 with rollup_ddl.insert_trigger_off(conn, "findings"):
@@ -239,8 +239,6 @@ class FindingWriter:
 
         else:
             values["geom"] = points.wkb()
-            audit_chain.seal_columns(conn, audit, n, canonical, known_tail=self._chain)
-            self._chain = (audit["id"][-1], audit["hash"][-1])
             # Rows written earlier and kept for packing, put in the tree now: too many to keep.
             late: list[tuple[int, int]] = []
             if self._rtree is not None and self._rtree.count + n > MAX_PACKED_ROWS:
