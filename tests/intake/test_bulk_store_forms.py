@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pytest
 import shapely
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from mineaction.intake.bulk import import_table, writer
 from mineaction.intake.bulk.audit import snapshot_texts
@@ -426,3 +426,36 @@ def test_a_column_of_nulls_is_told_from_one_with_values() -> None:
     assert writer._all_none([None, None, None])
     assert not writer._all_none([None, None, 0])
     assert not writer._all_none(["", None])
+
+
+def test_statements_stay_within_the_connections_limit_of_parameters(
+    sqlite_db: Database, tmp_path: Path
+) -> None:
+    # An SQLite built with a lower limit than the usual 32,766 parameters a statement (older
+    # releases had 999): the writer asks the connection, and fits fewer rows a statement.
+    sqlite_db.engine.dispose()
+
+    def low_limit(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 250)
+
+    event.listen(sqlite_db.engine, "connect", low_limit)
+    try:
+        with sqlite_db.session() as s:
+            setup_references(s)
+            rows = plain_rows(s, 600, seed=23)
+        statements: list[int] = []
+        clause = writer._values_clause
+
+        def spy(head: str, shared: int, own: int, count: int) -> str:
+            statements.append(shared + own * count)
+            return clause(head, shared, own, count)
+
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(writer, "_values_clause", spy)
+            import_file(sqlite_db, "findings", write(tmp_path / "season.csv", rows))
+    finally:
+        event.remove(sqlite_db.engine, "connect", low_limit)
+    assert statements and max(statements) <= 250
+    with sqlite_db.engine.connect() as conn:
+        stored = conn.execute(text("SELECT source_id, quantity FROM findings")).all()
+    assert sorted(stored) == sorted((row[0], int(row[6])) for row in rows)

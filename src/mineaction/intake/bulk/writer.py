@@ -36,6 +36,7 @@ databases; ``store/rollup_ddl.py``).
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from itertools import chain, islice, repeat
@@ -62,9 +63,13 @@ from mineaction.store.table_alone import DeferredForeignKeys, nobody_else
 from mineaction.store.tables import Finding
 from mineaction.store.tables.system import AuditEntry
 
-#: Rows per INSERT statement on SQLite, and the most parameters a statement may have.
-ROWS_PER_STATEMENT = 500
-MAX_PARAMETERS = 32_766
+#: Rows per INSERT statement on SQLite, fewer when their parameters would pass the
+#: connection's limit (``SQLITE_LIMIT_VARIABLE_NUMBER``).  Python's sqlite3 lets go of
+#: Python's lock while SQLite runs a statement and must take it back after, from a main
+#: thread busy with the next chunk: each statement is one more wait for the lock.  A
+#: million findings took 4,000 statements at 500 rows, 1,000 at 2,000 (about 4 % faster,
+#: docs/benchmarks.md, stop 24).
+ROWS_PER_STATEMENT = 2_000
 #: Rows whose boxes a large import keeps to pack the R*Tree at the end (about 24 bytes each,
 #: and as much again while packing); past it the tree takes them chunk by chunk, so that
 #: memory stays bounded whatever the size of the file.
@@ -297,9 +302,10 @@ READY_COLUMNS = frozenset({"geom", "before", "after"})
 def _executemany(conn: Connection, table: Table, values: dict[str, Any], n: int) -> None:
     """Insert with multi-row INSERTs, values prepared by the columns' own bind processors.
 
-    Hundreds of rows per statement, not one: with triggers on a table (the
+    Thousands of rows per statement, not one: with triggers on a table (the
     R*Tree's, the audit log's) SQLite opens a statement journal for every
-    statement, and one per row made that dominate (bench/ measured it).
+    statement, and one per row made that dominate (bench/ measured it); and
+    every statement is a wait for Python's lock (``ROWS_PER_STATEMENT``).
     A value shared by every row (a constant in ``values``, or a list of
     Nones) is bound once per statement as a numbered parameter that every
     row names, not once per row: binding was most of what Python spent on
@@ -328,9 +334,11 @@ def _executemany(conn: Connection, table: Table, values: dict[str, Any], n: int)
     quote = dialect.identifier_preparer.quote
     head = f"INSERT INTO {quote(table.name)} ({', '.join(map(quote, shared_names + own_names))})"
     width = len(columns)
-    per_statement = max(1, min(ROWS_PER_STATEMENT, (MAX_PARAMETERS - len(shared)) // max(width, 1)))
+    driver = conn.connection.driver_connection
+    limit = driver.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)  # type: ignore[union-attr]
+    per_statement = max(1, min(ROWS_PER_STATEMENT, (limit - len(shared)) // max(width, 1)))
     rows_of = zip(*columns, strict=True) if columns else repeat((), n)
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    cursor = driver.cursor()  # type: ignore[union-attr]
     for start in range(0, n, per_statement):
         rows = min(per_statement, n - start)
         sql = _values_clause(head, len(shared), width, rows)
