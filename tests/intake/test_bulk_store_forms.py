@@ -459,3 +459,10 @@ def test_statements_stay_within_the_connections_limit_of_parameters(
     with sqlite_db.engine.connect() as conn:
         stored = conn.execute(text("SELECT source_id, quantity FROM findings")).all()
     assert sorted(stored) == sorted((row[0], int(row[6])) for row in rows)
+
+
+def test_a_statements_parameters_are_the_shared_values_then_the_rows_in_order() -> None:
+    columns = [["a0", "a1", "a2", "a3"], [10, 11, 12, 13], [None, b"x", None, b"y"]]
+    assert writer._parameters(["S"], columns, 1, 2) == ["S", "a1", 11, b"x", "a2", 12, None]
+    assert writer._parameters([], columns, 3, 1) == ["a3", 13, b"y"]
+    assert writer._parameters(["S", "T"], [], 0, 3) == ["S", "T"]

@@ -39,7 +39,6 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Sequence
 from functools import lru_cache
-from itertools import chain, islice, repeat
 from typing import Any
 
 import numpy as np
@@ -337,13 +336,26 @@ def _executemany(conn: Connection, table: Table, values: dict[str, Any], n: int)
     driver = conn.connection.driver_connection
     limit = driver.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)  # type: ignore[union-attr]
     per_statement = max(1, min(ROWS_PER_STATEMENT, (limit - len(shared)) // max(width, 1)))
-    rows_of = zip(*columns, strict=True) if columns else repeat((), n)
     cursor = driver.cursor()  # type: ignore[union-attr]
     for start in range(0, n, per_statement):
         rows = min(per_statement, n - start)
         sql = _values_clause(head, len(shared), width, rows)
-        cursor.execute(sql, shared + list(chain.from_iterable(islice(rows_of, rows))))
+        cursor.execute(sql, _parameters(shared, columns, start, rows))
     cursor.close()
+
+
+def _parameters(shared: list[Any], columns: list[list[Any]], start: int, rows: int) -> list[Any]:
+    """Return a statement's parameters: ``shared``, then rows ``start`` on, row after row.
+
+    Each column's slice goes into every ``width``-th place at once: no tuple
+    per row (a million of them, made and freed with Python's lock held).
+    """
+    width = len(columns)
+    params: list[Any] = [None] * (len(shared) + rows * width)
+    params[: len(shared)] = shared
+    for j, column in enumerate(columns):
+        params[len(shared) + j :: width] = column[start : start + rows]
+    return params
 
 
 def _all_none(values: list[Any]) -> bool:
