@@ -20,7 +20,6 @@ and choose the next ids without another writer slipping in between:
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
@@ -29,6 +28,7 @@ from sqlalchemy import Integer, String, Text, cast, column, select, table, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from mineaction.chain_worker import ChainWorker, link
 from mineaction.store.sequences import next_values
 from mineaction.store.types import UTCDateTime
 
@@ -68,11 +68,6 @@ def content_text(
     """Return the canonical text of one entry; ``before`` and ``after`` as ``json_text``."""
     head = _dumps([id, timestamp_text(at), actor, action, kind, record_id, record_version, note])
     return f"{head}\n{before}\n{after}"
-
-
-def link(prev_hash: str, content: str) -> str:
-    """Return the hash of an entry whose content is ``content``, following ``prev_hash``."""
-    return hashlib.sha256(f"{prev_hash}\n{content}".encode()).hexdigest()
 
 
 def lock(conn: Connection) -> None:
@@ -148,6 +143,63 @@ def seal_columns(
         ids = next_ids(conn, last_id, n)
     prevs: list[str] = []
     hashes: list[str] = []
+    template = _template(columns, "%s")
+    for new_id, record_id, after in zip(ids, columns["record_id"], afters, strict=True):
+        prevs.append(prev)
+        content = template % (new_id, "null" if record_id is None else int(record_id), after)
+        prev = link(prev, content)
+        hashes.append(prev)
+    columns["id"], columns["prev_hash"], columns["hash"] = ids, prevs, hashes
+
+
+def send_seal(
+    worker: ChainWorker,
+    conn: Connection,
+    columns: dict[str, Any],
+    afters: Any,
+    *,
+    known_tail: tuple[int, str | None] | None = None,
+    ids: list[int] | None = None,
+) -> None:
+    """Like ``seal_columns``, the hashes made by ``worker`` (``chain_worker.py``).
+
+    ``afters`` is an Arrow string array of the canonical texts; every
+    ``record_id`` is a whole number.  Adds the ``id`` list to ``columns``;
+    ``receive_seal`` adds the hashes once the worker has made them.
+    ``known_tail`` is (id, None) when the worker holds the last hash (it made it).
+    """
+    last_id, prev = known_tail if known_tail is not None else tail(conn)
+    n = len(afters)
+    if ids is None:
+        ids = next_ids(conn, last_id, n)
+    offsets, texts = afters.buffers()[1:]
+    begin, end = afters.offset, afters.offset + n + 1
+    index = memoryview(offsets).cast("i")[begin:end]
+    worker.send(
+        prev,
+        _template(columns, "%d"),
+        ids,
+        columns["record_id"],
+        index,
+        memoryview(texts)[index[0] : index[-1]] if texts is not None else memoryview(b""),
+    )
+    columns["id"] = ids
+
+
+def receive_seal(worker: ChainWorker, columns: dict[str, Any]) -> None:
+    """Add the ``prev_hash`` and ``hash`` lists ``send_seal`` asked ``worker`` for."""
+    hashes = worker.receive(len(columns["id"]))
+    columns["prev_hash"], columns["hash"] = hashes[:-1], hashes[1:]
+
+
+def _template(columns: dict[str, Any], record_id: str) -> str:
+    """Return the text ``content_text`` gives for a row of ``columns``, its own parts left out.
+
+    ``%d`` stands for the entry's id, ``record_id`` (``%s`` or ``%d``) for its
+    record's and ``%s`` for its canonical ``after``; every row has ``before``
+    null and shares the other parts.  Ids are whole numbers, which canonical
+    JSON writes as Python does.
+    """
     shared = (
         timestamp_text(columns["at"]),
         columns["actor"],
@@ -156,17 +208,9 @@ def seal_columns(
     )
     version, note = columns["record_version"], columns["note"]
     null = json_text(None)
-    # The text content_text gives, from a template of the parts every row shares:
-    # ids are whole numbers, which canonical JSON writes as Python does.
     middle = _dumps([*shared])[1:-1].replace("%", "%%")
     last = _dumps([version, note])[1:-1].replace("%", "%%")
-    template = f"[%d,{middle},%s,{last}]\n{null}\n%s"
-    for new_id, record_id, after in zip(ids, columns["record_id"], afters, strict=True):
-        prevs.append(prev)
-        content = template % (new_id, "null" if record_id is None else int(record_id), after)
-        prev = link(prev, content)
-        hashes.append(prev)
-    columns["id"], columns["prev_hash"], columns["hash"] = ids, prevs, hashes
+    return f"[%d,{middle},{record_id},{last}]\n{null}\n%s"
 
 
 def _content(row: dict[str, Any], before: str, after: str) -> str:

@@ -44,13 +44,14 @@ def finding_audit_rows(
     *,
     session_info: Mapping[str, Any],
     now: dt.datetime,
-) -> tuple[dict[str, Any], list[str]]:
+) -> tuple[dict[str, Any], pa.Array]:
     """Return the audit-log columns for the findings ``values``, and each ``after`` canonically.
 
     ``values`` holds the findings' columns as the writer stores them (a list
     per column, or one value for all rows); ``geom_wkt`` their positions as
     WKT.  ``before`` and ``after`` are JSON text, ready for the store; the
-    canonical texts are what ``audit_chain.json_text`` makes of each ``after``.
+    canonical texts (an Arrow array of strings) are what ``audit_chain.json_text``
+    makes of each ``after``.
     """
     n = len(values["id"])
     snapshot = {k: values[k] for k in SNAPSHOT_KEYS if k != "geom"}
@@ -67,7 +68,7 @@ def finding_audit_rows(
         "after": _objects(encoded, SNAPSHOT_KEYS, ", ", ": ", n),
         "note": session_info.get("note"),
     }
-    return columns, _objects(encoded, sorted(SNAPSHOT_KEYS), ",", ":", n)
+    return columns, _joined(encoded, sorted(SNAPSHOT_KEYS), ",", ":", n)
 
 
 def snapshot_texts(columns: Mapping[str, Any], keys: Sequence[str], n: int) -> list[str]:
@@ -82,7 +83,15 @@ Encoded: TypeAlias = "str | pa.Array"
 def _objects(
     encoded: Mapping[str, Encoded], keys: Sequence[str], comma: str, colon: str, n: int
 ) -> list[str]:
-    """Return one JSON object per row from each key's encoded values, keys in ``keys`` order.
+    """Return one JSON object per row from each key's encoded values, keys in ``keys`` order."""
+    texts: list[str] = _joined(encoded, keys, comma, colon, n).to_pylist()
+    return texts
+
+
+def _joined(
+    encoded: Mapping[str, Encoded], keys: Sequence[str], comma: str, colon: str, n: int
+) -> pa.Array:
+    """Return ``_objects`` as an Arrow array of strings.
 
     The text between two columns that vary (keys, punctuation, the values
     every row shares) is written once; Arrow joins it with the columns, row
@@ -100,8 +109,8 @@ def _objects(
             literal = ""
     literal += "}"
     if not parts:
-        return [literal] * n
-    return pc.binary_join_element_wise(*parts, literal, "").to_pylist()
+        return pa.array([literal] * n, type=pa.string())
+    return pc.binary_join_element_wise(*parts, literal, "")
 
 
 def _json_column(value: Any, n: int) -> Encoded:

@@ -46,6 +46,7 @@ from sqlalchemy import Float, Table
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from mineaction.chain_worker import ChainWorker
 from mineaction.intake.bulk.audit import finding_audit_rows
 from mineaction.intake.bulk.background_copy import BackgroundCopy
 from mineaction.intake.bulk.copy_text import as_lists, copy_text, psycopg_dump, write_copy
@@ -75,6 +76,9 @@ ROWS_PER_STATEMENT = 2_000
 MAX_PACKED_ROWS = 2_000_000
 #: SQLite page cache of the importing connection, in KiB.
 SQLITE_CACHE_KIB = 128 * 1024
+#: Rows an import expects from which the audit chain's hashes are made by a process of
+#: their own (``chain_worker.py``); a smaller one makes them itself.
+WORKER_ROWS = 100_000
 #: Rows of a write large enough to judge which indexes a large import rebuilds at the end
 #: (``index_rebuild.few_valued``); until one comes, every index is kept up to date.
 JUDGE_ROWS = 1_000
@@ -104,7 +108,10 @@ class FindingWriter:
         # SQLite: the next finding id; both: the audit chain's last entry, while only this
         # writer writes (None: ask the database).  PostgreSQL: where ids are taken.
         self._next_id: int | None = None
-        self._chain: tuple[int, str] | None = None
+        self._chain: tuple[int, str | None] | None = None
+        # A large import's audit hashes come from a worker process (None: made here); the
+        # chain's last hash is then the worker's (``_chain`` holds None for it).
+        self._worker = ChainWorker.start() if expected_rows >= WORKER_ROWS else None
         self._sequence_conn: Connection | None = None
         # The roll-up takes all chunks' sums at once, its insert trigger off for their rows.
         self._sums = rollup_ddl.WrittenSums(session.connection(), "findings")
@@ -163,6 +170,9 @@ class FindingWriter:
     def close(self) -> None:
         """Let the last chunk's write end; give the connection back its page cache size (SQLite)."""
         self._copier.close()
+        if self._worker is not None:
+            self._worker.close()
+            self._worker = None
         if self._sequence_conn is not None:
             self._sequence_conn.close()
             self._sequence_conn = None
@@ -231,14 +241,30 @@ class FindingWriter:
         audit_ids = None
         if self.dialect.name == "postgresql":
             audit_ids = next_values(self._sequences(), "audit_log", "id", n)
-        audit_chain.seal_columns(conn, audit, n, canonical, known_tail=self._chain, ids=audit_ids)
-        self._chain = (audit["id"][-1], audit["hash"][-1])
+        worker = self._worker
+        if worker is not None:  # the chunk's job reads the hashes back (``seal``)
+            audit_chain.send_seal(
+                worker, conn, audit, canonical, known_tail=self._chain, ids=audit_ids
+            )
+            self._chain = (audit["id"][-1], None)
+        else:
+            tail = self._chain if self._chain is None else (self._chain[0], str(self._chain[1]))
+            audit_chain.seal_columns(
+                conn, audit, n, canonical.to_pylist(), known_tail=tail, ids=audit_ids
+            )
+            self._chain = (audit["id"][-1], audit["hash"][-1])
+
+        def seal() -> None:
+            if worker is not None:
+                audit_chain.receive_seal(worker, audit)
+
         if self.dialect.name == "postgresql":
             values["geom"] = points.ewkb_hex()
 
             def write_chunk() -> None:
                 with rollup_ddl.insert_trigger_off(conn, "findings"):
                     _copy(conn, self.findings, values, n)
+                seal()
                 _copy(conn, self.audit, audit, n)
 
         else:
@@ -264,6 +290,7 @@ class FindingWriter:
                         fill_rtree(first, last, indexed_ok=True)
                     if fill_own:
                         fill_rtree(ids[0], ids[-1])
+                seal()
                 _executemany(conn, self.audit, audit, n)
 
         self._copier.start(write_chunk)
