@@ -102,8 +102,9 @@ def chain_season(db: Database, tmp_path: Path, rows: int = 140) -> tuple[Path, i
 
 
 def test_a_large_import_sealed_by_the_worker_keeps_the_chain_whole(
-    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    sqlite_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    db = sqlite_db
     monkeypatch.setattr(writer, "WORKER_ROWS", 1)
     season, rows = chain_season(db, tmp_path)
     requests: list[bool] = []
@@ -125,8 +126,9 @@ def test_a_large_import_sealed_by_the_worker_keeps_the_chain_whole(
 
 
 def test_an_import_whose_worker_dies_stops_and_writes_nothing(
-    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    sqlite_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    db = sqlite_db
     monkeypatch.setattr(writer, "WORKER_ROWS", 1)
     season, _ = chain_season(db, tmp_path)
     with db.engine.connect() as conn:
@@ -154,17 +156,35 @@ def test_an_import_whose_worker_dies_stops_and_writes_nothing(
     assert verify_chain(db).intact
 
 
-def test_without_a_second_process_the_import_seals_its_entries_itself(
-    sqlite_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("where", ["frozen", "postgresql"])
+def test_otherwise_the_import_seals_its_entries_itself(
+    sqlite_db: Database,
+    postgis_db: Database,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    where: str,
 ) -> None:
-    # A frozen program (one executable, no Python to start a second process with).
+    # A frozen program (one executable, no Python to start a second process with); and
+    # PostgreSQL, whose server a third process would compete with for the cores.
     monkeypatch.setattr(writer, "WORKER_ROWS", 1)
-    monkeypatch.setattr(sys, "frozen", True, raising=False)
-    assert ChainWorker.start() is None
-    season, rows = chain_season(sqlite_db, tmp_path)
-    report = import_season(sqlite_db, season, chunk_rows=30)
+    if where == "frozen":
+        monkeypatch.setattr(sys, "frozen", True, raising=False)
+        assert ChainWorker.start() is None
+    db = sqlite_db if where == "frozen" else postgis_db
+    started: list[ChainWorker | None] = []
+    start = ChainWorker.start.__func__  # type: ignore[attr-defined]
+
+    def spy(cls: type[ChainWorker]) -> ChainWorker | None:
+        started.append(start(cls))
+        return started[-1]
+
+    monkeypatch.setattr(ChainWorker, "start", classmethod(spy))
+    season, rows = chain_season(db, tmp_path)
+    report = import_season(db, season, chunk_rows=30)
     assert report.created == rows - 1
-    assert verify_chain(sqlite_db).intact
+    assert not any(started)
+    chain = verify_chain(db)
+    assert chain.intact, chain.reason
 
 
 def test_ctrl_c_is_left_to_the_import_and_a_closed_input_ends_the_worker(

@@ -76,8 +76,8 @@ ROWS_PER_STATEMENT = 2_000
 MAX_PACKED_ROWS = 2_000_000
 #: SQLite page cache of the importing connection, in KiB.
 SQLITE_CACHE_KIB = 128 * 1024
-#: Rows an import expects from which the audit chain's hashes are made by a process of
-#: their own (``chain_worker.py``); a smaller one makes them itself.
+#: Rows an SQLite import expects from which the audit chain's hashes are made by a process
+#: of their own (``chain_worker.py``); a smaller one makes them itself.
 WORKER_ROWS = 100_000
 #: Rows of a write large enough to judge which indexes a large import rebuilds at the end
 #: (``index_rebuild.few_valued``); until one comes, every index is kept up to date.
@@ -110,8 +110,12 @@ class FindingWriter:
         self._next_id: int | None = None
         self._chain: tuple[int, str | None] | None = None
         # A large import's audit hashes come from a worker process (None: made here); the
-        # chain's last hash is then the worker's (``_chain`` holds None for it).
-        self._worker = ChainWorker.start() if expected_rows >= WORKER_ROWS else None
+        # chain's last hash is then the worker's (``_chain`` holds None for it).  SQLite
+        # only: on PostgreSQL the server's work is what the import waits for, and a third
+        # process competes with it for the cores (a million findings: 0.4 s slower).
+        self._worker = None
+        if self.dialect.name == "sqlite" and expected_rows >= WORKER_ROWS:
+            self._worker = ChainWorker.start()
         self._sequence_conn: Connection | None = None
         # The roll-up takes all chunks' sums at once, its insert trigger off for their rows.
         self._sums = rollup_ddl.WrittenSums(session.connection(), "findings")
