@@ -269,3 +269,64 @@ def test_a_template_imports_as_it_is(db: Database, tmp_path: Path, run, fmt: str
     result = run("import", "findings", str(path), "-d", db.url)
     assert result.code == 0, result.err
     assert count(db, Finding) == 1
+
+
+def test_a_name_that_names_nothing_is_refused_on_every_row_from_one_look(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An operator whose code is not registered sends every row of its file to the
+    # per-row code: each row is refused in the same words, the database asked once.
+    from mineaction.services import admin_areas, organisations
+
+    with db.session() as s:
+        operator(s)
+    asked: list[str] = []
+    for module, name in ((organisations, "require_by_code"), (admin_areas, "find_area")):
+        real = getattr(module, name)
+
+        def spy(session, value, _real=real):  # type: ignore[no-untyped-def]
+            asked.append(value)
+            return _real(session, value)
+
+        monkeypatch.setattr(module, name, spy)
+    rows = [
+        [f"N-{i}", "2024-04-29", "NOPE", "Atlantis", "at_mine", "TM-62M", 1, "", "", ""]
+        for i in range(40)
+    ] + [["N-40", "2024-04-29", "nope", "Aghdam", "at_mine", "TM-62M", 1, "", "", ""]]
+    with pytest.raises(ImportRefused) as refused:
+        import_file(db, "findings", findings_file(tmp_path, rows))
+    report = refused.value.report
+    by_row: dict[int, list[tuple[str, str | None]]] = {}
+    for p in report.problems:
+        assert p.row is not None and p.field == "operator" and p.value in ("NOPE", "nope")
+        by_row.setdefault(p.row, []).append((str(p.reason), p.hint))
+    assert len(by_row) == len(rows)
+    *same, last = sorted(by_row)
+    reason, hint = by_row[same[0]][0]
+    assert reason == "There is no organisation with the code 'NOPE'."
+    assert hint is not None and "Known codes: ANAMA" in hint
+    assert all(by_row[row] == [(reason, hint)] for row in same)
+    assert by_row[last] == [("There is no organisation with the code 'nope'.", hint)]
+    # Each name asked for once, as written (another spelling has its own words).
+    assert sorted(asked) == ["Aghdam", "Atlantis", "NOPE", "nope"]
+    assert count(db, Finding) == 0
+
+
+def test_an_area_added_during_an_import_is_found_once_the_names_are_forgotten(
+    db: Database,
+) -> None:
+    # An admin-areas import adds a name that an earlier row could not find: forget_areas
+    # (which it calls after each area) forgets the refusal too.
+    from mineaction.errors import NotFoundError
+    from mineaction.intake.kinds import Context
+    from mineaction.services.admin_areas import create_area
+
+    with db.session() as s:
+        ctx = Context(session=s, approval="approved", country=None)
+        with pytest.raises(NotFoundError, match="No administrative area is called 'Newtown'"):
+            ctx.district_id("Newtown")
+        area = create_area(session=s, code="NEW-1", name="Newtown", level="settlement")
+        with pytest.raises(NotFoundError):  # remembered until forgotten
+            ctx.district_id("Newtown")
+        ctx.forget_areas()
+        assert ctx.district_id("Newtown") == area.id

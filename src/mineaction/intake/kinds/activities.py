@@ -21,7 +21,14 @@ from mineaction.intake.columns import (
     parse_number,
     parse_text,
 )
-from mineaction.intake.kinds.base import Context, Kind, area_name_of_id, lonlat, lookup_errors
+from mineaction.intake.kinds.base import (
+    Context,
+    Kind,
+    area_name_of_id,
+    district_of,
+    lonlat,
+    lookup_errors,
+)
 from mineaction.services import activities
 from mineaction.store.base import Record
 from mineaction.store.tables import Activity, Hazard, ProgressReport
@@ -33,7 +40,7 @@ def _parse_status(value: Any, column: str, problems: Problems) -> str:
 
 
 def _operator(ctx: Context, code: str | None, *, required: bool) -> int | None:
-    operator = lookup_errors(lambda: ctx.organisation_id(code))
+    operator = lookup_errors(lambda: ctx.organisation_id(code), "operator", code)
     if operator is None and required:
         raise ValidationError(
             "operator is required.",
@@ -100,7 +107,7 @@ def _activity_args(ctx: Context, v: dict[str, Any], sid: str | None) -> dict[str
         organisation_id=operator,
         team_id=team_of(ctx, operator, v["team"], v["activity_type"] or "nts"),
         hazard_id=hazard.id if hazard else None,
-        admin_area_id=lookup_errors(lambda: ctx.district_id(v["district"])),
+        admin_area_id=district_of(ctx, v),
         start_date=v["start_date"],
         end_date=v["end_date"],
         geom=v["geometry"],

@@ -81,7 +81,9 @@ def _same_parent(ctx: Context, area: AdminArea, new: str | None) -> bool:
     if not new:
         return area.parent_id is None
     parent = ctx.session.scalars(select(AdminArea).where(AdminArea.code == new)).first()
-    return (parent.id if parent else lookup_errors(lambda: ctx.district_id(new))) == area.parent_id
+    return (
+        parent.id if parent else lookup_errors(lambda: ctx.district_id(new), "parent", new)
+    ) == area.parent_id
 
 
 def _same(ctx: Context, area: AdminArea, name: str, new: Any) -> bool | None:

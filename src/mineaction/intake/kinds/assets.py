@@ -6,7 +6,7 @@ from typing import Any
 
 from mineaction.errors import Problem, ValidationError
 from mineaction.intake.columns import Column, parse_code, parse_date, parse_int, parse_text
-from mineaction.intake.kinds.base import Context, Kind, lookup_errors, same_shape
+from mineaction.intake.kinds.base import Context, Kind, operator_of, same_shape
 from mineaction.services import equipment, projects
 from mineaction.store.base import Record
 from mineaction.store.tables import Equipment, Project
@@ -19,7 +19,7 @@ def _equipment_args(ctx: Context, v: dict[str, Any], sid: str | None) -> dict[st
         equipment_type=v["equipment_type"],
         model=v["model"],
         serial=v["serial"],
-        organisation_id=lookup_errors(lambda: ctx.organisation_id(v["operator"])),
+        organisation_id=operator_of(ctx, v),
         status=v["status"] or "operational",
         status_date=v["status_date"],
         acquired_date=v["acquired_date"],

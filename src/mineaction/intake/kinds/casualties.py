@@ -17,8 +17,8 @@ from mineaction.intake.kinds.base import (
     Context,
     Kind,
     area_name_of_id,
+    district_of,
     lonlat,
-    lookup_errors,
     precision_column,
 )
 from mineaction.services import casualties
@@ -34,7 +34,7 @@ def _accident_args(ctx: Context, v: dict[str, Any], sid: str | None) -> dict[str
         device_category=v["device_category"],
         lon=v["lon"],
         lat=v["lat"],
-        admin_area_id=lookup_errors(lambda: ctx.district_id(v["district"])),
+        admin_area_id=district_of(ctx, v),
         country=ctx.country,
         source_id=sid,
         approval=ctx.approval,

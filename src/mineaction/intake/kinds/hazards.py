@@ -15,7 +15,14 @@ from typing import Any
 from mineaction.domain.rules import Problems
 from mineaction.errors import Problem, ValidationError
 from mineaction.intake.columns import Column, parse_code, parse_date, parse_int, parse_text
-from mineaction.intake.kinds.base import Context, Kind, area_name_of_id, lookup_errors, same_shape
+from mineaction.intake.kinds.base import (
+    Context,
+    Kind,
+    area_name_of_id,
+    district_of,
+    operator_of,
+    same_shape,
+)
 from mineaction.services import hazards
 from mineaction.store.base import Record
 from mineaction.store.tables import Hazard
@@ -58,8 +65,8 @@ def _attributes(ctx: Context, v: dict[str, Any]) -> dict[str, Any]:
         status=v["status"],
         evidence=v["evidence"],
         recorded_date=v["recorded_date"],
-        organisation_id=lookup_errors(lambda: ctx.organisation_id(v["operator"])),
-        admin_area_id=lookup_errors(lambda: ctx.district_id(v["district"])),
+        organisation_id=operator_of(ctx, v),
+        admin_area_id=district_of(ctx, v),
         expected_beneficiaries=v["expected_beneficiaries"],
         blockages=blockage_codes(v["blockages"]),
         approval=ctx.approval,

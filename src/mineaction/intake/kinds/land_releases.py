@@ -12,7 +12,8 @@ from mineaction.intake.kinds.base import (
     Context,
     Kind,
     area_name_of_id,
-    lookup_errors,
+    district_of,
+    operator_of,
     precision_column,
     same_shape,
 )
@@ -23,7 +24,7 @@ from mineaction.store.tables import Hazard, LandRelease
 
 def _write_release(ctx: Context, v: dict[str, Any], sid: str | None) -> Record:
     hazard = ctx.by_source_id(Hazard, v["hazard_id"], "hazard_id")
-    operator = lookup_errors(lambda: ctx.organisation_id(v["operator"]))
+    operator = operator_of(ctx, v)
     if operator is None:
         raise ValidationError(
             "operator is required.",
@@ -35,7 +36,7 @@ def _write_release(ctx: Context, v: dict[str, Any], sid: str | None) -> Record:
                 )
             ],
         )
-    district = lookup_errors(lambda: ctx.district_id(v["district"]))
+    district = district_of(ctx, v)
     release = hazards.release_land(
         session=ctx.session,
         method=v["method"],
@@ -100,7 +101,7 @@ def _update_release(ctx: Context, record: Any, v: dict[str, Any]) -> Record:
                 for name in ledger_changes
             ],
         )
-    operator = lookup_errors(lambda: ctx.organisation_id(v["operator"]))
+    operator = operator_of(ctx, v)
     fields = {
         "release_date": v["date"],
         "date_precision": v["date_precision"],
@@ -109,7 +110,7 @@ def _update_release(ctx: Context, record: Any, v: dict[str, Any]) -> Record:
         "approval": ctx.approval,
     }
     if v["district"]:
-        fields["admin_area_id"] = lookup_errors(lambda: ctx.district_id(v["district"]))
+        fields["admin_area_id"] = district_of(ctx, v)
     return hazards.update_release(session=ctx.session, release=record, **fields)
 
 

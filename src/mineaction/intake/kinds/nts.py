@@ -41,7 +41,13 @@ from mineaction.intake.columns import (
     parse_text,
 )
 from mineaction.intake.kinds.activities import activity_key, progress_args, same_reference
-from mineaction.intake.kinds.base import Context, Kind, lonlat, lookup_errors, same_shape
+from mineaction.intake.kinds.base import (
+    Context,
+    Kind,
+    district_of,
+    lonlat,
+    same_shape,
+)
 from mineaction.intake.kinds.hazards import blockage_codes, parse_blockages
 from mineaction.services import activities, admin_areas, hazards
 from mineaction.store.base import Record
@@ -140,7 +146,7 @@ def _write_nts(ctx: Context, v: dict[str, Any], sid: str | None) -> Record:
     report = activities.add_progress(
         session=ctx.session, **progress_args(ctx, report_values, sid, area="surveyed_m2")
     )
-    district = lookup_errors(lambda: ctx.district_id(v["district"]))
+    district = district_of(ctx, v)
     released_from = None
     if v["hazard_type"]:
         _record_hazard(ctx, v, sid, activity, district)
@@ -246,7 +252,7 @@ def _update_nts(ctx: Context, record: Any, v: dict[str, Any]) -> Record:
         report=record,
         **progress_args(ctx, report_values, sid, area="surveyed_m2"),
     )
-    district = lookup_errors(lambda: ctx.district_id(v["district"]))
+    district = district_of(ctx, v)
     hazard = ctx.session.scalars(select(Hazard).where(Hazard.source_id == sid)).one_or_none()
     if hazard is None and v["hazard_type"]:
         _record_hazard(ctx, v, sid, activity, district)

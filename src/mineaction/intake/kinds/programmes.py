@@ -12,7 +12,14 @@ from mineaction.intake.columns import (
     parse_number,
     parse_text,
 )
-from mineaction.intake.kinds.base import Context, Kind, area_name_of_id, lonlat, lookup_errors
+from mineaction.intake.kinds.base import (
+    Context,
+    Kind,
+    area_name_of_id,
+    district_of,
+    lonlat,
+    operator_of,
+)
 from mineaction.services import programmes
 from mineaction.store.base import Record
 from mineaction.store.tables import Assistance, EORESession, Victim
@@ -56,12 +63,12 @@ def _counts_of(record: Any) -> dict[str, int]:
 def _eore_args(ctx: Context, v: dict[str, Any], sid: str | None) -> dict[str, Any]:
     return dict(
         session_date=v["date"],
-        organisation_id=lookup_errors(lambda: ctx.organisation_id(v["operator"])),
+        organisation_id=operator_of(ctx, v),
         method=v["method"] or "session",
         location=v["location"],
         lon=v["lon"],
         lat=v["lat"],
-        admin_area_id=lookup_errors(lambda: ctx.district_id(v["district"])),
+        admin_area_id=district_of(ctx, v),
         beneficiaries=_counts(v),
         country=ctx.country,
         source_id=sid,
@@ -120,8 +127,8 @@ def _assistance_args(ctx: Context, v: dict[str, Any], sid: str | None) -> dict[s
     return dict(
         assistance_date=v["date"],
         assistance_type=v["assistance_type"],
-        organisation_id=lookup_errors(lambda: ctx.organisation_id(v["operator"])),
-        admin_area_id=lookup_errors(lambda: ctx.district_id(v["district"])),
+        organisation_id=operator_of(ctx, v),
+        admin_area_id=district_of(ctx, v),
         victim_id=victim.id if victim else None,
         beneficiaries=_counts(v),
         notes=v["notes"],
