@@ -66,8 +66,12 @@ class ChainWorker:
 
     @classmethod
     def start(cls) -> ChainWorker | None:
-        """Start a worker; None where no second Python can be started (a frozen program)."""
-        if getattr(sys, "frozen", False) or not sys.executable:
+        """Start a worker; None where no second Python can be started (a frozen program).
+
+        Also None when this file is not a file Python can run (a package imported
+        from a zip archive).
+        """
+        if getattr(sys, "frozen", False) or not sys.executable or not os.path.isfile(__file__):
             return None
         try:
             process = subprocess.Popen(

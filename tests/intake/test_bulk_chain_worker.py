@@ -23,6 +23,7 @@ import pyarrow as pa  # type: ignore[import-untyped]
 import pytest
 from sqlalchemy import text
 
+from mineaction import chain_worker
 from mineaction.chain_worker import ChainWorker, WorkerStopped
 from mineaction.intake.bulk import writer
 from mineaction.services.audit import verify_chain
@@ -156,7 +157,7 @@ def test_an_import_whose_worker_dies_stops_and_writes_nothing(
     assert verify_chain(db).intact
 
 
-@pytest.mark.parametrize("where", ["frozen", "postgresql"])
+@pytest.mark.parametrize("where", ["frozen", "zipped", "postgresql"])
 def test_otherwise_the_import_seals_its_entries_itself(
     sqlite_db: Database,
     postgis_db: Database,
@@ -164,13 +165,17 @@ def test_otherwise_the_import_seals_its_entries_itself(
     monkeypatch: pytest.MonkeyPatch,
     where: str,
 ) -> None:
-    # A frozen program (one executable, no Python to start a second process with); and
-    # PostgreSQL, whose server a third process would compete with for the cores.
+    # A frozen program (one executable, no Python to start a second process with); a
+    # package imported from a zip archive (no file to run); and PostgreSQL, whose server a
+    # third process would compete with for the cores.
     monkeypatch.setattr(writer, "WORKER_ROWS", 1)
     if where == "frozen":
         monkeypatch.setattr(sys, "frozen", True, raising=False)
         assert ChainWorker.start() is None
-    db = sqlite_db if where == "frozen" else postgis_db
+    if where == "zipped":
+        monkeypatch.setattr(chain_worker, "__file__", "/opt/app.zip/mineaction/chain_worker.py")
+        assert ChainWorker.start() is None
+    db = postgis_db if where == "postgresql" else sqlite_db
     started: list[ChainWorker | None] = []
     start = ChainWorker.start.__func__  # type: ignore[attr-defined]
 

@@ -252,9 +252,13 @@ class FindingWriter:
             )
             self._chain = (audit["id"][-1], None)
         else:
-            tail = self._chain if self._chain is None else (self._chain[0], str(self._chain[1]))
+            known: tuple[int, str] | None = None
+            if self._chain is not None:
+                last_id, last_hash = self._chain
+                assert last_hash is not None  # made here: this writer has no worker
+                known = (last_id, last_hash)
             audit_chain.seal_columns(
-                conn, audit, n, canonical.to_pylist(), known_tail=tail, ids=audit_ids
+                conn, audit, n, canonical.to_pylist(), known_tail=known, ids=audit_ids
             )
             self._chain = (audit["id"][-1], audit["hash"][-1])
 
