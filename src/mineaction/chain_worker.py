@@ -54,10 +54,6 @@ def link(prev_hash: str, content: str) -> str:
     return hashlib.sha256(f"{prev_hash}\n{content}".encode()).hexdigest()
 
 
-class WorkerStopped(RuntimeError):
-    """The worker ended before it answered (killed, or out of memory)."""
-
-
 class ChainWorker:
     """The importing side: a worker process, requests sent, answers read in the same order."""
 
@@ -128,12 +124,16 @@ class ChainWorker:
             self.process.kill()
             self.process.wait()
 
-    def _stopped(self) -> WorkerStopped:
+    def _stopped(self) -> Exception:
+        # Imported here: the worker itself runs without the package, the standard library only.
+        from mineaction.errors import WorkerStopped
+
         code = self.process.poll()
         return WorkerStopped(
             "The process that seals the import's audit entries stopped"
             + (f" (exit code {code})" if code is not None else "")
-            + "; nothing was written. Run the import again."
+            + "; nothing was written.",
+            hint="Run the import again.",
         )
 
 

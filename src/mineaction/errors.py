@@ -75,6 +75,13 @@ class BusyError(DatabaseError):
     http_status = 503
 
 
+class WorkerStopped(MineActionError):
+    """A helper process the command started ended before it answered (killed, out of memory)."""
+
+    code = "worker_stopped"
+    http_status = 500
+
+
 class NotFoundError(MineActionError):
     """A record that was named does not exist."""
 

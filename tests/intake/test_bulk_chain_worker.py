@@ -24,7 +24,8 @@ import pytest
 from sqlalchemy import text
 
 from mineaction import chain_worker
-from mineaction.chain_worker import ChainWorker, WorkerStopped
+from mineaction.chain_worker import ChainWorker
+from mineaction.errors import WorkerStopped
 from mineaction.intake.bulk import writer
 from mineaction.services.audit import verify_chain
 from mineaction.store import audit_chain
@@ -147,8 +148,9 @@ def test_an_import_whose_worker_dies_stops_and_writes_nothing(
         send(self, *args)
 
     monkeypatch.setattr(ChainWorker, "send", killed_after_one_chunk)
-    with pytest.raises(WorkerStopped, match=r"stopped \(exit code -9\); nothing was written"):
+    with pytest.raises(WorkerStopped, match=r"stopped \(exit code -9\); nothing was written") as e:
         import_season(db, season, chunk_rows=30)
+    assert e.value.hint == "Run the import again."
     with db.engine.connect() as conn:
         after = conn.execute(
             text("SELECT (SELECT count(*) FROM findings), (SELECT count(*) FROM audit_log)")
