@@ -106,9 +106,8 @@ def chain_season(db: Database, tmp_path: Path, rows: int = 140) -> tuple[Path, i
 def test_a_large_import_sealed_by_the_worker_keeps_the_chain_whole(
     sqlite_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    db = sqlite_db
     monkeypatch.setattr(writer, "WORKER_ROWS", 1)
-    season, rows = chain_season(db, tmp_path)
+    season, rows = chain_season(sqlite_db, tmp_path)
     requests: list[bool] = []
     send = ChainWorker.send
 
@@ -117,12 +116,12 @@ def test_a_large_import_sealed_by_the_worker_keeps_the_chain_whole(
         send(self, tail, *args)
 
     monkeypatch.setattr(ChainWorker, "send", spy)
-    report = import_season(db, season, chunk_rows=30)
+    report = import_season(sqlite_db, season, chunk_rows=30)
     assert (report.created, report.updated) == (rows - 1, 1)
     # Every chunk went to the worker; the chain was named to it at the start and again
     # after the per-row code's change, and went on from the worker's own hash otherwise.
     assert len(requests) >= 5 and requests[0] and requests.count(True) == 2
-    chain = verify_chain(db)
+    chain = verify_chain(sqlite_db)
     assert chain.intact, chain.reason
     assert chain.entries >= rows + 1
 
@@ -130,10 +129,9 @@ def test_a_large_import_sealed_by_the_worker_keeps_the_chain_whole(
 def test_an_import_whose_worker_dies_stops_and_writes_nothing(
     sqlite_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    db = sqlite_db
     monkeypatch.setattr(writer, "WORKER_ROWS", 1)
-    season, _ = chain_season(db, tmp_path)
-    with db.engine.connect() as conn:
+    season, _ = chain_season(sqlite_db, tmp_path)
+    with sqlite_db.engine.connect() as conn:
         before = conn.execute(
             text("SELECT (SELECT count(*) FROM findings), (SELECT count(*) FROM audit_log)")
         ).one()
@@ -149,14 +147,14 @@ def test_an_import_whose_worker_dies_stops_and_writes_nothing(
 
     monkeypatch.setattr(ChainWorker, "send", killed_after_one_chunk)
     with pytest.raises(WorkerStopped, match=r"stopped \(exit code -9\); nothing was written") as e:
-        import_season(db, season, chunk_rows=30)
+        import_season(sqlite_db, season, chunk_rows=30)
     assert e.value.hint == "Run the import again."
-    with db.engine.connect() as conn:
+    with sqlite_db.engine.connect() as conn:
         after = conn.execute(
             text("SELECT (SELECT count(*) FROM findings), (SELECT count(*) FROM audit_log)")
         ).one()
     assert tuple(after) == tuple(before)
-    assert verify_chain(db).intact
+    assert verify_chain(sqlite_db).intact
 
 
 @pytest.mark.parametrize("where", ["frozen", "zipped", "postgresql"])
