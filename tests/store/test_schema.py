@@ -8,9 +8,11 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DatabaseError as SQLDatabaseError
 
 from mineaction.errors import ConflictError
+from mineaction.services.approval import history_query
 from mineaction.services.records import update_record
 from mineaction.store import schema
 from mineaction.store.database import Database
@@ -40,21 +42,37 @@ def test_findings_by_activity_or_hazard_are_found_through_an_index_of_the_linked
     db: Database, column: str
 ) -> None:
     name = f"ix_findings_{column}"
-    query = f"SELECT id FROM findings WHERE {column} = 7"
     with db.engine.connect() as conn:
         if conn.dialect.name == "postgresql":
             definition = conn.exec_driver_sql(
                 "SELECT indexdef FROM pg_indexes WHERE indexname = %s", (name,)
             ).scalar_one()
-            conn.exec_driver_sql("SET LOCAL enable_seqscan = off")  # a few rows: it would scan
-            plan = " ".join(str(r[0]) for r in conn.exec_driver_sql(f"EXPLAIN {query}"))
         else:
             definition = conn.exec_driver_sql(
                 "SELECT sql FROM sqlite_master WHERE name = ?", (name,)
             ).scalar_one()
-            plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {query}"))
+        plan = _plan(conn, f"SELECT id FROM findings WHERE {column} = 7")
     assert f"{column} IS NOT NULL" in definition  # the rows without a link are left out
     assert name in plan
+
+
+def test_a_records_history_is_found_through_an_index_not_a_scan_of_the_whole_log(
+    db: Database,
+) -> None:
+    query = history_query("findings", 7).compile(
+        dialect=db.engine.dialect, compile_kwargs={"literal_binds": True}
+    )
+    with db.engine.connect() as conn:
+        plan = _plan(conn, str(query))
+    assert "ix_audit_log_record" in plan, plan
+
+
+def _plan(conn: Connection, query: str) -> str:
+    """Return the database's plan for ``query``, as one line of text."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET LOCAL enable_seqscan = off")  # a few rows: it would scan
+        return " ".join(str(r[0]) for r in conn.exec_driver_sql(f"EXPLAIN {query}"))
+    return " ".join(str(r[-1]) for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {query}"))
 
 
 def test_sqlite_runs_in_wal_mode_with_foreign_keys(sqlite_db: Database) -> None:
