@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import math
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -90,10 +91,13 @@ def clusters_in_view(
         in_box(session, model, (x0, y0, x1, y1)), cx >= x0, cx < x1, cy >= y0, cy < y1
     )
     query = filtered(session, scoped(query, info, scope), info, Filters(**_but_box(filters)))
-    rows = session.connection().execute(query).all()
-    if not rows:
+    # Each row's two values straight into one array: ``np.array`` of the rows themselves
+    # asks every row for the array interfaces first, and a row answers each missing
+    # attribute by raising an exception (16 µs a row: a country's million findings 23 s).
+    flat = np.fromiter(chain.from_iterable(session.connection().execute(query)), np.float64)
+    if not len(flat):
         return []
-    points = np.array(rows, dtype=np.float64)
+    points = flat.reshape(-1, 2)
     return Cells.of_points(points[:, 0], points[:, 1], cell_zoom).clusters()
 
 
