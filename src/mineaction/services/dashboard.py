@@ -8,8 +8,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from mineaction.analytics.reports.operations_sums import finding_sums, release_sums
+from mineaction.analytics.reports.params import ReportParams
 from mineaction.services.catalogue import KINDS
-from mineaction.store.tables import Accident, Finding, LandRelease, Victim
+from mineaction.store.tables import Accident, Victim
 
 
 def periods(today: dt.date) -> dict[str, tuple[dt.date, dt.date]]:
@@ -29,28 +31,20 @@ def periods(today: dt.date) -> dict[str, tuple[dt.date, dt.date]]:
 
 
 def figures(session: Session, *, today: dt.date) -> dict[str, Any]:
-    """Return approved items found, hectares released, accidents and casualties per period."""
+    """Return approved items found, hectares released, accidents and casualties per period.
+
+    Items and hectares come from the report roll-ups, as the operations report's
+    do (``operations_sums``): a week, a month and a year are whole spans, so the
+    figures are exact and read a few hundred roll-up rows, not every finding of
+    the year (on a million findings the page took 1.2 s on SQLite).
+    """
     out: dict[str, Any] = {}
     for name, (start, end) in periods(today).items():
-        items = session.scalar(
-            select(func.coalesce(func.sum(Finding.quantity), 0)).where(
-                Finding.approval == "approved", Finding.found_date.between(start, end)
-            )
-        )
-        by_category = dict(
-            session.execute(
-                select(Finding.category, func.sum(Finding.quantity))
-                .where(Finding.approval == "approved", Finding.found_date.between(start, end))
-                .group_by(Finding.category)
-                .order_by(Finding.category)
-            ).all()
-        )
-        m2 = session.scalar(
-            select(func.coalesce(func.sum(LandRelease.area_m2), 0.0)).where(
-                LandRelease.approval == "approved",
-                LandRelease.release_date.between(start, end),
-            )
-        )
+        params = ReportParams(start, end)
+        by_category: dict[str, int] = {}
+        for _, _, category, _, items in finding_sums(session, params, dimensions=("operator",)):
+            by_category[category] = by_category.get(category, 0) + int(items or 0)
+        m2 = sum(float(a or 0) for *_, a in release_sums(session, params, dimensions=("operator",)))
         accidents = session.scalar(
             select(func.count())
             .select_from(Accident)
@@ -65,9 +59,9 @@ def figures(session: Session, *, today: dt.date) -> dict[str, Any]:
         out[name] = {
             "from": start.isoformat(),
             "to": end.isoformat(),
-            "items_found": int(items or 0),
-            "items_by_category": {k: int(v) for k, v in by_category.items()},
-            "hectares_released": round(float(m2 or 0) / 10_000, 1),
+            "items_found": sum(by_category.values()),
+            "items_by_category": dict(sorted(by_category.items())),
+            "hectares_released": round(m2 / 10_000, 1),
             "accidents": int(accidents or 0),
             "victims": int(victims or 0),
         }

@@ -12,27 +12,41 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from mineaction.store.tables import Accident, AdminArea, Finding, Hazard, LandRelease, Victim
+from mineaction.store.tables import (
+    Accident,
+    AdminArea,
+    FindingRollup,
+    Hazard,
+    ReleaseRollup,
+    Victim,
+)
 
 
 def summary(session: Session) -> dict[str, Any]:
-    """Return the public statistics of the approved records."""
+    """Return the public statistics of the approved records.
+
+    Land released and items found are summed from the report roll-ups, which
+    the database keeps exact on every write (``store/rollup_ddl.py``): every
+    approved record counts once in each of a roll-up's dimensions, so one
+    dimension's rows of every span add up to all of them (a million findings:
+    tens of thousands of roll-up rows instead of the findings themselves).
+    """
     released = session.execute(
-        select(AdminArea.name, LandRelease.method, func.sum(LandRelease.area_m2))
-        .join(AdminArea, AdminArea.id == LandRelease.admin_area_id, isouter=True)
-        .where(LandRelease.approval == "approved")
-        .group_by(AdminArea.name, LandRelease.method)
-        .order_by(AdminArea.name, LandRelease.method)
+        select(AdminArea.name, ReleaseRollup.method, func.sum(ReleaseRollup.area_m2))
+        .join(AdminArea, AdminArea.id == ReleaseRollup.member_id, isouter=True)
+        .where(ReleaseRollup.approval == "approved", ReleaseRollup.dimension == "district")
+        .group_by(AdminArea.name, ReleaseRollup.method)
+        .order_by(AdminArea.name, ReleaseRollup.method)
     ).all()
     by_district: dict[str, dict[str, float]] = {}
     for district, method, m2 in released:
         row = by_district.setdefault(district or "unknown", {})
         row[method] = round(float(m2 or 0) / 10_000, 1)
     findings = session.execute(
-        select(Finding.category, func.sum(Finding.quantity))
-        .where(Finding.approval == "approved")
-        .group_by(Finding.category)
-        .order_by(Finding.category)
+        select(FindingRollup.category, func.sum(FindingRollup.items))
+        .where(FindingRollup.approval == "approved", FindingRollup.dimension == "operator")
+        .group_by(FindingRollup.category)
+        .order_by(FindingRollup.category)
     ).all()
     outcomes = session.execute(
         select(Victim.outcome, func.count())
