@@ -73,6 +73,17 @@ def _as_wkb_pg(element: _AsWKB, compiler: Any, **kw: Any) -> str:
     return f"ST_AsBinary({compiler.process(element.clauses, **kw)})"
 
 
+def as_wkb(column: Any) -> ColumnElement[bytes]:
+    """Return ``column`` (a Geometry column) read as plain WKB bytes, not a Shapely object.
+
+    For readers that decode many rows at once (``shapely.from_wkb`` on an
+    array) instead of one geometry per row.
+    """
+    expr: ColumnElement[bytes] = _AsWKB(column)
+    expr.type = LargeBinary()
+    return expr
+
+
 class UTCDateTime(TypeDecorator[dt.datetime]):
     """A timezone-aware UTC timestamp on both backends (SQLite keeps no zone itself)."""
 

@@ -134,6 +134,11 @@ class Exporter:
         self.path.unlink(missing_ok=True)
 
 
+def export_name(kind_name: str, source_id: str | None, record_id: int) -> str:
+    """Return the ``id`` a record is exported with: its source id, else KIND-NUMBER."""
+    return str(source_id or f"{kind_name}-{record_id}")
+
+
 def iso(value: Any) -> Any:
     """Return a date as YYYY-MM-DD text; any other value as it is."""
     return value.isoformat() if isinstance(value, dt.date) else value

@@ -22,6 +22,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
+import pyarrow as pa  # type: ignore[import-untyped]
 import shapely
 from pyogrio import raw
 
@@ -40,6 +41,9 @@ __all__ = [
 #: Features handed to GDAL at a time.
 BATCH_FEATURES = 5_000
 CRS = "EPSG:4326"
+#: The geometry column of a streamed layer (GDAL's own name for a GeoPackage's).
+GEOMETRY_COLUMN = "geom"
+_ARROW_TYPES = {"text": pa.string(), "int": pa.int64(), "real": pa.float64(), "date": pa.date32()}
 ABOUT_LAYER = "mineaction_about"
 
 
@@ -58,16 +62,23 @@ class GdalExporter(Exporter):
         super().__init__(path, about=about)
         self.layers_written: list[str] = []
 
+    #: Whether the driver takes a layer as one stream of Arrow batches: one write, the
+    #: spatial index built once at its end, instead of a write (and index updates) per batch.
+    streams: ClassVar[bool] = False
+
     def write_layer(self, layer: Layer) -> int:
         """Write ``layer`` batch by batch; an empty layer is still created."""
         name = gis_layer_name(layer.name)
         fields = layer.gis_fields()
-        count = 0
-        for batch in _batches(layer.features, BATCH_FEATURES):
-            self._write(name, layer, fields, batch, append=count > 0)
-            count += len(batch)
-        if count == 0:
-            self._write(name, layer, fields, [], append=False)
+        if self.streams:
+            count = self._stream(name, layer, fields)
+        else:
+            count = 0
+            for batch in _batches(layer.features, BATCH_FEATURES):
+                self._write(name, layer, fields, batch, append=count > 0)
+                count += len(batch)
+            if count == 0:
+                self._write(name, layer, fields, [], append=False)
         self.layers_written.append(name)
         return count
 
@@ -75,16 +86,47 @@ class GdalExporter(Exporter):
         """Return GDAL's creation options for ``layer``."""
         return {"DESCRIPTION": describe(layer, self.about)}
 
+    def _stream(self, name: str, layer: Layer, fields: list[Field]) -> int:
+        """Write the whole layer in one GDAL write fed batch by batch; return its features."""
+        spatial = layer.geometry_type is not None
+        schema = pa.schema(
+            [pa.field(f.name, _ARROW_TYPES[f.type]) for f in fields]
+            + ([pa.field(GEOMETRY_COLUMN, pa.binary())] if spatial else [])
+        )
+        written = 0
+
+        def batches() -> Iterator[pa.RecordBatch]:
+            nonlocal written
+            for batch in _batches(layer.features, BATCH_FEATURES):
+                data, masks = columns(fields, batch)
+                arrays = [
+                    pa.array(values, type=schema.field(i).type, mask=mask)
+                    for i, (values, mask) in enumerate(zip(data, masks, strict=True))
+                ]
+                if spatial:
+                    arrays.append(pa.array(_wkb(batch), type=pa.binary()))
+                written += len(batch)
+                yield pa.record_batch(arrays, schema=schema)
+
+        raw.write_arrow(
+            pa.RecordBatchReader.from_batches(schema, batches()),
+            str(self.path),
+            layer=name,
+            driver=self.driver,
+            geometry_name=GEOMETRY_COLUMN if spatial else None,
+            geometry_type=layer.geometry_type,
+            crs=CRS if spatial else None,
+            layer_options=self.layer_options(layer),
+        )
+        return written
+
     def _write(
         self, name: str, layer: Layer, fields: list[Field], batch: list[Feature], *, append: bool
     ) -> None:
         data, masks = columns(fields, batch)
         geometry = None
         if layer.geometry_type is not None:
-            geometry = np.array(
-                [None if f.geometry is None else shapely.to_wkb(f.geometry) for f in batch],
-                dtype=object,
-            )
+            geometry = _wkb(batch)
         raw.write(
             str(self.path),
             geometry=geometry,
@@ -117,6 +159,7 @@ class GpkgExporter(GdalExporter):
     extensions = (".gpkg",)
     multi_layer = True
     driver = "GPKG"
+    streams = True  # a million findings: 51 s written a batch at a time
 
     def layer_options(self, layer: Layer) -> dict[str, str]:
         """Return the description and a title (identifier) unique in the package."""
@@ -172,6 +215,11 @@ def columns(
         data.append(array)
         masks.append(mask)
     return data, masks
+
+
+def _wkb(batch: list[Feature]) -> npt.NDArray[Any]:
+    """Return the batch's geometries as WKB, made at once (a missing one stays None)."""
+    return np.asarray(shapely.to_wkb(np.array([f.geometry for f in batch], dtype=object)))
 
 
 def _batches(features: Iterable[Feature], size: int) -> Iterator[list[Feature]]:

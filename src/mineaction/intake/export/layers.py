@@ -18,7 +18,8 @@ from sqlalchemy.orm import RelationshipDirection, Session, selectinload
 
 from mineaction.domain.ledger import polygonal
 from mineaction.intake.columns import parse_date, parse_int, parse_number
-from mineaction.intake.export.base import Feature, Field, FieldType, Layer
+from mineaction.intake.export.base import Feature, Field, FieldType, Layer, export_name
+from mineaction.intake.export.finding_rows import finding_features
 from mineaction.intake.kinds import Kind
 from mineaction.store.tables import AdminArea, Hazard
 
@@ -38,7 +39,7 @@ _REFERENCES: dict[str, dict[str, tuple[str, str]]] = {
 
 def export_id(kind_name: str, record: Any) -> str:
     """Return the ``id`` a record is exported with: its source id, else KIND-NUMBER."""
-    return str(record.source_id or f"{kind_name}-{record.id}")
+    return export_name(kind_name, record.source_id, record.id)
 
 
 def field_type(kind: Kind, column: str) -> FieldType:
@@ -56,10 +57,16 @@ def field_type(kind: Kind, column: str) -> FieldType:
 def kind_layer(session: Session, kind: Kind, *, include_unapproved: bool = False) -> Layer:
     """Return the layer of every record of ``kind`` (approved ones only, unless asked)."""
     fields = [Field("id"), *(Field(c, field_type(kind, c)) for c in kind.column_names)]
+    if kind.name == "findings":  # millions of rows: read as columns (``finding_rows.py``)
+        features = finding_features(
+            session, include_unapproved=include_unapproved, batch_rows=BATCH_ROWS
+        )
+    else:
+        features = _kind_features(session, kind, include_unapproved)
     return Layer(
         name=kind.name,
         fields=fields,
-        features=_kind_features(session, kind, include_unapproved),
+        features=features,
         geometry_type=_GEOMETRY_TYPES.get(kind.geometry or ""),
         wkt_field="geometry" if kind.geometry in ("polygon", "any") else None,
         description=f"mineaction {kind.name}: the columns of `mineaction import {kind.name}`",
