@@ -14,7 +14,9 @@ application in-process (no network), times:
   ``--records`` times;
 - the map's findings layer for the whole country with a period filter (a
   view the pre-counted grid cannot answer, so the cells are counted from the
-  rows), for ``--records`` different years (each a first ask: answers are kept).
+  rows), for five different years (each a first ask: answers are kept);
+- ``mineaction export findings`` of every finding to CSV and to a GeoPackage
+  (``export_kind``, as the command calls it; one run each).
 
 Medians of the requests after the first (the first of each kind is reported on
 its own: it reads pages the import left in the OS cache, not a cold disk).
@@ -46,6 +48,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from bench_import import DEFAULT_SERVER, generate, prepare
 from mineaction.api.app import create_app
 from mineaction.config import get_settings
+from mineaction.intake.export.run import export_kind
 from mineaction.intake.pipeline import import_file
 from mineaction.services import approval, auth, users
 from mineaction.services.catalogue import get_kind_info
@@ -114,8 +117,16 @@ def measure(url: str, csv_path: Path, rows: int, records: int) -> dict[str, Any]
             [get("/api/map/findings", params=country | {"period": str(2021 + k)}) for k in range(5)]
         ),
     }
+    exports = {}
+    for suffix in ("csv", "gpkg"):
+        target = csv_path.with_name(f"export.{suffix}")
+        started = time.perf_counter()
+        written = export_kind(db, "findings", target)
+        exports[f"export_{suffix}_s"] = round(time.perf_counter() - started, 2)
+        assert written.total == rows, written
+        target.unlink()
     db.dispose()
-    return {"import_s": round(imported, 2), **figures}
+    return {"import_s": round(imported, 2), **figures, **exports}
 
 
 def main() -> None:
