@@ -3,7 +3,7 @@
 A national database holds millions of findings, and the layer every other
 kind takes (``layers.kind_layer``: one ORM record per row, its references
 loaded per batch, then ``Kind.row_of``) spent 50 µs a finding: a million
-took 52 s to reach a CSV file.  Here the canonical columns come from one
+took about a minute to reach a CSV file.  Here the canonical columns come from one
 query that joins the operator's code, the model's name and the activity's
 source id; districts are named from a dictionary read once; the points of a
 batch are decoded from WKB together.  The features are the ones the generic

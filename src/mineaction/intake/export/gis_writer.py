@@ -1,4 +1,8 @@
-"""GeoJSON and GeoPackage through GDAL (pyogrio), written a batch of features at a time.
+"""GeoJSON and GeoPackage through GDAL (pyogrio), handed over a batch of features at a time.
+
+GeoJSON (and the Shapefile writer built on this one) take one write per
+batch; a GeoPackage layer is one write fed the batches as an Arrow stream
+(``streams``), so GDAL builds its spatial index once, at the end.
 
 Geometries are WGS84 longitude/latitude (EPSG:4326).  Point kinds keep their
 ``lon``/``lat`` columns beside the point; land releases' polygon is the
