@@ -18,18 +18,22 @@ the speed; the file goes back to WAL mode when the load ends, committed or
 rolled back (or, if such a program still holds a read open then, at the
 next connection of mineaction, as every one asks for WAL).  Meanwhile the
 journal is synced in full (``synchronous = FULL``): with a rollback journal,
-NORMAL could let a power cut at the wrong moment damage the file.  A crash
+NORMAL could let a power cut at the wrong moment damage the file; the pages
+are sent to the disk as the load goes (``flush_behind.py``), not all at the
+commit.  A crash
 leaves a hot journal, which the next connection plays back: the load is
 rolled back as any failed transaction is.
 """
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from mineaction.store.database import SQLITE_BUSY_TIMEOUT_MS, Database
+from mineaction.store.flush_behind import flushed_behind
 
 #: Loads smaller than this keep the WAL: a checkpoint of their pages is quick.
 MIN_ROWS = 100_000
@@ -47,12 +51,14 @@ def written_once(db: Database, expected_rows: int) -> Iterator[bool]:
     at least ``MIN_ROWS`` rows and no other connection open to the file.
     The block's transaction must begin and end inside it.
     """
-    if db.sqlite_path() is None or expected_rows < MIN_ROWS:
+    path = db.sqlite_path()
+    if path is None or expected_rows < MIN_ROWS:
         yield False
         return
     switched = _set_journal(db, "delete", synchronous="FULL", wait_ms=0)
     try:
-        yield switched
+        with flushed_behind(path) if switched else contextlib.nullcontext():
+            yield switched
     finally:
         if switched:
             _set_journal(db, "wal", synchronous="NORMAL", wait_ms=BACK_TO_WAL_WAIT_MS)
