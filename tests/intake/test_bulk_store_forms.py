@@ -53,9 +53,31 @@ def test_positions_are_encoded_byte_for_byte_as_shapely_encodes_them() -> None:
         else shapely.to_wkb(shapely.set_srid(p, 4326), hex=True, include_srid=True)
         for p in expected
     ]
-    assert chunk.wkt() == [
+    assert chunk.wkt().to_pylist() == [
         None if p is None else shapely.to_wkt(p, rounding_precision=-1) for p in expected
     ]
+
+
+@pytest.mark.parametrize("decimals", [None, 6, 2, 0, 9], ids=lambda d: f"decimals-{d}")
+def test_positions_in_the_country_are_written_as_shapely_writes_their_wkt(
+    decimals: int | None,
+) -> None:
+    # Coordinates of 1 to 1,000 in size have their WKT made by Arrow (``Points.wkt``);
+    # a whole chunk of them, as a field team's GPS writes them, with a few rows unplaced.
+    rng = np.random.default_rng(decimals or 1)
+    x = rng.uniform(44.7, 50.4, 20_000) * rng.choice([1, -1], 20_000)
+    y = rng.uniform(38.3, 41.9, 20_000) * rng.choice([1, -1], 20_000)
+    if decimals is not None:
+        x, y = np.round(x, decimals), np.round(y, decimals)
+    x[:3], y[:3] = [1.0, 999.9999999999999, -100.0], [1.0000000000000002, 10.0, 45.1]
+    y[::101] = np.nan
+    expected = [
+        None if np.isnan(b) else shapely.to_wkt(shapely.Point(a, b), rounding_precision=-1)
+        for a, b in zip(x, y, strict=True)
+    ]
+    assert Points.of(x, y).wkt().to_pylist() == expected
+    placed = ~np.isnan(y)
+    assert Points.of(x[placed], y[placed]).wkt().to_pylist() == [e for e in expected if e]
 
 
 def test_audit_snapshots_are_the_text_json_dumps_writes() -> None:

@@ -40,7 +40,7 @@ JSON_NULL = "null"
 
 def finding_audit_rows(
     values: Mapping[str, Any],
-    geom_wkt: Sequence[str | None],
+    geom_wkt: pa.Array,
     *,
     session_info: Mapping[str, Any],
     now: dt.datetime,
@@ -49,13 +49,13 @@ def finding_audit_rows(
 
     ``values`` holds the findings' columns as the writer stores them (a list
     per column, or one value for all rows); ``geom_wkt`` their positions as
-    WKT.  ``before`` and ``after`` are JSON text, ready for the store; the
-    canonical texts (an Arrow array of strings) are what ``audit_chain.json_text``
-    makes of each ``after``.
+    WKT (Arrow texts, null for none).  ``before`` and ``after`` are JSON
+    text, ready for the store; the canonical texts (an Arrow array of
+    strings) are what ``audit_chain.json_text`` makes of each ``after``.
     """
     n = len(values["id"])
     snapshot = {k: values[k] for k in SNAPSHOT_KEYS if k != "geom"}
-    snapshot["geom"] = list(geom_wkt)
+    snapshot["geom"] = geom_wkt
     encoded = {k: _json_column(snapshot[k], n) for k in SNAPSHOT_KEYS}
     columns = {
         "at": now,
@@ -114,7 +114,14 @@ def _joined(
 
 
 def _json_column(value: Any, n: int) -> Encoded:
-    """Return a column's values as JSON text: one text for all rows, or an Arrow array of texts."""
+    """Return a column's values as JSON text: one text for all rows, or an Arrow array of texts.
+
+    ``value`` is a list of the rows' values, Arrow texts, or one value for every row.
+    """
+    if isinstance(value, pa.Array) and pa.types.is_string(value.type):
+        if not _escaped(value):
+            return _or_null(_quoted(value))
+        value = value.to_pylist()
     if not isinstance(value, list):
         return json.dumps(to_json_value(value))
     kinds = set(map(type, value))
