@@ -1,6 +1,6 @@
 """A chunk's columns are parsed to exactly the values its cells give one by one.
 
-The bulk path reads whole columns at once (``cells.texts``, ``numbers``,
+The bulk path reads whole columns at once (``cells.texts``, ``labels``, ``numbers``,
 ``wholes``...), taking shortcuts for text cells; whatever is in the cells,
 each column function must give what the cell parser gives cell by cell, or
 a row would be stored differently from the per-row path.
@@ -26,6 +26,7 @@ TRICKY = [
 
 PAIRS: list[tuple[Callable[[list[Any]], list[Any]], Callable[[Any], Any]]] = [
     (cells.texts, cells.text),
+    (cells.labels, cells.text),
     (cells.codes, cells.code),
     (cells.dates, cells.date),
     (cells.numbers, cells.number),

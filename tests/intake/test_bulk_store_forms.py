@@ -77,7 +77,11 @@ def test_positions_in_the_country_are_written_as_shapely_writes_their_wkt(
     ]
     assert Points.of(x, y).wkt().to_pylist() == expected
     placed = ~np.isnan(y)
-    assert Points.of(x[placed], y[placed]).wkt().to_pylist() == [e for e in expected if e]
+    every_row = Points.of(x[placed], y[placed])  # a chunk of placed rows only
+    assert every_row.wkt().to_pylist() == [e for e in expected if e]
+    assert every_row.wkb() == [
+        shapely.to_wkb(shapely.Point(a, b)) for a, b in zip(x[placed], y[placed], strict=True)
+    ]
 
 
 def test_audit_snapshots_are_the_text_json_dumps_writes() -> None:

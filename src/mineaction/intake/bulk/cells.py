@@ -108,6 +108,22 @@ def texts(column: list[Any]) -> list[str | None]:
     return [text(c) for c in column]
 
 
+def labels(column: list[Any]) -> list[str | None]:
+    """Return ``texts`` of a column whose texts repeat (operators, districts, models).
+
+    Each distinct text is stripped once: a third of the time of ``texts``
+    for a column of six operators, twice it for one of distinct ids.
+    """
+    return _by_distinct(_label, column)
+
+
+def _label(cell: Any) -> str | None:
+    """Return ``texts`` of one cell."""
+    if isinstance(cell, str):
+        return None if "\x00" in cell else (cell.strip() or None)
+    return text(cell)
+
+
 def codes(column: list[Any]) -> list[str | None]:
     """Return ``code`` of each cell."""
     return _by_distinct(code, column)

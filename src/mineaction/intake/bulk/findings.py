@@ -76,7 +76,7 @@ def parse_findings(
     clean &= _passing(precision, DATE_PRECISION.__contains__)
     category = cells.codes(column("category"))
     clean &= _passing(category, lambda c: c is not None and c in EO_CATEGORY)
-    model = cells.texts(column("model"))
+    model = cells.labels(column("model"))
     quantity = cells.wholes(column("quantity"))
     clean &= _passing(quantity, lambda q: q is not None and q is not BAD and 1 <= q <= MAX_QUANTITY)
     lon = cells.numbers(column("lon"))
@@ -89,9 +89,9 @@ def parse_findings(
     )
 
     refused = lookups.refused
-    organisation_id = lookups.organisation_ids(cells.texts(column("operator")))
-    area_id = lookups.district_ids(cells.texts(column("district")))
-    activity_id = lookups.activity_ids(cells.texts(column("activity_id")))
+    organisation_id = lookups.organisation_ids(cells.labels(column("operator")))
+    area_id = lookups.district_ids(cells.labels(column("district")))
+    activity_id = lookups.activity_ids(cells.labels(column("activity_id")))
     clean &= _flags(
         o is not refused and a is not refused and t is not refused
         for o, a, t in zip(organisation_id, area_id, activity_id, strict=True)

@@ -96,9 +96,13 @@ class Points:
 
     def _spread(self, packed: bytearray | str, size: int) -> list[Any]:
         """Put the encodings of the placed rows (``size`` apart in ``packed``) at their rows."""
+        rows = np.flatnonzero(self.placed).tolist()
+        starts = range(0, len(rows) * size, size)
+        if len(rows) == len(self.placed):  # every row placed: nothing to put in between
+            return [packed[s : s + size] for s in starts]
         out: list[Any] = [None] * len(self.placed)
-        for slot, i in enumerate(np.flatnonzero(self.placed).tolist()):
-            out[i] = packed[slot * size : (slot + 1) * size]
+        for i, s in zip(rows, starts, strict=True):
+            out[i] = packed[s : s + size]
         return out
 
 
