@@ -492,3 +492,33 @@ def test_a_statements_parameters_are_the_shared_values_then_the_rows_in_order() 
     assert writer._parameters(["S"], columns, 1, 2) == ["S", "a1", 11, b"x", "a2", 12, None]
     assert writer._parameters([], columns, 3, 1) == ["a3", 13, b"y"]
     assert writer._parameters(["S", "T"], [], 0, 3) == ["S", "T"]
+
+
+def test_the_page_cache_suits_the_import_and_is_given_back(
+    sqlite_db: Database, tmp_path: Path
+) -> None:
+    # A large import into an empty table appends at the ends of its trees: a small cache.
+    # One into a table that holds many more rows keeps its indexes up to date: a large one.
+    # Either way the pooled connection (the web server's next request) gets its own back.
+    with sqlite_db.session() as s:
+        setup_references(s)
+        first = plain_rows(s, 1500, seed=31)
+        second = [[f"later-{i}", *row[1:]] for i, row in enumerate(first[:10])]
+    with sqlite_db.engine.connect() as conn:
+        default = conn.exec_driver_sql("PRAGMA cache_size").scalar_one()
+    seen: list[int] = []
+    real = writer._executemany
+
+    def spy(conn: Any, table: Any, values: Any, n: int) -> None:
+        if table.name == "findings":
+            seen.append(conn.exec_driver_sql("PRAGMA cache_size").scalar_one())
+        real(conn, table, values, n)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(writer, "_executemany", spy)
+        import_file(sqlite_db, "findings", write(tmp_path / "season.csv", first))
+        import_file(sqlite_db, "findings", write(tmp_path / "later.csv", second))
+    assert set(seen[:-1]) == {-writer.SQLITE_APPEND_CACHE_KIB}
+    assert seen[-1] == -writer.SQLITE_CACHE_KIB
+    with sqlite_db.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA cache_size").scalar_one() == default

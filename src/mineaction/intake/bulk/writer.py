@@ -76,6 +76,12 @@ ROWS_PER_STATEMENT = 2_000
 MAX_PACKED_ROWS = 2_000_000
 #: SQLite page cache of the importing connection, in KiB.
 SQLITE_CACHE_KIB = 128 * 1024
+#: The same for a large import that defers the R*Tree and the indexes with many keys: its
+#: inserts touch a few hundred pages at the ends of the trees.  A million findings imported
+#: about 0.4 s quicker with 2 to 16 MB than with 128 MB, and with 110 MB less memory
+#: (docs/benchmarks.md, stop 26): fewer pages to allocate, and each spilled to the file as
+#: the import goes instead of written at the commit.
+SQLITE_APPEND_CACHE_KIB = 16 * 1024
 #: Rows an SQLite import expects from which the audit chain's hashes are made by a process
 #: of their own (``chain_worker.py``); a smaller one makes them itself.
 WORKER_ROWS = 100_000
@@ -97,12 +103,6 @@ class FindingWriter:
         self.findings: Table = Finding.__table__  # type: ignore[assignment]
         self.audit: Table = AuditEntry.__table__  # type: ignore[assignment]
         self._cache_size: int | None = None
-        if self.dialect.name == "sqlite":
-            # Ten indexes and an R*Tree take random inserts: with SQLite's default
-            # 2 MB page cache they thrash.  For this connection only, while it imports.
-            conn = session.connection()
-            self._cache_size = int(conn.exec_driver_sql("PRAGMA cache_size").scalar_one())
-            conn.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
         # The store takes a chunk in a thread while the next is read and checked.
         self._copier = BackgroundCopy(session.connection())
         # SQLite: the next finding id; both: the audit chain's last entry, while only this
@@ -133,6 +133,15 @@ class FindingWriter:
             self._deferring = nobody_else(session.connection())
         elif self._deferring:
             self._rtree = DeferredRTree(session.connection(), rtree_name("findings"))
+        if self.dialect.name == "sqlite":
+            # Ten indexes and an R*Tree take random inserts: with SQLite's default 2 MB
+            # page cache they thrash.  Deferring the R*Tree and the many-valued indexes,
+            # the inserts go to a few places at the end of each tree, and a small cache
+            # is quicker than a large one.  For this connection only, while it imports.
+            conn = session.connection()
+            self._cache_size = int(conn.exec_driver_sql("PRAGMA cache_size").scalar_one())
+            kib = SQLITE_APPEND_CACHE_KIB if self._deferring else SQLITE_CACHE_KIB
+            conn.exec_driver_sql(f"PRAGMA cache_size = -{kib}")
 
     def finish(self) -> None:
         """Wait for the last chunk's write; pack the R*Tree and create the indexes it deferred.
