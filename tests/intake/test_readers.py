@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import shutil
 import tracemalloc
@@ -258,6 +259,23 @@ def test_geojson_properties_and_geometry(tmp_path):
     assert rows[0].values == {"id": "P-1", "n": 3, "note": AZ}
     assert rows[0].geometry.equals(shapely.Point(46.93, 39.99))
     assert rows[1].number == 2 and rows[1].geometry is None and rows[1].values["n"] is None
+
+
+def test_geojson_texts_that_look_like_dates_stay_texts(tmp_path):
+    # Found by the export round trip: GDAL took a model named "0-01-01" for 2000-01-01.
+    path = tmp_path / "dates.geojson"
+    texts = [("0-01-01", "2021-03-04", "12:30:00"), ("2-12-14", "2021-03-04T10:00:00", "08:00")]
+    features = [
+        {
+            "type": "Feature",
+            "properties": dict(zip(("model", "date", "time"), values, strict=True)),
+            "geometry": {"type": "Point", "coordinates": [46.93, 39.99]},
+        }
+        for values in texts
+    ]
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    _table, rows = read(path)
+    assert [tuple(r.values.values()) for r in rows] == texts
 
 
 def test_a_utm_38n_geopackage_is_reprojected_to_wgs84(tmp_path):

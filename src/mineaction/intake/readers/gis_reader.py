@@ -37,12 +37,16 @@ class GisTable(Table):
     kind = "GIS file"
     #: Features read at a time; None reads the layer in one go.
     batch: ClassVar[int | None] = BATCH_FEATURES
+    #: GDAL's open options for the driver.
+    gdal_options: ClassVar[dict[str, str]] = {}
 
     def __init__(self, gdal_path: str, *, source: str, layer: str | None, crs: str | None):
         self._gdal_path = gdal_path
         self.layer = layer
         try:
-            info = pyogrio.read_info(gdal_path, layer=layer, force_total_bounds=True)
+            info = pyogrio.read_info(
+                gdal_path, layer=layer, force_total_bounds=True, **self.gdal_options
+            )
         except UnicodeDecodeError:
             _refuse_not_utf8(source)
         except (DataSourceError, DataLayerError) as exc:
@@ -105,7 +109,11 @@ class GisTable(Table):
     def _read(self, start: int) -> Any:
         try:
             return raw.read(
-                self._gdal_path, layer=self.layer, skip_features=start, max_features=self.batch
+                self._gdal_path,
+                layer=self.layer,
+                skip_features=start,
+                max_features=self.batch,
+                **self.gdal_options,
             )
         except UnicodeDecodeError:
             _refuse_not_utf8(self.source, row=start + 1)
@@ -135,6 +143,9 @@ class GeoJsonTable(GisTable):
 
     kind = "GeoJSON file"
     batch = None
+    #: JSON has no dates: GDAL takes every text in a property that looks like one for a
+    #: date (a model named "0-01-01" became 1 January 2000); the import reads the texts.
+    gdal_options: ClassVar[dict[str, str]] = {"DATE_AS_STRING": "YES"}
 
     @classmethod
     def open(cls, path: Path, options: OpenOptions) -> GeoJsonTable:
