@@ -25,25 +25,14 @@ import os
 import statistics
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
-from io import BytesIO
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
+from baseline_tree import ROOT, export
+
 BACKENDS = ("sqlite", "postgis")
-
-
-def export(revision: str, into: Path) -> Path:
-    """Write the tree of ``revision`` into ``into``; return it."""
-    archive = subprocess.run(
-        ["git", "-C", str(ROOT), "archive", revision], check=True, capture_output=True
-    ).stdout
-    with tarfile.open(fileobj=BytesIO(archive)) as tar:
-        tar.extractall(into, filter="data")
-    return into
 
 
 def one_import(tree: Path, rows: int, backends: str, out: Path) -> dict[str, Any]:

@@ -25,10 +25,19 @@ replaces its GeoPackage: with the files of earlier imports kept on disk,
 each import was slower than the one before it (11.1, 12.3, 13.7 s; with
 them deleted 11.8, 11.3, 11.3 s, on 1 December 2026).
 
+With ``--baseline REVISION`` every round also imports the CSV with that
+revision's code (its tree written out with ``git archive``), into a fresh
+database its own code prepares, the two versions in turn (the baseline first
+in odd rounds, this tree first in even ones): on a machine whose speed drifts
+from minute to minute, only such pairs tell a change from the noise.  Each
+round's difference is reported, with their median and how many rounds this
+tree was the quicker.
+
     python bench/bench_import.py --rows 100000                 # a quick run
     python bench/bench_import.py --output bench/results/import-1m.json
     python bench/bench_import.py --scale 0.05 --backends sqlite
     python bench/bench_import.py --rows 20000 --per-row        # the bulk and the per-row path
+    python bench/bench_import.py --repeats 5 --baseline fcea72c   # this tree against fcea72c
 """
 
 from __future__ import annotations
@@ -57,6 +66,8 @@ import shapely
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import make_url
+
+from baseline_tree import commit_of, export
 
 BACKENDS = ("sqlite", "postgis")
 DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -222,6 +233,7 @@ def child_import(url: str, csv_path: str, path: str = "bulk") -> None:
 
     ``path`` is "bulk" (what ``mineaction import`` does) or "per-row" (the row-by-row path).
     """
+    import mineaction
     from mineaction.intake.pipeline import import_file
     from mineaction.store.database import Database
 
@@ -234,15 +246,30 @@ def child_import(url: str, csv_path: str, path: str = "bulk") -> None:
     peak = peak_rss_bytes()
     print(
         json.dumps(
-            {"seconds": seconds, "cpu_s": cpu, "created": report.created, "peak_bytes": peak}
+            {
+                "seconds": seconds,
+                "cpu_s": cpu,
+                "created": report.created,
+                "peak_bytes": peak,
+                "code": mineaction.__file__,
+            }
         )
     )
 
 
 def run_import(
-    backend: str, csv_path: Path, workdir: Path, server: str, path: str = "bulk"
+    backend: str,
+    csv_path: Path,
+    workdir: Path,
+    server: str,
+    path: str = "bulk",
+    src: Path | None = None,
 ) -> dict[str, Any]:
-    """Import the CSV into a fresh database of ``backend`` in a child process."""
+    """Import the CSV into a fresh database of ``backend`` in a child process.
+
+    With ``src``, the code under that folder prepares the database and imports (the
+    child's ``mineaction`` is checked to come from there); else this process's code.
+    """
     name = f"bench_import_{uuid.uuid4().hex[:8]}"
     if backend == "sqlite":
         url = f"sqlite:///{workdir / (name + '.db')}"
@@ -251,9 +278,13 @@ def run_import(
             conn.execute(f'CREATE DATABASE "{name}"')
         url = make_url(server).set(database=name).render_as_string(hide_password=False)
     try:
-        prepare(url)
+        paths = ([str(src)] if src is not None else []) + sys.path
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
+        if src is None:
+            prepare(url)
+        else:  # its own schema and areas
+            subprocess.run([sys.executable, __file__, "--child-prepare", url], env=env, check=True)
         os.sync()
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
         out = subprocess.run(
             [sys.executable, __file__, "--child-import", url, str(csv_path), path],
             capture_output=True,
@@ -261,7 +292,10 @@ def run_import(
             env=env,
             check=True,
         ).stdout
-        return dict(json.loads(out.strip().splitlines()[-1]))
+        figures = dict(json.loads(out.strip().splitlines()[-1]))
+        if src is not None and not Path(figures["code"]).is_relative_to(src):
+            raise RuntimeError(f"the import ran {figures['code']}, not the code in {src}")
+        return figures
     finally:
         if backend == "postgis":
             with psycopg.connect(server, autocommit=True) as conn:
@@ -273,6 +307,21 @@ def run_import(
 
 def median_of(values: list[float]) -> float:
     return float(statistics.median(values))
+
+
+def against(base: list[dict[str, Any]], runs: list[dict[str, Any]], rows: int) -> dict[str, Any]:
+    """Return the baseline's figures and each round's difference, this tree minus it."""
+    assert all(r["created"] == rows for r in base), base
+    differences = [r["seconds"] - b["seconds"] for r, b in zip(runs, base, strict=True)]
+    return {
+        "import_s": median_of([b["seconds"] for b in base]),
+        "import_cpu_s": median_of([b["cpu_s"] for b in base]),
+        "runs_s": [round(b["seconds"], 2) for b in base],
+        "peak_mib": max(b["peak_bytes"] for b in base) / 2**20,
+        "differences_s": [round(d, 2) for d in differences],
+        "median_difference_s": round(median_of(differences), 2),
+        "rounds_faster": sum(d < 0 for d in differences),
+    }
 
 
 def main() -> None:
@@ -287,10 +336,17 @@ def main() -> None:
     parser.add_argument(
         "--per-row", action="store_true", help="also time the row-by-row path (small runs only)"
     )
+    parser.add_argument(
+        "--baseline", help="git revision also imported in every round, in turn with this tree"
+    )
     parser.add_argument("--child-import", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--child-prepare", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_import:
         child_import(*args.child_import)
+        return
+    if args.child_prepare:
+        prepare(args.child_prepare)
         return
     rows = args.rows or round(FULL_ROWS * args.scale)
     backends = [b for b in args.backends.split(",") if b]
@@ -303,8 +359,13 @@ def main() -> None:
         "python": platform.python_version(),
         "load_average": os.getloadavg(),
     }
+    if args.baseline:
+        results["baseline"] = commit_of(args.baseline)
     with tempfile.TemporaryDirectory(prefix="bench_import_") as tmp:
         workdir = Path(tmp)
+        base_src = None
+        if args.baseline:
+            base_src = export(results["baseline"], workdir / "baseline") / "src"
         csv_path = workdir / "findings.csv"
         started = time.perf_counter()
         columns = generate(csv_path, rows, args.seed)
@@ -316,13 +377,20 @@ def main() -> None:
         writes: list[tuple[float, float]] = []
         converts: list[tuple[float, float]] = []
         imports: dict[str, list[dict[str, Any]]] = {backend: [] for backend in backends}
+        base_imports: dict[str, list[dict[str, Any]]] = {backend: [] for backend in backends}
         for round_ in range(args.repeats):
             writes.append(pyogrio_write(columns, workdir / "w.gpkg"))
             converts.append(gdal_convert(csv_path, workdir / "c.gpkg"))
             for backend in backends:
-                imports[backend].append(run_import(backend, csv_path, workdir, args.server))
-                seconds = imports[backend][-1]["seconds"]
-                console.print(f"round {round_ + 1}, {backend}: {seconds:.1f} s")
+                sides = [(imports, None, "this tree")]
+                if base_src is not None:
+                    sides.insert(round_ % 2, (base_imports, base_src, "baseline"))
+                for runs, src, label in sides:
+                    runs[backend].append(
+                        run_import(backend, csv_path, workdir, args.server, src=src)
+                    )
+                    seconds = runs[backend][-1]["seconds"]
+                    console.print(f"round {round_ + 1}, {backend}, {label}: {seconds:.1f} s")
         results["pyogrio_write_s"] = median_of([w for w, _ in writes])
         results["pyogrio_write_cpu_s"] = median_of([c for _, c in writes])
         results["pyogrio_write_runs_s"] = [round(w, 2) for w, _ in writes]
@@ -342,6 +410,8 @@ def main() -> None:
                 ],
                 "peak_mib": max(r["peak_bytes"] for r in runs) / 2**20,
             }
+            if base_src is not None:
+                results[backend]["baseline"] = against(base_imports[backend], runs, rows)
             if args.per_row:
                 slow = run_import(backend, csv_path, workdir, args.server, "per-row")
                 results[backend]["per_row_s"] = slow["seconds"]
@@ -372,6 +442,10 @@ def report(results: dict[str, Any], backends: list[str]) -> None:
         r = results[backend]
         memory = f"{r['peak_mib']:,.0f} MiB"
         lines.append((f"import findings, {backend}", r["import_s"], r["import_cpu_s"], memory))
+        if "baseline" in r:
+            b = r["baseline"]
+            what = f"  baseline {results['baseline'][:7]}, {backend}"
+            lines.append((what, b["import_s"], b["import_cpu_s"], f"{b['peak_mib']:,.0f} MiB"))
         if "per_row_s" in r:
             lines.append((f"  row by row, {backend}", r["per_row_s"], r["per_row_cpu_s"], ""))
     for what, wall, cpu, memory in lines:
@@ -379,6 +453,14 @@ def report(results: dict[str, Any], backends: list[str]) -> None:
             what, f"{wall:.1f}", f"{cpu:.1f}", f"{rows / wall:,.0f}", f"{wall / write:.1f}", memory
         )
     console.print(table)
+    for backend in backends:
+        if "baseline" in results[backend]:
+            b = results[backend]["baseline"]
+            console.print(
+                f"{backend}: this tree minus the baseline, round by round "
+                f"{b['differences_s']} s, median {b['median_difference_s']:+.2f} s, "
+                f"quicker in {b['rounds_faster']} of {len(b['differences_s'])} rounds"
+            )
 
 
 if __name__ == "__main__":
