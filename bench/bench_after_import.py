@@ -15,8 +15,9 @@ application in-process (no network), times:
 - the map's findings layer for the whole country with a period filter (a
   view the pre-counted grid cannot answer, so the cells are counted from the
   rows), for five different years (each a first ask: answers are kept);
-- ``mineaction export findings`` of every finding to CSV and to a GeoPackage
-  (``export_kind``, as the command calls it; one run each).
+- ``mineaction export findings`` of every finding to each format of
+  ``--exports`` (CSV, GeoPackage, GeoJSON, zipped Shapefile by default;
+  ``export_kind``, as the command calls it; one run each).
 
 Medians of the requests after the first (the first of each kind is reported on
 its own: it reads pages the import left in the OS cache, not a cold disk).
@@ -69,8 +70,10 @@ def timed(calls: list[Callable[[], Any]]) -> dict[str, float]:
     return {"first_s": round(seconds[0], 4), "median_s": round(statistics.median(seconds[1:]), 4)}
 
 
-def measure(url: str, csv_path: Path, rows: int, records: int) -> dict[str, Any]:
-    """Import the findings into ``url`` (fresh) and time their history three ways."""
+def measure(
+    url: str, csv_path: Path, rows: int, records: int, suffixes: list[str]
+) -> dict[str, Any]:
+    """Import the findings into ``url`` (fresh); time the pages, then exports to ``suffixes``."""
     prepare(url)
     db = Database(url)
     started = time.perf_counter()
@@ -118,7 +121,7 @@ def measure(url: str, csv_path: Path, rows: int, records: int) -> dict[str, Any]
         ),
     }
     exports = {}
-    for suffix in ("csv", "gpkg"):
+    for suffix in suffixes:
         target = csv_path.with_name(f"export.{suffix}")
         started = time.perf_counter()
         written = export_kind(db, "findings", target)
@@ -136,7 +139,11 @@ def main() -> None:
     parser.add_argument("--backends", default="sqlite,postgis")
     parser.add_argument("--server", default=DEFAULT_SERVER, help="PostgreSQL server URL")
     parser.add_argument("--output", type=Path, help="write the figures as JSON here")
+    parser.add_argument(
+        "--exports", default="csv,gpkg,geojson,zip", help="file suffixes exported, comma-separated"
+    )
     args = parser.parse_args()
+    suffixes = [s for s in args.exports.split(",") if s]
     result: dict[str, Any] = {
         "rows": args.rows,
         "records": args.records,
@@ -157,7 +164,7 @@ def main() -> None:
                     conn.execute(f'CREATE DATABASE "{name}"')
                 url = make_url(args.server).set(database=name).render_as_string(hide_password=False)
             try:
-                result[backend] = measure(url, csv_path, args.rows, args.records)
+                result[backend] = measure(url, csv_path, args.rows, args.records, suffixes)
             finally:
                 if backend == "postgis":
                     with psycopg.connect(args.server, autocommit=True) as conn:
