@@ -85,19 +85,35 @@ def test_a_polygon_whose_ring_cannot_be_built_is_a_problem_on_its_feature(
     assert [(p.row, p.field) for p in ring_problems] == [(2, "geometry")]
 
 
-def test_a_reimported_row_with_unreadable_wkt_is_a_problem_on_its_row(
-    national: Database, tmp_path: Path
-) -> None:
+def reimported_with_geometry(db: Database, tmp_path: Path, geometry: str) -> ImportRefused:
+    """Import the hazards' seed, then again with the first one's geometry changed: refused."""
     names, rows = table("hazards")
     path = tmp_path / "hazards.csv"
     path.write_bytes(csv_bytes(names, rows))
-    import_file(national, "hazards", path)
-    rows[0][names.index("geometry")] = "POLYGON 46.93 39.99"  # not WKT
+    import_file(db, "hazards", path)
+    rows[0][names.index("geometry")] = geometry
     path.write_bytes(csv_bytes(names, rows))
-    error = refused(national, "hazards", path)
+    error = refused(db, "hazards", path)
     assert isinstance(error, ImportRefused)
     assert [(p.row, p.field) for p in error.problems] == [(2, "geometry")]
+    return error
+
+
+def test_a_reimported_row_with_unreadable_wkt_is_a_problem_on_its_row(
+    national: Database, tmp_path: Path
+) -> None:
+    error = reimported_with_geometry(national, tmp_path, "POLYGON 46.93 39.99")  # not WKT
     assert "WKT" in error.problems[0].reason
+
+
+def test_a_reimported_row_whose_polygon_crosses_itself_is_a_problem_on_its_row(
+    national: Database, tmp_path: Path
+) -> None:
+    # Found by the importers' fuzzer: GEOS could not compare a bow-tie with the stored
+    # square ("TopologyException: side location conflict"), and it escaped as a traceback.
+    bow_tie = "POLYGON((46.93 39.99, 46.935 39.995, 46.935 39.99, 46.93 39.995, 46.93 39.99))"
+    error = reimported_with_geometry(national, tmp_path, bow_tie)
+    assert "crosses itself" in error.problems[0].reason
 
 
 def _zipped_csv(path: Path) -> Path:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import shapely
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
@@ -14,6 +15,7 @@ from mineaction.domain.rules import Problems
 from mineaction.errors import NotFoundError, Problem, ValidationError
 from mineaction.geo import Country
 from mineaction.geo.parse import parse_geometry
+from mineaction.geo.validate import validate_geometry
 from mineaction.intake.columns import Column, parse_code
 from mineaction.services import admin_areas, organisations
 from mineaction.store.base import Record
@@ -224,11 +226,18 @@ def area_name_of_id(record: Any) -> str | None:
 def same_shape(stored: Any, new: Any) -> bool:
     """Compare shapes, not text: ring direction, one-part multipolygons, last-digit noise.
 
-    Raises GeometryError when either is text that cannot be read as a geometry.
+    Raises GeometryError when either is text that cannot be read as a geometry, or when
+    the new one is a shape no record may have (a boundary that crosses itself).
     """
     if stored is None or new is None:
         return stored is None and new is None
     a, b = parse_geometry(stored), parse_geometry(new)
-    if a.equals(b):
-        return True
-    return bool(a.symmetric_difference(b).area <= 1e-9 * max(a.area, 1e-12))
+    try:
+        if a.equals(b):
+            return True
+        return bool(a.symmetric_difference(b).area <= 1e-9 * max(a.area, 1e-12))
+    except shapely.errors.GEOSException:
+        # GEOS cannot overlay an invalid shape: say what is wrong with it, as for a new
+        # record; one it cannot fault is a change, which the record's own checks then meet.
+        validate_geometry(b)
+        return False
