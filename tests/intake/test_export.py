@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 import math
 import zipfile
 from collections.abc import Iterator
@@ -491,6 +492,9 @@ def test_a_file_says_where_its_points_are_and_keeps_lon_lat(
     _meta, _fids, wkb, _fields = pyogrio.raw.read(gdal_path)
     points = shapely.from_wkb(wkb)
     assert sum(p is None for p in points) == 1  # the finding without a position
+    if fmt == "geojson":  # its lon and lat are there, as null (GDAL drops a NaN property)
+        features = json.loads(path.read_text(encoding="utf-8"))["features"]
+        assert [f["properties"]["lon"] is None for f in features].count(True) == 1
 
 
 def test_land_releases_are_polygons_in_gis_files_and_wkt_in_tables(

@@ -167,7 +167,11 @@ def describe(layer: Layer, about: dict[str, str]) -> str:
 def columns(
     fields: list[Field], batch: list[Feature]
 ) -> tuple[list[npt.NDArray[Any]], list[npt.NDArray[np.bool_] | None]]:
-    """Return one numpy array per field (and a mask of missing values for whole numbers)."""
+    """Return one numpy array per field, and a mask of its missing values for numbers.
+
+    A missing decimal is NaN in its array and masked: GDAL takes a NaN in an Arrow
+    column for a value (a GeoPackage would hold NaN, GeoJSON drops the property).
+    """
     data: list[npt.NDArray[Any]] = []
     masks: list[npt.NDArray[np.bool_] | None] = []
     for f in fields:
@@ -179,6 +183,7 @@ def columns(
                 [0 if v is None else int(v) for v in values], dtype=np.int64
             )
         elif f.type == "real":
+            mask = np.array([v is None for v in values], dtype=bool)
             array = np.array([math.nan if v is None else float(v) for v in values], np.float64)
         elif f.type == "date":
             array = np.array(values, dtype="datetime64[D]")
