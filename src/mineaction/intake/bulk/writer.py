@@ -79,7 +79,7 @@ SQLITE_CACHE_KIB = 128 * 1024
 #: The same for a large import that defers the R*Tree and the indexes with many keys: its
 #: inserts touch a few hundred pages at the ends of the trees.  A million findings imported
 #: about 0.4 s quicker with 2 to 16 MB than with 128 MB, and with 110 MB less memory
-#: (docs/benchmarks.md, stop 26): fewer pages to allocate, and each spilled to the file as
+#: (docs/benchmarks.md, stop 28): fewer pages to allocate, and each spilled to the file as
 #: the import goes instead of written at the commit.
 SQLITE_APPEND_CACHE_KIB = 16 * 1024
 #: Rows an SQLite import expects from which the audit chain's hashes are made by a process
