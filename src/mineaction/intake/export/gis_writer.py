@@ -22,8 +22,7 @@ description.  A GeoPackage of several layers (``export all``) also gets a
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from typing import Any, ClassVar
 
@@ -51,6 +50,8 @@ CRS = "EPSG:4326"
 #: The geometry column of a streamed layer (GDAL's own name for a GeoPackage's).
 GEOMETRY_COLUMN = "geom"
 _ARROW_TYPES = {"text": pa.string(), "int": pa.int64(), "real": pa.float64(), "date": pa.date32()}
+#: How a value of each field type (but dates) is made ready for its Arrow type.
+_CASTS: dict[str, Callable[[Any], Any]] = {"text": str, "int": int, "real": float}
 ABOUT_LAYER = "mineaction_about"
 
 
@@ -92,11 +93,7 @@ class GdalExporter(Exporter):
         def batches() -> Iterator[pa.RecordBatch]:
             nonlocal written
             for batch in _batches(layer.features, BATCH_FEATURES):
-                data, masks = columns(fields, batch)
-                arrays = [
-                    pa.array(values, type=schema.field(i).type, mask=mask)
-                    for i, (values, mask) in enumerate(zip(data, masks, strict=True))
-                ]
+                arrays = columns(fields, batch)
                 if spatial:
                     arrays.append(pa.array(_wkb(batch), type=pa.binary()))
                 written += len(batch)
@@ -164,34 +161,18 @@ def describe(layer: Layer, about: dict[str, str]) -> str:
     return layer.description
 
 
-def columns(
-    fields: list[Field], batch: list[Feature]
-) -> tuple[list[npt.NDArray[Any]], list[npt.NDArray[np.bool_] | None]]:
-    """Return one numpy array per field, and a mask of its missing values for numbers.
-
-    A missing decimal is NaN in its array and masked: GDAL takes a NaN in an Arrow
-    column for a value (a GeoPackage would hold NaN, GeoJSON drops the property).
-    """
-    data: list[npt.NDArray[Any]] = []
-    masks: list[npt.NDArray[np.bool_] | None] = []
+def columns(fields: list[Field], batch: list[Feature]) -> list[pa.Array]:
+    """Return one Arrow array per field, a missing value null (never NaN, which GDAL writes)."""
+    arrays = []
     for f in fields:
         values = [feature.values.get(f.name) for feature in batch]
-        mask = None
-        if f.type == "int":
-            mask = np.array([v is None for v in values], dtype=bool)
-            array: npt.NDArray[Any] = np.array(
-                [0 if v is None else int(v) for v in values], dtype=np.int64
-            )
-        elif f.type == "real":
-            mask = np.array([v is None for v in values], dtype=bool)
-            array = np.array([math.nan if v is None else float(v) for v in values], np.float64)
-        elif f.type == "date":
-            array = np.array(values, dtype="datetime64[D]")
+        if f.type == "date":  # dates, datetimes or ISO texts; None is NaT, then null
+            ready: Any = np.array(values, dtype="datetime64[D]")
         else:
-            array = np.array([None if v is None else str(v) for v in values], dtype=object)
-        data.append(array)
-        masks.append(mask)
-    return data, masks
+            cast = _CASTS[f.type]
+            ready = [None if v is None else cast(v) for v in values]
+        arrays.append(pa.array(ready, type=_ARROW_TYPES[f.type]))
+    return arrays
 
 
 def _wkb(batch: list[Feature]) -> npt.NDArray[Any]:
