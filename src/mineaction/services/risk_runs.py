@@ -18,10 +18,11 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 from scipy.stats import rankdata
-from sqlalchemy import Table, delete, insert, select
+from sqlalchemy import Table, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from mineaction.analytics.risk.maps import EXPLAINED_SHARE, RiskMap
+from mineaction.domain.vocab import HAZARD_STATUS
 from mineaction.errors import NotFoundError, ValidationError
 from mineaction.services.records import MAX_RECORD_ID
 from mineaction.store.spatial_ddl import rtree_filled_after_inserts
@@ -33,6 +34,7 @@ __all__ = [
     "candidates",
     "candidates_geopackage",
     "get_run",
+    "hazard_counts",
     "hazard_ranking",
     "hazard_risk",
     "list_runs",
@@ -250,16 +252,37 @@ def _hazard_row(risk: RiskHazard, hazard: Hazard) -> dict[str, Any]:
     }
 
 
-def hazard_ranking(session: Session, run: RiskRun, *, limit: int = 100) -> list[dict[str, Any]]:
-    """Return the hazards of ``run`` by mean risk, riskiest first."""
-    rows = session.execute(
+def hazard_ranking(
+    session: Session, run: RiskRun, *, limit: int = 100, status: str | None = None
+) -> list[dict[str, Any]]:
+    """Return the hazards of ``run`` by mean risk, riskiest first; of one ``status`` if given."""
+    query = (
         select(RiskHazard, Hazard)
         .join(Hazard, Hazard.id == RiskHazard.hazard_id)
         .where(RiskHazard.run_id == run.id)
-        .order_by(RiskHazard.risk_mean.desc(), Hazard.id)
-        .limit(limit)
+    )
+    if status is not None:
+        if status not in HAZARD_STATUS:
+            raise ValidationError(
+                f"{status!r} is not a hazard status.",
+                hint=f"Use one of: {', '.join(HAZARD_STATUS)}.",
+            )
+        query = query.where(Hazard.status == status)
+    rows = session.execute(
+        query.order_by(RiskHazard.risk_mean.desc(), Hazard.id).limit(limit)
     ).all()
     return [_hazard_row(r, h) for r, h in rows]
+
+
+def hazard_counts(session: Session, run: RiskRun) -> dict[str, int]:
+    """Return how many of the run's hazards are in each status."""
+    rows = session.execute(
+        select(Hazard.status, func.count())
+        .join(RiskHazard, RiskHazard.hazard_id == Hazard.id)
+        .where(RiskHazard.run_id == run.id)
+        .group_by(Hazard.status)
+    ).all()
+    return {status: int(n) for status, n in rows}
 
 
 def hazard_risk(

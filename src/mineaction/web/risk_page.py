@@ -1,4 +1,4 @@
-"""The risk page: the newest saved risk run, its riskiest hazards and the candidate areas.
+"""The risk page: the newest saved risk run, its riskiest open hazards and the candidate areas.
 
 A thin face over :mod:`mineaction.services.risk_runs` (the same functions as
 ``/api/risk``); the map itself is the map page with its risk layer.
@@ -26,7 +26,7 @@ TOP_CANDIDATES = 50
 
 @router.get("/risk", response_class=HTMLResponse)
 def risk_page(request: Request, who: CurrentPrincipal, db: DatabaseDep) -> HTMLResponse:
-    """Show the newest risk run: what model made it, riskiest hazards, candidate areas."""
+    """Show the newest risk run: what model made it, riskiest open hazards, candidate areas."""
     require_risk(who)
     context: dict[str, Any] = {"run": None}
     with db.session() as session:
@@ -38,7 +38,12 @@ def risk_page(request: Request, who: CurrentPrincipal, db: DatabaseDep) -> HTMLR
             every = risk_runs.candidates(session, run)
             context = {
                 "run": risk_runs.run_dict(run),
-                "hazards": risk_runs.hazard_ranking(session, run, limit=TOP_HAZARDS),
+                "hazards": risk_runs.hazard_ranking(session, run, limit=TOP_HAZARDS, status="open"),
+                "hazards_not_open": sum(
+                    n
+                    for status, n in risk_runs.hazard_counts(session, run).items()
+                    if status != "open"
+                ),
                 "candidates": [risk_runs.candidate_dict(c) for c in every[:TOP_CANDIDATES]],
                 "candidate_count": len(every),
             }

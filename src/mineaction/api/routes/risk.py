@@ -61,6 +61,7 @@ def hazards(
     db: DatabaseDep,
     run: RunId = None,
     limit: Annotated[int, Query(ge=1, le=50_000)] = 100,
+    status: Annotated[str | None, Query(description="open, closed or handed_over")] = None,
 ) -> dict[str, Any]:
     """Rank the hazards by the mean risk of their cells in the run, riskiest first."""
     require_risk(who)
@@ -68,7 +69,7 @@ def hazards(
         found = risk_runs.get_run(session, run)
         return {
             "run_id": found.id,
-            "hazards": risk_runs.hazard_ranking(session, found, limit=limit),
+            "hazards": risk_runs.hazard_ranking(session, found, limit=limit, status=status),
         }
 
 
