@@ -22,9 +22,8 @@ from pathlib import Path
 import numpy as np
 
 from mineaction.analytics.risk.maps import EXPLAINED_SHARE
-from mineaction.analytics.risk.model import TrainSettings, spatial_groups, train
+from mineaction.analytics.risk.model import TrainSettings, train_on_grid
 from mineaction.analytics.risk.sources import grid_from_database
-from mineaction.analytics.risk.table import FeatureTable
 from mineaction.demo import build_demo
 from mineaction.services import admin_areas
 from mineaction.store import schema
@@ -51,18 +50,8 @@ def main() -> None:
             grid = grid_from_database(session, cell_m=args.cell_m)
         grid_s, grid_cpu = time.perf_counter() - started, time.process_time() - cpu
 
-        table = FeatureTable(source="grid", frame=grid.frame)
         started, cpu = time.perf_counter(), time.process_time()
-        groups, held_out = spatial_groups(
-            table, group=None, coords=("cell_lon", "cell_lat"), block_km=10.0
-        )
-        model = train(
-            table=table,
-            label="label",
-            groups=groups,
-            held_out=held_out,
-            settings=TrainSettings(unlabelled="negative"),
-        )
+        model = train_on_grid(grid.frame, settings=TrainSettings(unlabelled="negative"))
         train_s, train_cpu = time.perf_counter() - started, time.process_time() - cpu
 
         started, cpu = time.perf_counter(), time.process_time()

@@ -152,7 +152,16 @@ def train(
         f"({model.training['positives']:,} with finds), {len(model.features)} features."
     )
     if model.training["unlabelled_used_as"] == "negative" and model.training["unlabelled"]:
-        console.print(f"{model.training['unlabelled']:,} unlabelled rows used as background (0).")
+        left_out = model.training.get("unlabelled_suspected_left_out", 0)
+        console.print(
+            f"{model.training['unlabelled'] - left_out:,} unlabelled rows used as background (0)"
+            + (
+                f"; {left_out:,} unlabelled cells inside a recorded hazard or minefield record "
+                "left out (suspected, not background)."
+                if left_out
+                else "."
+            )
+        )
     console.print(
         f"Spatial cross-validation ({cv['held_out']}, {cv['folds']} folds): "
         f"ROC-AUC {cv['roc_auc']:.3f}, PR-AUC {cv['pr_auc']:.3f}, "
@@ -436,6 +445,10 @@ def backtest(
         str,
         typer.Option("--unlabelled", help="skip, or negative: unlabelled cells as background."),
     ] = "negative",
+    tune: Annotated[
+        bool,
+        typer.Option("--tune", help="Choose the settings by spatial cross-validation, as train."),
+    ] = False,
     database: DatabaseOption = None,
     format: FormatOption = "text",
 ) -> None:
@@ -457,6 +470,7 @@ def backtest(
             districts=district,
             block_km=block_km,
             settings=TrainSettings(unlabelled=unlabelled),
+            tune=tune,
         )
     if format == "json":
         print_json(result)
@@ -464,6 +478,10 @@ def backtest(
     console.print(
         f"Before {result['cutoff']}: {result['cells']:,} cells; {result['later_findings']:,} "
         "findings made on or after it."
+    )
+    console.print(
+        f"Model settings: {result['settings']}; cross-validated ROC-AUC before the cutoff "
+        f"{result['cv']['roc_auc']:.3f}."
     )
     for population, title in (
         ("all_cells", "every cell"),

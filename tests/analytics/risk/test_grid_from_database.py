@@ -19,11 +19,13 @@ from pyproj import Transformer
 from sqlalchemy import func, select
 
 from mineaction.analytics.risk.grid import Grid
+from mineaction.analytics.risk.model import TrainSettings, train_on_grid
 from mineaction.analytics.risk.sources import grid_from_database
 from mineaction.analytics.risk.table import read_table
 from mineaction.demo import build_demo
 from mineaction.store.database import Database
 from mineaction.store.tables.operations import Finding, Hazard
+from mineaction.store.tables.records import MinefieldRecord
 from mineaction.store.tables.risk import RiskCell, RiskRun
 from tests.conftest import BACKENDS, fresh_database
 
@@ -87,6 +89,38 @@ def test_hazard_share_is_the_covered_part_of_each_cell(demo_db: Database, grid: 
         grid.cells_utm
     )
     assert grid.frame["hazard_share"].to_numpy() == pytest.approx(share, abs=1e-3)
+
+
+def test_cells_touching_a_hazard_or_minefield_record_are_suspected(
+    demo_db: Database, grid: Grid
+) -> None:
+    with demo_db.session() as session:
+        shapes = [
+            *session.scalars(select(Hazard.geom)).all(),
+            *session.scalars(select(MinefieldRecord.geom).where(MinefieldRecord.geom.is_not(None))),
+        ]
+    covered = shapely.union_all(shapely.make_valid(_utm(np.array(shapes, dtype=object), grid.epsg)))
+    overlap = shapely.area(shapely.intersection(grid.cells_utm, covered))
+    suspected = grid.frame["cell_suspected"].to_numpy() == 1
+    clear = (overlap == 0) | (overlap > 1e-3)  # leave slivers at the edge of precision aside
+    assert 0 < suspected.sum() < len(suspected)
+    assert np.array_equal(suspected[clear], overlap[clear] > 0)
+
+
+def test_unlabelled_suspected_cells_are_never_background(grid: Grid) -> None:
+    background = TrainSettings(unlabelled="negative")
+    model = train_on_grid(grid.frame, block_km=5, settings=background)
+    unknown = (grid.frame["label"] == -1) & (grid.frame["cell_suspected"] == 1)
+    assert unknown.sum() > 0
+    assert model.training["unlabelled_suspected_left_out"] == unknown.sum()
+    # Trained and cross-validated on every other cell: the labelled, and the background.
+    assert model.cv["n"] == len(grid.frame) - unknown.sum()
+    assert model.cv["positives"] == (grid.frame["label"] == 1).sum()
+    # Without the column (a table from elsewhere) every unlabelled row is background.
+    model = train_on_grid(
+        grid.frame.drop(columns="cell_suspected"), block_km=5, settings=background
+    )
+    assert model.cv["n"] == len(grid.frame)
 
 
 def test_he_builds_trains_and_maps_from_the_command_line(
@@ -205,6 +239,23 @@ def test_the_backtest_scores_the_finds_after_the_cutoff(run, demo_db: Database) 
         "nearest earlier finding",
         "nearest recorded hazard",
     }
+
+
+def test_the_tuned_backtest_chooses_as_train_tune_does(run, demo_db: Database) -> None:
+    url = demo_db.engine.url.render_as_string(hide_password=False)
+    command = ["risk", "backtest", "-d", url, "--district", DISTRICT, "--cell-m", "1000"]
+    command += ["--block-km", "5", "--cutoff", CUTOFF.isoformat(), "--format", "json"]
+    result = run(*command, "--tune")
+    assert result.code == 0, result.err
+    figures = json.loads(result.out)
+    with demo_db.session() as session:
+        before = grid_from_database(session, cell_m=1000, districts=[DISTRICT], before=CUTOFF)
+    model = train_on_grid(
+        before.frame, block_km=5, settings=TrainSettings(unlabelled="negative"), tune=True
+    )
+    assert figures["settings"] == model.cv["tuning"]["chosen"]
+    assert figures["cv"]["roc_auc"] == pytest.approx(model.cv["roc_auc"])
+    assert json.loads(run(*command).out)["settings"] == "default"
 
 
 def test_it_refuses_an_empty_database(run, db: Database, tmp_path: Path) -> None:

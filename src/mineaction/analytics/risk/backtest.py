@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session
 from mineaction.analytics.risk.evidence import load_evidence
 from mineaction.analytics.risk.grid import build_grid
 from mineaction.analytics.risk.metrics import evaluate
-from mineaction.analytics.risk.model import TrainSettings, spatial_groups, train
+from mineaction.analytics.risk.model import TrainSettings, train_on_grid
+from mineaction.analytics.risk.settings import settings_name
 from mineaction.analytics.risk.sources import study_area
-from mineaction.analytics.risk.table import FeatureTable
 from mineaction.errors import ValidationError
 
 __all__ = ["backtest"]
@@ -35,17 +35,24 @@ def backtest(
     districts: list[str] | None = None,
     block_km: float = 10.0,
     settings: TrainSettings | None = None,
+    tune: bool = False,
 ) -> dict[str, Any]:
-    """Return the model's and the baselines' figures on the finds made on or after ``cutoff``."""
+    """Return the model's and the baselines' figures on the finds made on or after ``cutoff``.
+
+    With ``tune`` the settings are chosen as ``risk train --tune`` chooses
+    them: by spatial cross-validation on the grid before the cutoff.
+    """
     everything = load_evidence(session)
     known = everything.known_before(cutoff)
     area = study_area(session, districts or [], everything)
     grid = build_grid(evidence=known, area=area, cell_m=cell_m)
-    table = FeatureTable(source=f"grid before {cutoff}", frame=grid.frame)
-    groups, held_out = spatial_groups(
-        table, group=None, coords=("cell_lon", "cell_lat"), block_km=block_km
+    model = train_on_grid(
+        grid.frame,
+        block_km=block_km,
+        settings=settings,
+        tune=tune,
+        source=f"grid before {cutoff}",
     )
-    model = train(table=table, label="label", groups=groups, held_out=held_out, settings=settings)
     risk, _ = model.predict(grid.frame)
 
     later = everything.findings.geoms[everything.findings.dates >= np.datetime64(cutoff, "D")]
@@ -69,6 +76,7 @@ def backtest(
         "cell_m": cell_m,
         "training": {k: model.training[k] for k in ("labelled", "positives")},
         "cv": {k: model.cv[k] for k in ("held_out", "roc_auc", "recall_top20")},
+        "settings": model.cv["tuning"]["chosen"] if tune else settings_name(model.settings),
         "later_findings": len(later),
         "later_findings_outside_grid": int((cell < 0).sum()),
         "all_cells": {},

@@ -16,6 +16,9 @@ Per cell (centre-based distances in metres, densities per radius):
 
 Label: 1 where the cell holds a finding, 0 where land in it was released
 (cancelled, reduced or cleared) and nothing was found, -1 elsewhere.
+``cell_suspected`` is 1 where the cell touches a recorded hazard or minefield
+record: an unlabelled cell there is unknown land under suspicion, never
+background when a model is trained (``model._labels``).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from shapely.geometry.base import BaseGeometry
 
 from mineaction.analytics.risk.evidence import Evidence
 from mineaction.analytics.risk.rasters import Raster
+from mineaction.analytics.risk.table import SUSPECTED
 from mineaction.errors import ValidationError
 from mineaction.geo.areas import utm_epsg
 
@@ -44,7 +48,16 @@ RELEASED_SHARE_FOR_LABEL = 0.1
 MAX_CELLS = 2_000_000
 _NO_EVIDENCE_M = 1.0e6  # distance reported when a kind of evidence is absent
 _CELL_COLUMNS = frozenset(
-    {"cell_id", "cell_lon", "cell_lat", "cell_area_m2", "cell_epsg", "cell_findings", "label"}
+    {
+        "cell_id",
+        "cell_lon",
+        "cell_lat",
+        "cell_area_m2",
+        "cell_epsg",
+        "cell_findings",
+        SUSPECTED,
+        "label",
+    }
 )
 
 
@@ -258,6 +271,9 @@ def build_grid(
             "cell_area_m2": shapely.area(cells_utm).round(1),
             "cell_epsg": epsg,
             "cell_findings": finds_in_cell,
+            SUSPECTED: (
+                (columns["hazard_share"] > 0) | (columns["minefield_record_share"] > 0)
+            ).astype(np.int8),
             "label": label,
             **{k: np.round(v, 4) for k, v in columns.items()},
         }

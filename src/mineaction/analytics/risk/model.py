@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,7 @@ from mineaction.analytics.risk.settings import (
     settings_name,
 )
 from mineaction.analytics.risk.table import (
+    SUSPECTED,
     FeatureTable,
     align,
     feature_columns,
@@ -52,6 +53,7 @@ __all__ = [
     "TrainSettings",
     "spatial_groups",
     "train",
+    "train_on_grid",
 ]
 
 FORMAT = "mineaction-risk-model"
@@ -279,6 +281,13 @@ def cross_validate(
     return oof
 
 
+def suspected(table: FeatureTable) -> NDArray[np.bool_]:
+    """Return the rows of a grid marked ``cell_suspected`` (none for other tables)."""
+    if SUSPECTED not in table.frame.columns:
+        return np.zeros(len(table.frame), dtype=bool)
+    return pd.to_numeric(table.frame[SUSPECTED], errors="coerce").fillna(0).to_numpy() > 0
+
+
 @dataclass
 class _Prepared:
     x: NDArray[np.float64]
@@ -290,10 +299,16 @@ class _Prepared:
 
 
 def _labels(table: FeatureTable, label: str, settings: TrainSettings) -> NDArray[np.float64]:
-    """Return the training labels; unlabelled rows are NaN, or 0 as background if asked."""
+    """Return the training labels; unlabelled rows are NaN, or 0 as background if asked.
+
+    A grid's unlabelled cells that touch a recorded hazard or minefield record
+    (``cell_suspected``) are never background: nobody has searched them and
+    they are suspected, so they stay unlabelled (left out of training).
+    """
     labels = read_labels(table, label)
     if settings.unlabelled == "negative":
-        return np.nan_to_num(labels, nan=0.0)
+        background = np.isnan(labels) & ~suspected(table)
+        return np.where(background, 0.0, labels)
     if settings.unlabelled != "skip":
         raise ValidationError(
             f"{settings.unlabelled!r} is not a way to treat unlabelled rows.",
@@ -375,11 +390,17 @@ def train(
     tried: dict[str, dict[str, Any]] = {}
     if tune:
         best: tuple[float, str] | None = None
+        scored: dict[TrainSettings, dict[str, Any]] = {}
         for name, candidate in CANDIDATES.items():
             candidate = run_options(candidate, settings)
             prepared = _prepare(table, label, groups, features, candidate)
-            oof = cross_validate(prepared.x, prepared.y, prepared.groups, candidate)
-            scores = evaluate(prepared.y, oof)
+            # Where no column is constant within a group, "without them" is the
+            # same model as its twin: its figures are the twin's, not fitted twice.
+            key = candidate if prepared.dropped else replace(candidate, drop_group_constant=False)
+            if key not in scored:
+                oof = cross_validate(prepared.x, prepared.y, prepared.groups, candidate)
+                scored[key] = evaluate(prepared.y, oof)
+            scores = scored[key]
             tried[name] = scores
             if best is None or scores["roc_auc"] > best[0]:
                 best = (scores["roc_auc"], name)
@@ -415,6 +436,11 @@ def train(
         "positives": int(np.nansum(labels)),
         "unlabelled": int(np.isnan(raw_labels).sum()),
         "unlabelled_used_as": "skipped" if settings.unlabelled == "skip" else "negative",
+        "unlabelled_suspected_left_out": (
+            int((np.isnan(raw_labels) & suspected(table)).sum())
+            if settings.unlabelled == "negative"
+            else 0
+        ),
         "non_numeric_columns_ignored": non_numeric,
         "group_constant_columns_dropped": prepared.dropped,
     }
@@ -431,4 +457,22 @@ def train(
         cv=cv,
         training=training,
         normalisation=prepared.normalisation,
+    )
+
+
+def train_on_grid(
+    frame: pd.DataFrame,
+    *,
+    block_km: float = 10.0,
+    settings: TrainSettings | None = None,
+    tune: bool = False,
+    source: str = "grid",
+) -> RiskModel:
+    """Train on a grid's cells (``label``), holding out square blocks of ``block_km`` km."""
+    table = FeatureTable(source=source, frame=frame)
+    groups, held_out = spatial_groups(
+        table, group=None, coords=("cell_lon", "cell_lat"), block_km=block_km
+    )
+    return train(
+        table=table, label="label", groups=groups, held_out=held_out, settings=settings, tune=tune
     )

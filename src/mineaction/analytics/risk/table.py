@@ -21,6 +21,7 @@ from numpy.typing import NDArray
 from mineaction.errors import Problem, ValidationError
 
 __all__ = [
+    "SUSPECTED",
     "FeatureTable",
     "align",
     "feature_columns",
@@ -30,6 +31,8 @@ __all__ = [
 ]
 
 GEO_SUFFIXES = (".gpkg", ".geojson", ".json")
+#: A grid's column marking cells that touch a recorded hazard or minefield record.
+SUSPECTED = "cell_suspected"
 _SAVE_AS_UTF8 = "Save the file as UTF-8 (in Excel: Save As → 'CSV UTF-8 (Comma delimited)')."
 
 
