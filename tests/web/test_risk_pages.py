@@ -79,6 +79,12 @@ def test_a_hazard_page_shows_its_risk_from_the_newest_run(risk_world: World) -> 
     page = rauf.get(f"/records/hazards/{row.hazard_id}", headers={"Accept": "text/html"})
     assert page.status_code == 200
     assert f"{row.risk_mean:.3f}" in page.text and "hazard-risk" in page.text
+    # In Russian (and Azerbaijani) the decimal separator is a comma, as in every other figure.
+    russian = rauf.get(
+        f"/records/hazards/{row.hazard_id}",
+        headers={"Accept": "text/html", "Accept-Language": "ru"},
+    )
+    assert f"{row.risk_mean:.3f}".replace(".", ",") in russian.text
     # A hazard the run does not cover is a 404 that says so.
     outside = rauf.get("/api/risk/hazards/999999")
     assert (

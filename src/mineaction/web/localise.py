@@ -176,10 +176,25 @@ def term(code: Any, vocabulary: str) -> str:
 
 
 def field_value(value: Any, field: str, kind: str = "") -> str:
-    """Return a record's field as people read it: a code as its label, anything else as stored."""
+    """Return a record's field as people read it.
+
+    A code as its label; an area in square metres with its hectares; a
+    moment of the record's life (``*_at``) as a date and UTC time; anything
+    else (coordinates included) as stored, never rounded.
+    """
     words = KIND_FIELD_VOCABULARIES.get((kind, field)) or FIELD_VOCABULARIES.get(field)
     if words is not None and isinstance(value, str) and value in words:
         return words.label(value, current_language())
+    if field.endswith("_m2") and isinstance(value, int | float):
+        return f"{number(value)} ({number(value / 10_000, 2)} ha)"
+    if field.endswith("_at") and isinstance(value, str):
+        try:
+            moment = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(dt.UTC)
+            return f"{day(moment.date())}, {moment:%H:%M} UTC"
     return "" if value is None else str(value)
 
 

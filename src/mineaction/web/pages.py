@@ -50,6 +50,7 @@ from mineaction.web.i18n import current_language
 from mineaction.web.i18n import gettext as _
 from mineaction.web.language_switch import local_path
 from mineaction.web.layout import render_page as _render
+from mineaction.web.record_refs import references
 
 router = APIRouter(include_in_schema=False)
 PAGE = 50
@@ -280,6 +281,7 @@ def detail_page(
         data = browse.as_dict(record, geometry=False)
         history = approval.history(session, info, record)
         row = get_kind(info.writable).row_of(record) if info.writable else None
+        refs = references(session, data)
         risk = _hazard_risk(session, who, record.id) if info.name == "hazards" else None
     steps = [s for s in workflow.allowed_steps(record.approval) if may(who, s, info.name, facts)]
     editable = info.writable is not None and may(who, "update", info.name, facts)
@@ -290,6 +292,7 @@ def detail_page(
         info=info,
         record=data,
         row=row,
+        refs=refs,
         history=history,
         steps=steps,
         editable=editable and record.approval != "submitted",
