@@ -5,8 +5,9 @@ kind takes (``layers.kind_layer``: one ORM record per row, its references
 loaded per batch, then ``Kind.row_of``) spent 50 µs a finding: a million
 took about a minute to reach a CSV file.  Here the canonical columns come from one
 query that joins the operator's code, the model's name and the activity's
-source id; districts are named from a dictionary read once; the points of a
-batch are decoded from WKB together.  The features are the ones the generic
+source id or reference (as ``kinds.base.link_id`` names it); districts are
+named from a dictionary read once; the points of a batch are decoded from
+WKB together.  The features are the ones the generic
 layer gives, value for value (``tests/intake/test_export_finding_rows.py``
 compares the two on both databases).
 """
@@ -17,7 +18,7 @@ from collections.abc import Iterator
 
 import numpy as np
 import shapely
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mineaction.intake.export.base import Feature, export_name
@@ -43,7 +44,7 @@ def finding_features(
             Finding.category,
             EOModel.model,
             Finding.quantity,
-            Activity.source_id,
+            func.coalesce(Activity.source_id, Activity.reference),
             as_wkb(Finding.__table__.c.geom),
         )
         .outerjoin(Organisation, Organisation.id == Finding.organisation_id)

@@ -29,12 +29,6 @@ __all__ = ["BATCH_ROWS", "export_id", "hazards_layer", "kind_layer"]
 BATCH_ROWS = 1000
 
 _GEOMETRY_TYPES = {"point": "Point", "polygon": "MultiPolygon", "any": "Unknown"}
-#: Canonical columns that name another exported kind's record: (attribute, kind).
-#: A referenced record imported without an id is named by its export id instead.
-_REFERENCES: dict[str, dict[str, tuple[str, str]]] = {
-    "victims": {"accident_id": ("accident", "accidents")},
-    "assistance": {"victim_id": ("victim", "victims")},
-}
 
 
 def export_id(kind_name: str, record: Any) -> str:
@@ -87,13 +81,9 @@ def _kind_features(session: Session, kind: Kind, include_unapproved: bool) -> It
     if not include_unapproved:
         query = query.where(model.approval == "approved")
     spatial = getattr(model, "__spatial__", None) if kind.geometry else None
-    references = _REFERENCES.get(kind.name, {})
     for record in session.scalars(query.execution_options(yield_per=BATCH_ROWS)):
+        # Linked records are named by kind.row_of (kinds.base.link_id), export ids included.
         values = {"id": export_id(kind.name, record), **kind.row_of(record)}
-        for column, (attribute, other_kind) in references.items():
-            target = getattr(record, attribute)
-            if values.get(column) is None and target is not None:
-                values[column] = export_id(other_kind, target)
         yield Feature(values, getattr(record, spatial) if spatial else None)
     del areas
 

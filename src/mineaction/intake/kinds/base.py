@@ -153,6 +153,24 @@ class Kind:
         return [c.name for c in self.columns]
 
 
+def link_id(record: Any | None) -> str | None:
+    """Return the id a row names a linked record by, one ``Context.by_source_id`` finds again.
+
+    Its source id; else its reference (hazards, activities); else the
+    ``KIND-N`` an export gives a record without an id of its own.  A row
+    read back for an edit form or an export must name every linked record,
+    or saving the form (or importing the file) would drop the link.
+    """
+    if record is None:
+        return None
+    if record.source_id:
+        return str(record.source_id)
+    reference = getattr(record, "reference", None)
+    if reference:
+        return str(reference)
+    return f"{str(type(record).__kind__).replace('_', '-')}-{record.id}"
+
+
 def by_export_id(
     session: Session, model: type[Record], export_id: str, kind_name: str | None = None
 ) -> Any:

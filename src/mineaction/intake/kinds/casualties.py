@@ -18,6 +18,7 @@ from mineaction.intake.kinds.base import (
     Kind,
     area_name_of_id,
     district_of,
+    link_id,
     lonlat,
     precision_column,
 )
@@ -131,7 +132,7 @@ VICTIMS = Kind(
     ),
     _write_victim,
     lambda v: {
-        "accident_id": v.accident.source_id,
+        "accident_id": link_id(v.accident),
         "sex": v.sex,
         "age": v.age,
         "group": v.victim_group,

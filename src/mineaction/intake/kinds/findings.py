@@ -17,6 +17,7 @@ from mineaction.intake.kinds.base import (
     Kind,
     area_name_of_id,
     district_of,
+    link_id,
     lonlat,
     operator_of,
     precision_column,
@@ -66,7 +67,7 @@ def _finding_row(f: Finding) -> dict[str, Any]:
         "quantity": f.quantity,
         "lon": lon,
         "lat": lat,
-        "activity_id": f.activity.source_id if f.activity else None,
+        "activity_id": link_id(f.activity),
     }
 
 

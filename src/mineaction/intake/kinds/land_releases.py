@@ -13,6 +13,7 @@ from mineaction.intake.kinds.base import (
     Kind,
     area_name_of_id,
     district_of,
+    link_id,
     operator_of,
     precision_column,
     same_shape,
@@ -133,7 +134,7 @@ def _release_row(r: LandRelease) -> dict[str, Any]:
         "method": r.method,
         "area_m2": r.reported_area_m2,
         "geometry": r.geom.wkt if r.geom else None,
-        "hazard_id": (r.hazard.source_id or r.hazard.reference) if r.hazard else None,
+        "hazard_id": link_id(r.hazard),
     }
 
 

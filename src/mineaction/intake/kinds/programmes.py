@@ -17,6 +17,7 @@ from mineaction.intake.kinds.base import (
     Kind,
     area_name_of_id,
     district_of,
+    link_id,
     lonlat,
     operator_of,
 )
@@ -143,7 +144,7 @@ def _assistance_row(a: Assistance) -> dict[str, Any]:
         "operator": a.organisation.code,
         "assistance_type": a.assistance_type,
         "district": area_name_of_id(a),
-        "victim_id": a.victim.source_id if a.victim else None,
+        "victim_id": link_id(a.victim),
         **_counts_of(a),
         "notes": a.notes,
     }
