@@ -10,15 +10,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from playwright.sync_api import Browser
 
 from mineaction.api.app import create_app
 from mineaction.config import Settings, get_settings
 from mineaction.demo import build_demo
 from mineaction.services import auth, users
-from tests.api.conftest import PASSWORD, PERSONAS, World, world
+from tests.api.conftest import PASSWORD, PERSONAS, World, served, world
 from tests.conftest import BACKENDS, fresh_database
+from tests.web.chromium import launched
 
-__all__ = ["demo_world", "world"]
+__all__ = ["browser", "demo_site", "demo_world", "world"]
 
 
 @pytest.fixture(scope="package", params=BACKENDS)
@@ -43,3 +45,16 @@ def demo_world(
         yield World(db=db, app=create_app(db.url, settings=Settings()), tokens=tokens)
     finally:
         databases.close()
+
+
+@pytest.fixture(scope="module")
+def demo_site(demo_world: World) -> Iterator[str]:
+    """The demo world served on a loopback port, for Chromium."""
+    with served(demo_world.app) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, headless (a module may define its own)."""
+    yield from launched()

@@ -12,7 +12,6 @@ from __future__ import annotations
 import io
 import re
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import openpyxl
@@ -20,21 +19,9 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Browser
 
-from tests.api.conftest import World, served
-from tests.web.chromium import launched, sign_in
+from tests.web.chromium import sign_in
 
 RUNS = "simulations=300&seed=5"
-
-
-@pytest.fixture(scope="module")
-def site(demo_world: World) -> Iterator[str]:
-    with served(demo_world.app) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    yield from launched()
 
 
 def _colours(png: bytes) -> int:
@@ -42,11 +29,11 @@ def _colours(png: bytes) -> int:
 
 
 def test_a_planner_reads_the_map_the_fan_chart_and_a_what_if(
-    site: str, browser: Browser, tmp_path: Path
+    demo_site: str, browser: Browser, tmp_path: Path
 ) -> None:
-    elvin = sign_in(browser, site, "elvin", downloads=True)
+    elvin = sign_in(browser, demo_site, "elvin", downloads=True)
     elvin.click("nav.main a[href='/plan']")
-    elvin.goto(f"{site}/plan?{RUNS}")
+    elvin.goto(f"{demo_site}/plan?{RUNS}")
     elvin.wait_for_function(
         "() => Number(document.getElementById('plan-map').dataset.loaded) > 0", timeout=60_000
     )
@@ -86,9 +73,9 @@ def test_a_planner_reads_the_map_the_fan_chart_and_a_what_if(
 
 
 def test_a_report_is_previewed_and_downloaded_as_pdf_and_xlsx(
-    site: str, browser: Browser, tmp_path: Path
+    demo_site: str, browser: Browser, tmp_path: Path
 ) -> None:
-    elvin = sign_in(browser, site, "elvin", downloads=True)
+    elvin = sign_in(browser, demo_site, "elvin", downloads=True)
     elvin.click("nav.main a[href='/reports']")
     elvin.select_option("[data-testid=report-name]", "operations")
     elvin.fill("[data-testid=report-from]", "2024-01-01")
@@ -99,7 +86,7 @@ def test_a_report_is_previewed_and_downloaded_as_pdf_and_xlsx(
     elvin.screenshot(path=str(tmp_path / "reports.png"), full_page=True)
     json_url = elvin.get_attribute("[data-testid=download-json]", "href")
     assert json_url
-    totals = elvin.request.get(f"{site}{json_url}").json()["totals"]
+    totals = elvin.request.get(f"{demo_site}{json_url}").json()["totals"]
     items = totals["items_total"]
     assert items > 0 and f"{items:,}" in preview.inner_text()
 
@@ -121,16 +108,18 @@ def test_a_report_is_previewed_and_downloaded_as_pdf_and_xlsx(
     assert items in numbers and totals["area_released_ha"] in numbers
 
 
-def test_the_public_is_offered_public_reports_and_no_planning(site: str, browser: Browser) -> None:
+def test_the_public_is_offered_public_reports_and_no_planning(
+    demo_site: str, browser: Browser
+) -> None:
     page = browser.new_context().new_page()
-    page.goto(f"{site}/reports")
+    page.goto(f"{demo_site}/reports")
     offered = page.eval_on_selector_all(
         "[data-testid=report-name] option", "options => options.map(o => o.value)"
     )
     assert "land-release" not in offered and "operations" in offered
     assert page.locator("nav.main a[href='/plan']").count() == 0
-    page.goto(f"{site}/plan")
-    assert page.url.startswith(f"{site}/login")
+    page.goto(f"{demo_site}/plan")
+    assert page.url.startswith(f"{demo_site}/login")
 
 
 @pytest.mark.parametrize(
@@ -141,7 +130,7 @@ def test_the_public_is_offered_public_reports_and_no_planning(site: str, browser
     ],
 )
 def test_a_planner_plans_and_reports_in_azerbaijani_and_russian(
-    site: str,
+    demo_site: str,
     browser: Browser,
     tmp_path: Path,
     lang: str,
@@ -151,11 +140,11 @@ def test_a_planner_plans_and_reports_in_azerbaijani_and_russian(
     reports: str,
     preview: str,
 ) -> None:
-    elvin = sign_in(browser, site, "elvin", downloads=True)
+    elvin = sign_in(browser, demo_site, "elvin", downloads=True)
     elvin.click(f"[data-testid=languages] a[hreflang={lang}]")
     elvin.wait_for_selector(f"html[lang={lang}]")
     assert elvin.inner_text("nav.main a[href='/plan']") == planning
-    elvin.goto(f"{site}/plan?{RUNS}&method=clearance_manual&teams=8")
+    elvin.goto(f"{demo_site}/plan?{RUNS}&method=clearance_manual&teams=8")
     assert elvin.inner_text("h1") == planning
     elvin.wait_for_function(
         "() => Number(document.getElementById('plan-map').dataset.loaded) > 0", timeout=60_000

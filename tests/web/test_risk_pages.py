@@ -170,6 +170,13 @@ def test_the_risk_layer_draws_on_the_map(
     popup = rauf.locator(".leaflet-popup-content")
     popup.wait_for(timeout=5000)
     assert "Probability" in popup.inner_text() and "Percentile" in popup.inner_text()
+    # The cells are drawn again when the map moves; the popup stays open.
+    rauf.evaluate(
+        "() => { const el = document.getElementById('map'); el.dataset.loadedrisk = '';"
+        " el.mineaction.map.panBy([80, 40], {animate: false}); }"
+    )
+    rauf.wait_for_function("() => Number(document.getElementById('map').dataset.loadedrisk) > 0")
+    assert popup.is_visible() and "Probability" in popup.inner_text()
     rauf.locator(".leaflet-popup-close-button").click()
     # Switching the layer off changes much of the picture: the cells were drawn.
     rauf.get_by_label("Contamination risk").uncheck()

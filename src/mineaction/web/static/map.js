@@ -17,8 +17,14 @@
   var map = L.map(el, { preferCanvas: true, zoomControl: false }).setView([39.85, 46.9], 9);
   L.control.zoom({ zoomInTitle: words.zoomIn || "Zoom in", zoomOutTitle: words.zoomOut || "Zoom out" }).addTo(map);
   var control = L.control.layers(null, null, { collapsed: false }).addTo(map);
+  // A value written into a popup as text, never as markup (names are typed by people).
+  function text(value) {
+    var span = document.createElement("span");
+    span.textContent = String(value);
+    return span.innerHTML;
+  }
   // Other scripts of the page (the risk layer) add their overlays to the same map and control.
-  el.mineaction = { map: map, control: control };
+  el.mineaction = { map: map, control: control, text: text };
   // Clusters lie above the outlines in SVG: only their circles catch clicks, the canvas below
   // still gets the rest. Each layer writes its counts at its own offset, so they stay legible
   // where the cells of several layers meet.
@@ -53,7 +59,12 @@
         var terms = words.terms || {};
         var code = p.category || p.method;
         var title = p["name_" + words.lang] || p.name || p.reference || terms[code] || code || (layer.label + " " + feature.id);
-        lyr.bindPopup(title + (layer.name === "districts" ? "" : " · <a href=\"/records/" + layer.name + "/" + feature.id + "\">" + (words.record || "record") + " " + feature.id + "</a>"));
+        var html = text(title) + (layer.name === "districts" ? "" : " · <a href=\"/records/" + layer.name + "/" + feature.id + "\">" + (words.record || "record") + " " + feature.id + "</a>");
+        // The popup belongs to the map: the layers are redrawn whenever the map moves (the
+        // popup's own pan included), and a popup bound to a feature would close with it.
+        lyr.on("click", function (e) {
+          L.popup().setLatLng(lyr.getLatLng ? lyr.getLatLng() : e.latlng).setContent(html).openOn(map);
+        });
       }
     });
     groups[layer.name] = { group: group, layer: layer };

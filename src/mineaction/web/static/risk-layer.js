@@ -16,11 +16,7 @@
     return classes[classes.length - 1][1];
   }
 
-  function text(value) {
-    var span = document.createElement("span");
-    span.textContent = String(value);
-    return span.innerHTML;
-  }
+  var text = el.mineaction.text;
 
   function popup(p) {
     var html = "<strong>" + text(words.title) + "</strong><br>" +
@@ -44,7 +40,13 @@
       var c = colour(f.properties.probability);
       return { color: c, weight: 0, fillColor: c, fillOpacity: f.properties.probability < 0.02 ? 0.35 : 0.75, pane: "risk", renderer: renderer };
     },
-    onEachFeature: function (feature, lyr) { lyr.bindPopup(popup(feature.properties)); }
+    // The popup belongs to the map, not to the cell: the cells are redrawn whenever the map
+    // moves (the popup's own pan included), and a popup bound to a cell would close with it.
+    onEachFeature: function (feature, lyr) {
+      lyr.on("click", function (e) {
+        L.popup().setLatLng(e.latlng).setContent(popup(feature.properties)).openOn(map);
+      });
+    }
   });
   el.mineaction.control.addOverlay(group, words.layer);
 
@@ -61,14 +63,17 @@
   };
 
   var note = document.getElementById("risk-note");
+  var generation = 0;
   function load() {
     if (!map.hasLayer(group)) { return; }
+    var current = ++generation;
     var b = map.getBounds();
     var bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (v) { return v.toFixed(5); }).join(",");
     var params = new URLSearchParams({ bbox: bbox, zoom: String(map.getZoom()) });
     fetch("/api/risk/map?" + params.toString(), { credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.json() : { features: [], missing: true }; })
       .then(function (data) {
+        if (current !== generation) { return; }  // the view moved on meanwhile
         group.clearLayers();
         group.addData(data);
         el.dataset.loadedrisk = String(data.features.length);
