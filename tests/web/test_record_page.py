@@ -11,9 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import shapely
 from sqlalchemy import select
 
-from mineaction.store.tables import Activity, Hazard
+from mineaction.store.tables import Activity, Hazard, LandRelease
 from mineaction.store.tables.reference import AdminArea, Organisation
 from tests.api.conftest import World
 
@@ -77,3 +78,18 @@ def test_areas_read_with_the_language_separators(demo_world: World) -> None:
     )
     hectares = f"{area_m2 / 10_000:,.2f}".replace(",", "\xa0").replace(".", ",")
     assert f"({hectares} ha)" in body
+
+
+def test_a_land_release_shows_its_counted_area_and_a_short_polygon(demo_world: World) -> None:
+    with demo_world.db.session() as s:
+        release = s.scalars(
+            select(LandRelease)
+            .where(LandRelease.geom.is_not(None), LandRelease.reported_area_m2.is_(None))
+            .order_by(LandRelease.id)
+        ).first()
+        assert release is not None
+        counted, points = release.area_m2, shapely.get_num_coordinates(release.geom)
+    body = demo_world.client("rauf").get(f"/records/land-releases/{release.id}", headers=HTML).text
+    assert _cell(body, "Counted area (m²)") == f"{counted:,.0f} ({counted / 10_000:,.2f} ha)"
+    assert _cell(body, "Reported area (m²)") == ""  # the report gave a polygon, not a number
+    assert f"<summary>MultiPolygon of {points} points</summary>" in _cell(body, "Geometry")

@@ -13,6 +13,8 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+import shapely
+
 from mineaction.domain import vocab
 from mineaction.render import labels
 from mineaction.services.catalogue import KINDS
@@ -159,6 +161,7 @@ FIELD_LABELS: dict[str, str] = {
     "eo_model_id": "EO model",
     "found_date": "Found on",
     "overlap_m2": "Overlap (m²)",
+    "counted_area_m2": "Counted area (m²)",
     "release_date": "Released on",
     "reported_area_m2": "Reported area (m²)",
     "session_date": "Session date",
@@ -198,10 +201,28 @@ def field_value(value: Any, field: str, kind: str = "") -> str:
     return "" if value is None else str(value)
 
 
-def field_label(field: str) -> str:
+#: Names a column takes in one kind only: a land release's import ``area_m2`` is the figure
+#: reported, beside the area the ledger counted from its polygon.
+KIND_FIELD_LABELS: dict[tuple[str, str], str] = {
+    ("land-releases", "area_m2"): "Reported area (m²)",
+}
+
+
+def field_label(field: str, kind: str = "") -> str:
     """Return the translated name of a record's field (the field's code when it has none)."""
-    english = FIELD_LABELS.get(field)
+    english = KIND_FIELD_LABELS.get((kind, field)) or FIELD_LABELS.get(field)
     return gettext(english) if english is not None else field
+
+
+def shape_summary(wkt: str) -> str:
+    """Return a geometry written as WKT in a few words: its type and how many points it has."""
+    try:
+        geometry = shapely.from_wkt(wkt)
+    except shapely.errors.GEOSException:
+        return wkt[:40]
+    return gettext("{shape} of {points} points").format(
+        shape=geometry.geom_type, points=shapely.get_num_coordinates(geometry)
+    )
 
 
 def kind_label(name: str) -> str:
@@ -253,5 +274,6 @@ TEMPLATE_GLOBALS: dict[str, Callable[..., Any]] = {
     "field_value": field_value,
     "kind_label": kind_label,
     "field_label": field_label,
+    "shape_summary": shape_summary,
 }
 TEMPLATE_FILTERS: dict[str, Callable[..., str]] = {"number": number, "day": day}

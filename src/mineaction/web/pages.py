@@ -282,6 +282,12 @@ def detail_page(
         history = approval.history(session, info, record)
         row = get_kind(info.writable).row_of(record) if info.writable else None
         refs = references(session, data)
+        # What the ledger worked out from a release's polygon, which its import row cannot say.
+        derived = (
+            {"counted_area_m2": data.get("area_m2"), "overlap_m2": data.get("overlap_m2")}
+            if row is not None and info.name == "land-releases"
+            else {}
+        )
         risk = _hazard_risk(session, who, record.id) if info.name == "hazards" else None
     steps = [s for s in workflow.allowed_steps(record.approval) if may(who, s, info.name, facts)]
     editable = info.writable is not None and may(who, "update", info.name, facts)
@@ -293,6 +299,7 @@ def detail_page(
         record=data,
         row=row,
         refs=refs,
+        derived=derived,
         history=history,
         steps=steps,
         editable=editable and record.approval != "submitted",
