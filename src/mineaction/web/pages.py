@@ -281,7 +281,7 @@ def detail_page(
         data = browse.as_dict(record, geometry=False)
         history = approval.history(session, info, record)
         row = get_kind(info.writable).row_of(record) if info.writable else None
-        refs = references(session, data)
+        refs = references(session, data) if row is None else {}  # an import row names them
         # What the ledger worked out from a release's polygon, which its import row cannot say.
         derived = (
             {"counted_area_m2": data.get("area_m2"), "overlap_m2": data.get("overlap_m2")}
