@@ -17,18 +17,13 @@ from PIL import Image
 from playwright.sync_api import Browser, Page
 
 from tests.api.conftest import World, served
-from tests.web.chromium import launched, sign_in
+from tests.web.chromium import sign_in
 
 
 @pytest.fixture(scope="module")
 def site(world: World) -> Iterator[str]:
     with served(world.app) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    yield from launched()
 
 
 def _items_this_week(page: Page, site: str) -> int:

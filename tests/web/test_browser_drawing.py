@@ -20,18 +20,13 @@ from mineaction.services import users
 from mineaction.services.catalogue import KINDS
 from mineaction.store.tables import Finding
 from tests.api.conftest import PASSWORD, World, served
-from tests.web.chromium import launched, sign_in
+from tests.web.chromium import sign_in
 
 
 @pytest.fixture(scope="module")
 def site(world: World) -> Iterator[str]:
     with served(world.app) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    yield from launched()
 
 
 def _shot(page: Page, name: str, tmp_path: Path) -> None:

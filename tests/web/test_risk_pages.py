@@ -23,7 +23,7 @@ from mineaction.store.tables import Hazard
 from mineaction.store.tables.risk import RiskCandidate, RiskCell, RiskHazard, RiskRun
 from tests.api.conftest import World, served
 from tests.risk_runs import publish_fuzuli
-from tests.web.chromium import launched, sign_in
+from tests.web.chromium import sign_in
 
 
 @pytest.fixture(scope="module")
@@ -39,11 +39,6 @@ def risk_world(demo_world: World, tmp_path_factory: pytest.TempPathFactory) -> W
 def site(risk_world: World) -> Iterator[str]:
     with served(risk_world.app) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    yield from launched()
 
 
 def test_the_public_is_refused_every_risk_route(risk_world: World) -> None:
